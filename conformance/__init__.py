@@ -1,0 +1,1 @@
+"""The conformance suite for implementations of ``@ohos.net.webSocket``."""

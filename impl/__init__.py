@@ -1,0 +1,1 @@
+"""Reference implementation of the OpenHarmony ``@ohos.net.webSocket`` client API."""
