@@ -22,7 +22,7 @@ unit:
 	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) -q
 
 conformance:
-	$(PYTHON) -m conformance -n auto --report-dir reports
+	$(PYTHON) -m conformance -n auto
 
 bench:
 	$(PYTHON) bench/impl_echo.py
