@@ -1,0 +1,236 @@
+"""One connection's life on aiohttp: handshake, reading, sending, the closing handshake.
+
+States (wsproto-style, one small machine): CONNECTING → OPEN → CLOSING → CLOSED. Every event
+the API emits comes from here, in contract order: 'open' before any 'message' (OR1), 'error'
+before 'close' when a failure ends the connection (OR4), 'close' exactly once and last (OR2).
+
+aiohttp does the handshake, masking and framing. We run the client with ``autoclose=False``
+and do the closing handshake ourselves (a close frame through ``send_frame``), because
+aiohttp's own ``close()`` drops the reason of the peer's close frame and, for a peer that
+never answers, would make us wait its own timeout rather than the API's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import WSMsgType
+
+from .errors import OTHER_ERROR, BusinessError
+from .options import close_code_allowed
+
+DEFAULT_CLOSE_TIMEOUT = 5.0
+DEFAULT_HANDSHAKE_TIMEOUT = 10.0
+ABNORMAL_CLOSURE = 1006
+NO_STATUS_RECEIVED = 1005
+PROTOCOL_ERROR = 1002
+
+
+class State(enum.Enum):
+    CONNECTING = "connecting"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class OpenValue:
+    """The 'open' event value: the handshake's status code and reason phrase."""
+
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class CloseValue:
+    """The 'close' event value."""
+
+    code: int
+    reason: str
+
+
+Emit = Callable[..., None]
+
+
+def _close_payload(code: int, reason: str) -> bytes:
+    return struct.pack("!H", code) + reason.encode("utf-8")
+
+
+def _release_transport(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """End the TCP connection without another close frame.
+
+    aiohttp has no public call for "the closing handshake is done, drop the socket": its
+    ``close()`` always writes a close frame first. ``_response`` is private (aiohttp 3.10–3.14);
+    if it is missing, closing the per-socket session below ends the connection too.
+    """
+    response = getattr(ws, "_response", None)
+    if response is not None:
+        response.close()
+
+
+class Connection:
+    """A single WebSocket connection; created per ``connect``, never reused."""
+
+    def __init__(self, emit: Emit, close_timeout: float, handshake_timeout: float) -> None:
+        self._emit = emit
+        self.close_timeout = close_timeout
+        self.handshake_timeout = handshake_timeout
+        self.state = State.CONNECTING
+        self._session: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._send_lock = asyncio.Lock()
+        self._closed = asyncio.Event()
+        self._close_deadline: asyncio.TimerHandle | None = None
+
+    # -- handshake -------------------------------------------------------------------------
+
+    async def open(self, url: str, headers: dict[str, str]) -> None:
+        """The opening handshake; raises BusinessError after emitting 'error' (CN7, CN8).
+
+        A session per connection: cookies and default headers never leak from one connect to
+        the next (CN6), and the session belongs to the loop that owns this connection.
+        """
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout)
+        )
+        try:
+            async with asyncio.timeout(self.handshake_timeout):
+                self._ws = await self._session.ws_connect(
+                    url,
+                    headers=headers,
+                    autoclose=False,
+                    autoping=True,
+                    max_msg_size=0,
+                    # Only used on aiohttp's own failure path (it answers a protocol error
+                    # with a close frame): do not linger there, the connection is failed.
+                    timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=0.5),
+                )
+        except Exception as exc:
+            await self._session.close()
+            self.state = State.CLOSED
+            error = BusinessError(OTHER_ERROR, _describe_handshake_error(exc))
+            self._emit("error", error)
+            raise error from exc
+        self.state = State.OPEN
+        response = getattr(self._ws, "_response", None)  # private; the status line's reason
+        reason = getattr(response, "reason", None) or "Switching Protocols"
+        self._emit("open", None, OpenValue(101, str(reason)))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Read until the connection ends; then 'close' once."""
+        assert self._ws is not None
+        ws = self._ws
+        close = CloseValue(ABNORMAL_CLOSURE, "")
+        error: BusinessError | None = None
+        try:
+            while True:
+                msg = await ws.receive()
+                if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
+                    if self.state is State.OPEN:
+                        self._emit("message", None, msg.data)
+                    continue
+                if msg.type is WSMsgType.CLOSE:
+                    close, error = await self._on_peer_close(ws, msg.data, msg.extra or "")
+                    break
+                if msg.type is WSMsgType.ERROR:
+                    # aiohttp already answered a protocol error (1002) or bad UTF-8 (1007).
+                    code = getattr(msg.data, "code", ABNORMAL_CLOSURE)
+                    error = BusinessError(OTHER_ERROR, f"protocol error from server: {msg.data}")
+                    close = CloseValue(int(code), str(msg.data))
+                    break
+                if msg.type in (WSMsgType.CLOSED, WSMsgType.CLOSING):
+                    if self.state is not State.CLOSING:
+                        error = BusinessError(OTHER_ERROR, "connection lost without a close frame")
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a transport error aiohttp did not turn into a message
+            error = BusinessError(OTHER_ERROR, f"connection failed: {exc!r}")
+        finally:
+            await self._finish(close, error)
+
+    async def _on_peer_close(
+        self, ws: aiohttp.ClientWebSocketResponse, code: int, reason: str
+    ) -> tuple[CloseValue, BusinessError | None]:
+        """The peer's close frame: the reply to ours, or its own close to be echoed (PR6)."""
+        if code and not close_code_allowed(code):
+            # aiohttp accepts 1006 and any code from 5000 up in a close frame (it only checks
+            # codes below 3000 against its enum, which lists 1006); RFC 6455 §7.4 forbids them,
+            # and Autobahn 7.9.x expects the connection failed with 1002.
+            await self._send_close_frame(ws, _close_payload(PROTOCOL_ERROR, ""))
+            error = BusinessError(OTHER_ERROR, f"server sent forbidden close code {code}")
+            return CloseValue(PROTOCOL_ERROR, ""), error
+        if self.state is not State.CLOSING:
+            self.state = State.CLOSING
+            reply = _close_payload(code, "") if code else b""
+            await self._send_close_frame(ws, reply)
+        return CloseValue(code or NO_STATUS_RECEIVED, reason), None
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def send(self, data: str | bytes | bytearray | memoryview) -> None:
+        """One message; sends are serialised so they reach the wire in call order (SD5)."""
+        async with self._send_lock:
+            if self.state is not State.OPEN or self._ws is None:
+                raise BusinessError(OTHER_ERROR, "the connection is not open")
+            try:
+                if isinstance(data, str):
+                    await self._ws.send_str(data)
+                else:
+                    await self._ws.send_bytes(bytes(data))
+            except Exception as exc:
+                raise BusinessError(OTHER_ERROR, f"send failed: {exc!r}") from exc
+
+    # -- closing ---------------------------------------------------------------------------
+
+    async def close(self, code: int, reason: str) -> None:
+        """Start the closing handshake and wait for 'close' (bounded by the close timeout)."""
+        if self.state is not State.OPEN or self._ws is None:
+            raise BusinessError(OTHER_ERROR, "the connection is not open")
+        self.state = State.CLOSING
+        async with self._send_lock:  # after every send already asked for (SD5)
+            await self._send_close_frame(self._ws, _close_payload(code, reason))
+        loop = asyncio.get_running_loop()
+        self._close_deadline = loop.call_later(self.close_timeout, self._close_timed_out)
+        await self._closed.wait()
+
+    def _close_timed_out(self) -> None:
+        """CL7: the server never answered our close frame; give up on it, report 1006."""
+        if self._ws is not None and not self._closed.is_set():
+            _release_transport(self._ws)
+
+    async def _send_close_frame(self, ws: aiohttp.ClientWebSocketResponse, payload: bytes) -> None:
+        try:
+            await ws.send_frame(payload, WSMsgType.CLOSE)
+        except Exception:
+            _release_transport(ws)  # the peer is gone; 'close' reports it
+
+    async def _finish(self, close: CloseValue, error: BusinessError | None) -> None:
+        if self._close_deadline is not None:
+            self._close_deadline.cancel()
+        if self._ws is not None:
+            _release_transport(self._ws)
+        if self._session is not None:
+            await self._session.close()
+        self.state = State.CLOSED
+        if error is not None:
+            self._emit("error", error)
+        self._emit("close", None, close)
+        self._closed.set()
+
+
+def _describe_handshake_error(exc: BaseException) -> str:
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        return f"handshake refused: HTTP {exc.status} {exc.message}"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return "handshake timed out"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect: {exc.os_error}"
+    return f"handshake failed: {exc!r}"

@@ -1,0 +1,91 @@
+"""Option objects and their validation: dict or dataclass in, checked plain values out."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import parameter_error
+
+DEFAULT_CLOSE_CODE = 1000
+DEFAULT_CLOSE_REASON = ""
+MAX_REASON_BYTES = 123  # a close payload holds at most 125 bytes, two of them the code
+
+
+@dataclass
+class WebSocketRequestOptions:
+    """``connect`` options: ``header`` holds extra HTTP headers for the opening handshake."""
+
+    header: Mapping[str, str] | None = None
+
+
+@dataclass
+class WebSocketCloseOptions:
+    """``close`` options; absent keys take the documented defaults (1000, "")."""
+
+    code: int | None = None
+    reason: str | None = None
+
+
+def _as_mapping(options: object, cls: type, what: str) -> Mapping[str, Any]:
+    if isinstance(options, Mapping):
+        return options
+    if isinstance(options, cls):
+        return dataclasses.asdict(options)  # type: ignore[call-overload]
+    raise parameter_error(f"{what} must be a dict or {cls.__name__}, not {type(options).__name__}")
+
+
+def _has_control_chars(text: str) -> bool:
+    return any(ch in text for ch in "\r\n\0")
+
+
+def request_headers(options: object) -> dict[str, str]:
+    """The headers to send, refusing anything that could forge another header (CN13)."""
+    if options is None:
+        return {}
+    header = _as_mapping(options, WebSocketRequestOptions, "options").get("header")
+    if header is None:
+        return {}
+    if not isinstance(header, Mapping):
+        raise parameter_error(f"options.header must be an object, not {type(header).__name__}")
+    headers: dict[str, str] = {}
+    for name, value in header.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise parameter_error(f"header {name!r}: names and values must be strings")
+        if not name or _has_control_chars(name) or _has_control_chars(value):
+            raise parameter_error(f"header {name!r}: empty name, or CR, LF or NUL in it")
+        headers[name] = value
+    return headers
+
+
+def close_code_allowed(code: int) -> bool:
+    """Codes an endpoint may put in a close frame (RFC 6455 §7.4.1–7.4.2)."""
+    return code in (1000, 1001, 1002, 1003) or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
+def close_arguments(options: object) -> tuple[int, str]:
+    """(code, reason) for a close frame; 401 for what RFC 6455 forbids on the wire (CL6)."""
+    if options is None:
+        return DEFAULT_CLOSE_CODE, DEFAULT_CLOSE_REASON
+    values = _as_mapping(options, WebSocketCloseOptions, "options")
+    code = values.get("code")
+    reason = values.get("reason")
+    if code is None:
+        code = DEFAULT_CLOSE_CODE
+    if reason is None:
+        reason = DEFAULT_CLOSE_REASON
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise parameter_error(f"options.code must be an integer, not {type(code).__name__}")
+    if not isinstance(reason, str):
+        raise parameter_error(f"options.reason must be a string, not {type(reason).__name__}")
+    if not close_code_allowed(code):
+        raise parameter_error(f"close code {code} is not allowed on the wire (RFC 6455 §7.4)")
+    try:
+        reason_bytes = len(reason.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise parameter_error("options.reason is not valid Unicode text") from exc
+    if reason_bytes > MAX_REASON_BYTES:
+        raise parameter_error(f"close reason is {reason_bytes} UTF-8 bytes, at most 123")
+    return code, reason

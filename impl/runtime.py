@@ -1,0 +1,154 @@
+"""Which event loop runs a call, and what a promise is in Python.
+
+Inside a running asyncio loop the API behaves like asyncio code: work runs on that loop and a
+promise is an ``asyncio.Future``. From plain synchronous code (the seed's complete example as a
+script) there is no loop, so the library runs one in a thread of its own. That thread is not a
+daemon: like Node keeping a process alive while a socket is open, it holds the interpreter
+open while any connection or call is in flight, and it stops itself as soon as nothing is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _BackgroundLoop:
+    """The library's own loop thread for synchronous callers; lives only while busy."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._busy = 0
+
+    def acquire(self) -> asyncio.AbstractEventLoop:
+        """A running background loop, kept alive until the matching ``release``."""
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+                thread = threading.Thread(
+                    target=self._run, args=(loop, ready), name="impl.webSocket-loop"
+                )
+                thread.start()
+                ready.wait(5.0)
+                self._loop = loop
+            self._busy += 1
+            return self._loop
+
+    def release(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            if self._busy == 0 and self._loop is not None:
+                loop, self._loop = self._loop, None
+                loop.call_soon_threadsafe(loop.stop)
+
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(ready.set)
+        try:
+            loop.run_forever()
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+
+background = _BackgroundLoop()
+
+
+def _mark_retrieved(future: asyncio.Future[Any]) -> None:
+    """A rejected promise nobody awaited must not print 'exception was never retrieved'."""
+    if not future.cancelled():
+        future.exception()
+
+
+class Call:
+    """One API call: the loop it runs on, and how its outcome reaches the caller."""
+
+    def __init__(
+        self, owner: asyncio.AbstractEventLoop | None, callback: Callable[..., Any] | None
+    ):
+        caller = running_loop()
+        self.callback = callback
+        self._held = False
+        if owner is not None and not owner.is_closed():
+            self.loop = owner
+        elif caller is not None:
+            self.loop = caller
+        else:
+            self.loop = background.acquire()
+            self._held = True
+        self._caller = caller
+        self._async_future: asyncio.Future[Any] | None = None
+        self._thread_future: concurrent.futures.Future[Any] | None = None
+        self.returned: Any = None
+        if callback is None:
+            if caller is self.loop:
+                self._async_future = self.loop.create_future()
+                self._async_future.add_done_callback(_mark_retrieved)
+                self.returned = self._async_future
+            else:
+                self._thread_future = concurrent.futures.Future()
+                if caller is not None:  # a second loop awaits a call owned by another loop
+                    wrapped = asyncio.wrap_future(self._thread_future, loop=caller)
+                    wrapped.add_done_callback(_mark_retrieved)
+                    self.returned = wrapped
+                else:
+                    self.returned = self._thread_future
+
+    def start(self, work: Callable[[Call], Coroutine[Any, Any, None]]) -> Any:
+        """Run ``work(self)`` on the call's loop; returns the promise (or None)."""
+        if self.loop is self._caller:
+            task = self.loop.create_task(self._guarded(work))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+        else:
+            asyncio.run_coroutine_threadsafe(self._guarded(work), self.loop)
+        return self.returned
+
+    async def _guarded(self, work: Callable[[Call], Coroutine[Any, Any, None]]) -> None:
+        try:
+            await work(self)
+        finally:
+            if self._held:
+                self._held = False
+                background.release()
+
+    def settle(self, err: BaseException | None, value: Any = None) -> None:
+        """Deliver the outcome once: to the callback (on this loop) or to the promise."""
+        from .events import invoke
+
+        if self.callback is not None:
+            callback, self.callback = self.callback, None
+            invoke(callback, err, value)
+            return
+        if self._async_future is not None and not self._async_future.done():
+            if err is None:
+                self._async_future.set_result(value)
+            else:
+                self._async_future.set_exception(err)
+        elif self._thread_future is not None and not self._thread_future.done():
+            if err is None:
+                self._thread_future.set_result(value)
+            else:
+                self._thread_future.set_exception(err)
+
+
+_tasks: set[asyncio.Task[None]] = set()
+"""Strong references to running calls (asyncio keeps only weak ones)."""
