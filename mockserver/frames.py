@@ -1,0 +1,142 @@
+"""Frames built by hand (broken on purpose when asked) and a decoder that only watches.
+
+aiohttp frames all well-formed traffic; these are for what it will not write: fragments,
+raw/broken frames, an empty close payload. ``FrameTap`` reads a copy of the client's bytes and
+logs each frame's header; aiohttp's own parser keeps doing the real work.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Callable
+from typing import Any
+
+OPCODE_NAMES = {0: "continuation", 1: "text", 2: "binary", 8: "close", 9: "ping", 10: "pong"}
+
+
+def apply_mask(data: bytes, key: bytes) -> bytes:
+    """XOR ``data`` with the 4-byte ``key`` (RFC 6455 §5.3); whole-int XOR, no Python loop."""
+    if not data:
+        return b""
+    repeated = (key * (len(data) // 4 + 1))[: len(data)]
+    value = int.from_bytes(data, "big") ^ int.from_bytes(repeated, "big")
+    return value.to_bytes(len(data), "big")
+
+
+def build_frame(
+    opcode: int,
+    payload: bytes,
+    *,
+    fin: bool = True,
+    rsv1: bool = False,
+    rsv2: bool = False,
+    rsv3: bool = False,
+    mask: bool = False,
+    length: int | None = None,
+) -> bytes:
+    """One frame's bytes. ``length`` lets a caller lie about the payload length."""
+    first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (0x20 if rsv2 else 0)
+    first |= (0x10 if rsv3 else 0) | (opcode & 0x0F)
+    declared = len(payload) if length is None else length
+    mask_bit = 0x80 if mask else 0
+    if declared < 126:
+        header = struct.pack("!BB", first, mask_bit | declared)
+    elif declared < 1 << 16:
+        header = struct.pack("!BBH", first, mask_bit | 126, declared)
+    else:
+        header = struct.pack("!BBQ", first, mask_bit | 127, declared)
+    if mask:
+        key = os.urandom(4)
+        return header + key + apply_mask(payload, key)
+    return header + payload
+
+
+def close_payload_fields(payload: bytes) -> dict[str, Any]:
+    """Code and reason of a close frame's payload, as the log shows them."""
+    code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+    reason = payload[2:].decode("utf-8", "replace")
+    return {"code": code, "reason": reason, "payload_hex": payload.hex()}
+
+
+class FrameTap:
+    """Incremental frame-header decoder over a copy of the incoming byte stream.
+
+    Keeps at most ``cap`` payload bytes per frame (unmasked), so a 4 MiB frame costs a counter,
+    not a copy. ``on_frame(header_fields, captured_payload, total_length)`` runs per frame.
+    """
+
+    def __init__(self, cap: int, on_frame: Callable[[dict[str, Any], bytes], None]) -> None:
+        self._cap = cap
+        self._on_frame = on_frame
+        self._buffer = b""
+        self._header: dict[str, Any] | None = None
+        self._remaining = 0
+        self._captured = bytearray()
+        self._key = b""
+        self._offset = 0
+
+    def feed(self, data: bytes) -> None:
+        while data:
+            if self._header is None:
+                self._buffer += data
+                data = self._parse_header()
+                if self._header is None:
+                    return
+                if self._remaining == 0:
+                    self._emit()
+                continue
+            take = min(self._remaining, len(data))
+            room = self._cap - len(self._captured)
+            if room > 0:
+                self._captured += data[: min(take, room)]
+            self._remaining -= take
+            data = data[take:]
+            if self._remaining == 0:
+                self._emit()
+
+    def _parse_header(self) -> bytes:
+        buf = self._buffer
+        if len(buf) < 2:
+            return b""
+        first, second = buf[0], buf[1]
+        length = second & 0x7F
+        pos = 2
+        if length == 126:
+            if len(buf) < 4:
+                return b""
+            length = struct.unpack("!H", buf[2:4])[0]
+            pos = 4
+        elif length == 127:
+            if len(buf) < 10:
+                return b""
+            length = struct.unpack("!Q", buf[2:10])[0]
+            pos = 10
+        masked = bool(second & 0x80)
+        if masked:
+            if len(buf) < pos + 4:
+                return b""
+            self._key = buf[pos : pos + 4]
+            pos += 4
+        self._header = {
+            "fin": bool(first & 0x80),
+            "rsv1": bool(first & 0x40),
+            "rsv2": bool(first & 0x20),
+            "rsv3": bool(first & 0x10),
+            "opcode": first & 0x0F,
+            "masked": masked,
+            "mask_key": self._key.hex() if masked else None,
+            "length": length,
+        }
+        self._remaining = length
+        self._captured = bytearray()
+        self._buffer = b""
+        return buf[pos:]
+
+    def _emit(self) -> None:
+        assert self._header is not None
+        payload = bytes(self._captured)
+        if self._header["masked"]:
+            payload = apply_mask(payload, self._key)
+        header, self._header = self._header, None
+        self._on_frame(header, payload)

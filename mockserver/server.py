@@ -1,0 +1,264 @@
+"""The aiohttp application, its routes, and the ways to run it (in a loop, in a thread).
+
+Every WebSocket route is a script (see ``routes``): ``/echo`` is ``[echo]``, ``/drop`` is
+``[drop]`` and so on, so one runner and one log serve them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from aiohttp import web
+
+from .script import Script, ScriptError, parse_script
+from .session import ScriptRun, TappedWebSocketResponse
+from .wirelog import WireLog
+
+NEVER_ANSWER_LIMIT = 60.0
+
+WIRELOG_KEY = web.AppKey("wirelog", WireLog)
+SCRIPTS_KEY = web.AppKey("scripts", dict)
+
+
+def _bad_request(why: str, step: int | None = None) -> web.Response:
+    return web.json_response({"error": why, "step": step}, status=400)
+
+
+def _route_script(request: web.Request) -> Script:
+    """The script a built-in route stands for (raises ScriptError on bad query values)."""
+    name = request.match_info.route.name or ""
+    query = request.query
+    if name == "echo":
+        return Script(steps=[{"op": "echo"}])
+    if name == "headers":
+        return Script(steps=[{"op": "send_headers"}, {"op": "echo"}])
+    if name == "drop":
+        return Script(steps=[{"op": "drop"}])
+    if name == "close":
+        step: dict[str, Any] = {"op": "close"}
+        if "code" not in query:
+            step["empty"] = True
+        else:
+            try:
+                step["code"] = int(query["code"])
+            except ValueError as exc:
+                raise ScriptError(None, f"code {query['code']!r} is not an integer") from exc
+            if "reason" in query:
+                step["reason"] = query["reason"]
+        return parse_script({"steps": [step]})
+    if name == "status":
+        try:
+            status = int(request.match_info["status"])
+        except ValueError as exc:
+            raise ScriptError(None, "status must be an integer") from exc
+        return parse_script({"handshake": {"status": status}})
+    if name == "stored":
+        script = request.app[SCRIPTS_KEY].get(request.match_info["script_id"])
+        if script is None:
+            raise ScriptError(None, "no such script")
+        return script
+    if name == "oneoff":
+        try:
+            return parse_script(json.loads(query.get("script", "")))
+        except json.JSONDecodeError as exc:
+            raise ScriptError(None, f"script is not JSON: {exc}") from exc
+    raise ScriptError(None, f"no script for route {name!r}")
+
+
+async def websocket_route(request: web.Request) -> web.StreamResponse:
+    """Every WebSocket route: build its script, run the handshake as told, then the steps."""
+    try:
+        script = _route_script(request)
+    except ScriptError as exc:
+        return _bad_request(exc.why, exc.step)
+    wirelog = request.app[WIRELOG_KEY]
+    log = wirelog.open(request.query.get("tag"), request.path)
+    if request.match_info.route.name == "stored":
+        log.entry["script_id"] = request.match_info["script_id"]
+    log.entry["handshake"] = {
+        "method": request.method,
+        "path": request.path_qs,
+        "version": f"HTTP/{request.version.major}.{request.version.minor}",
+        "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in request.raw_headers],
+        "response_status": None,
+        "response_headers": [],
+    }
+    handshake = script.handshake
+    ended_by = "server"
+    upgraded = False
+    try:
+        if handshake.get("delay_ms"):
+            await asyncio.sleep(handshake["delay_ms"] / 1000)
+        if handshake.get("never_answer"):
+            await _wait_for_client_to_go(request, NEVER_ANSWER_LIMIT)
+            ended_by = "client" if _transport_gone(request) else "server"
+            raise _Abort
+        if "status" in handshake:
+            log.entry["handshake"]["response_status"] = handshake["status"]
+            return web.Response(status=handshake["status"], text="refused by script\n")
+        protocols = (handshake["subprotocol"],) if "subprotocol" in handshake else ()
+        ws = TappedWebSocketResponse(log, accept=handshake.get("accept"), protocols=protocols)
+        ws.headers.update(handshake.get("headers", {}))
+        if "subprotocol" in handshake:
+            ws.headers["Sec-WebSocket-Protocol"] = handshake["subprotocol"]
+        upgraded = True
+        await ws.prepare(request)
+        log.entry["handshake"]["response_status"] = 101
+        log.entry["handshake"]["response_headers"] = [[k, v] for k, v in ws.headers.items()]
+        run = ScriptRun(ws, request, script)
+        await run.run()
+        ended_by = "client" if run.client_gone else "server"
+        return ws
+    except _Abort:
+        return web.Response(status=408)
+    except (ConnectionError, asyncio.CancelledError):
+        ended_by = "client"
+        raise
+    finally:
+        if upgraded and request.transport is not None and not request.transport.is_closing():
+            request.transport.close()
+        log.finish(ended_by)
+
+
+class _Abort(Exception):
+    """The script chose not to answer the handshake."""
+
+
+def _transport_gone(request: web.Request) -> bool:
+    return request.transport is None or request.transport.is_closing()
+
+
+async def _wait_for_client_to_go(request: web.Request, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while not _transport_gone(request) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+
+
+async def post_script(request: web.Request) -> web.Response:
+    try:
+        document = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _bad_request(f"body is not JSON: {exc}")
+    try:
+        script = parse_script(document)
+    except ScriptError as exc:
+        return _bad_request(exc.why, exc.step)
+    script_id = str(next(_script_ids))
+    request.app[SCRIPTS_KEY][script_id] = script
+    return web.json_response({"id": script_id, "path": f"/_scripts/{script_id}"})
+
+
+async def get_logs(request: web.Request) -> web.Response:
+    return web.json_response(request.app[WIRELOG_KEY].summary(request.query.get("tag")))
+
+
+async def get_log(request: web.Request) -> web.Response:
+    entry = request.app[WIRELOG_KEY].get(request.match_info["conn_id"])
+    if entry is None:
+        return web.json_response({"error": "no such connection log"}, status=404)
+    return web.json_response(entry)
+
+
+_script_ids = itertools.count(1)
+
+
+def make_app(wirelog: WireLog) -> web.Application:
+    app = web.Application()
+    app[WIRELOG_KEY] = wirelog
+    app[SCRIPTS_KEY] = {}
+    app.router.add_get("/echo", websocket_route, name="echo")
+    app.router.add_get("/close", websocket_route, name="close")
+    app.router.add_get("/headers", websocket_route, name="headers")
+    app.router.add_get("/drop", websocket_route, name="drop")
+    app.router.add_get("/status/{status}", websocket_route, name="status")
+    app.router.add_get("/script", websocket_route, name="oneoff")
+    app.router.add_get("/_scripts/{script_id}", websocket_route, name="stored")
+    app.router.add_post("/_scripts", post_script)
+    app.router.add_get("/_log", get_logs)
+    app.router.add_get("/_log/{conn_id}", get_log)
+    return app
+
+
+class MockServer:
+    """A running mock server: its URLs, its scripts and its wire log."""
+
+    def __init__(self, host: str, port: int, wirelog: WireLog, app: web.Application) -> None:
+        self.host = host
+        self.port = port
+        self.wirelog = wirelog
+        self._app = app
+        self.base_url = f"http://{host}:{port}"
+        self.ws_url = f"ws://{host}:{port}"
+
+    def add_script(self, document: Any) -> str:
+        """Validate and store a script; returns its path. Raises ScriptError if bad."""
+        script = parse_script(document)
+        script_id = str(next(_script_ids))
+        self._app[SCRIPTS_KEY][script_id] = script
+        return f"/_scripts/{script_id}"
+
+    def wait_done_sync(self, tag: str, timeout: float = 5.0) -> dict[str, Any] | None:
+        return self.wirelog.wait_done_sync(tag, timeout)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def in_thread(
+        host: str = "127.0.0.1", port: int = 0, payload_cap: int = 4096, max_logs: int = 1000
+    ) -> Iterator[MockServer]:
+        """The server on a loop in a thread of its own: a caller whose loop blocks (a hanging
+        implementation under test) cannot stop it."""
+        loop = asyncio.new_event_loop()
+        started: dict[str, Any] = {}
+        ready = threading.Event()
+        stop = asyncio.Event()
+
+        async def serve() -> None:
+            try:
+                async with run_mockserver(host, port, payload_cap, max_logs) as server:
+                    started["server"] = server
+                    ready.set()
+                    await stop.wait()
+            except BaseException as exc:
+                started["error"] = exc
+                ready.set()
+
+        thread = threading.Thread(
+            target=loop.run_until_complete, args=(serve(),), name="mockserver", daemon=True
+        )
+        thread.start()
+        if not ready.wait(10.0) or "error" in started:
+            raise RuntimeError(f"mock server did not start: {started.get('error')!r}")
+        try:
+            yield started["server"]
+        finally:
+            loop.call_soon_threadsafe(stop.set)
+            thread.join(10.0)
+            if not thread.is_alive():
+                loop.close()
+
+
+@contextlib.asynccontextmanager
+async def run_mockserver(
+    host: str = "127.0.0.1", port: int = 0, payload_cap: int = 4096, max_logs: int = 1000
+) -> AsyncIterator[MockServer]:
+    """Start the server on the running loop; 127.0.0.1 and an ephemeral port by default."""
+    wirelog = WireLog(max_logs=max_logs, payload_cap=payload_cap)
+    app = make_app(wirelog)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = getattr(site, "_server", None)
+    sockets = getattr(server, "sockets", None) or []
+    bound_port = sockets[0].getsockname()[1] if sockets else port
+    try:
+        yield MockServer(host, bound_port, wirelog, app)
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,267 @@
+"""Running a script over one accepted WebSocket: the steps, the closing handshake, the log.
+
+The server runs with ``autoclose=False`` and ``autoping=False`` so that every close and pong it
+writes is one this module chose and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+import time
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .frames import build_frame
+from .script import Script, payload_bytes
+from .wirelog import ConnectionLog
+
+END_WAIT = 30.0  # after the last step: how long to wait for the client's close
+STALL_DEFAULT_MS = 30_000
+
+
+class TappedWebSocketResponse(web.WebSocketResponse):
+    """aiohttp's server WebSocket, with a tap on incoming bytes and a bendable handshake.
+
+    Both hooks override private methods (aiohttp 3.10–3.14: ``_post_start``, ``_handshake``);
+    tests/mockserver fail loudly if a new aiohttp moves them.
+    """
+
+    def __init__(self, log: ConnectionLog, accept: str | None = None, **kwargs: Any) -> None:
+        super().__init__(autoclose=False, autoping=False, max_msg_size=0, **kwargs)
+        self.log = log
+        self._accept_mode = accept
+
+    def _handshake(self, request: Any) -> Any:
+        headers, protocol, compress, notakeover = super()._handshake(request)
+        if self._accept_mode == "wrong":
+            headers["Sec-WebSocket-Accept"] = "d3JvbmcgYWNjZXB0IGtleQ=="
+        elif self._accept_mode == "missing":
+            headers.popall("Sec-WebSocket-Accept", None)
+        return headers, protocol, compress, notakeover
+
+    def _post_start(self, request: Any, protocol: Any, writer: Any) -> None:
+        super()._post_start(request, protocol, writer)
+        from .frames import FrameTap
+
+        tap = FrameTap(self.log.cap, lambda header, payload: self.log.frame("in", header, payload))
+        handler = request.protocol
+        inner = getattr(handler, "_payload_parser", None)
+        if inner is not None:
+            handler._payload_parser = _TeeParser(inner, tap)
+
+
+class _TeeParser:
+    """Hands every incoming chunk to the tap, then to aiohttp's real parser."""
+
+    def __init__(self, inner: Any, tap: Any) -> None:
+        self._inner = inner
+        self._tap = tap
+
+    def feed_data(self, data: bytes) -> Any:
+        self._tap.feed(data)
+        return self._inner.feed_data(data)
+
+    def feed_eof(self) -> Any:
+        return self._inner.feed_eof()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class ScriptRun:
+    """One script over one connection."""
+
+    def __init__(self, ws: TappedWebSocketResponse, request: web.Request, script: Script):
+        self.ws = ws
+        self.request = request
+        self.script = script
+        self.log = ws.log
+        self.closed = False  # the closing handshake is over (or TCP is gone)
+        self.client_gone = False
+        self.close_sent = False
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _write_raw(self, data: bytes) -> None:
+        transport = self.request.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("the client is gone")
+        transport.write(data)
+
+    async def send_message(self, kind: str, payload: bytes) -> None:
+        if kind == "text":
+            await self.ws.send_str(payload.decode("utf-8"))
+        else:
+            await self.ws.send_bytes(payload)
+        self.log.sent(1 if kind == "text" else 2, payload)
+
+    async def send_close(self, code: int | None, reason: str = "") -> None:
+        payload = b"" if code is None else struct.pack("!H", code) + reason.encode("utf-8")
+        self._write_raw(build_frame(8, payload))
+        self.log.sent(8, payload)
+        self.close_sent = True
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def read(self, timeout: float | None) -> Any:
+        """The next data message, handling control frames on the way; None when it ends."""
+        while not self.closed:
+            try:
+                msg = await self.ws.receive(timeout=timeout)
+            except TimeoutError:
+                return None
+            if msg.type is WSMsgType.TEXT:
+                self.log.message("in", "text", msg.data.encode("utf-8"))
+                return msg
+            if msg.type is WSMsgType.BINARY:
+                self.log.message("in", "binary", msg.data)
+                return msg
+            if msg.type is WSMsgType.PING:
+                await self.ws.pong(msg.data)
+                self.log.sent(10, msg.data)
+                continue
+            if msg.type is WSMsgType.PONG:
+                continue
+            if msg.type is WSMsgType.CLOSE:
+                if not self.close_sent:  # the client closes first: echo its code
+                    await self.send_close(msg.data or None)
+                self.closed = True
+                return msg
+            # CLOSED / ERROR: TCP ended or the client broke the protocol
+            if msg.type is WSMsgType.ERROR:
+                self.log.note("client_protocol_error", repr(msg.data))
+            self.closed = True
+            self.client_gone = True
+            return None
+        return None
+
+    # -- the steps ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        for index, step in enumerate(self.script.steps):
+            if self.closed:
+                break
+            try:
+                await getattr(self, f"step_{step['op']}")(step)
+            except (ConnectionResetError, ConnectionError) as exc:
+                self.log.note("client_gone", f"step {index} ({step['op']}): {exc}")
+                self.client_gone = True
+                return
+            except Exception as exc:  # a step that fails ends this connection only
+                self.log.note("step_failed", f"step {index} ({step['op']}): {exc!r}")
+                return
+        await self._wait_for_close()
+
+    async def _wait_for_close(self) -> None:
+        deadline = time.monotonic() + END_WAIT
+        while not self.closed and time.monotonic() < deadline:
+            await self.read(timeout=max(0.01, deadline - time.monotonic()))
+
+    async def step_send_text(self, step: dict[str, Any]) -> None:
+        await self.send_message("text", payload_bytes(step))
+
+    async def step_send_binary(self, step: dict[str, Any]) -> None:
+        await self.send_message("binary", payload_bytes(step))
+
+    async def step_send_headers(self, step: dict[str, Any]) -> None:
+        headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in self.request.raw_headers]
+        await self.send_message("text", json.dumps(headers).encode("utf-8"))
+
+    async def step_send_fragmented(self, step: dict[str, Any]) -> None:
+        """aiohttp writes only whole messages, so the fragments are framed here."""
+        payload = payload_bytes(step)
+        count = step["frames"]
+        size = max(1, -(-len(payload) // count))
+        chunks = [payload[i : i + size] for i in range(0, len(payload), size)] or [b""]
+        chunks += [b""] * (count - len(chunks))
+        for i, chunk in enumerate(chunks):
+            opcode = (1 if step["kind"] == "text" else 2) if i == 0 else 0
+            fin = i == len(chunks) - 1
+            self._write_raw(build_frame(opcode, chunk, fin=fin))
+            self.log.sent(opcode, chunk, fin=fin)
+
+    async def step_ping(self, step: dict[str, Any]) -> None:
+        data = step.get("data", "").encode("utf-8")
+        await self.ws.ping(data)
+        self.log.sent(9, data)
+
+    async def step_pong(self, step: dict[str, Any]) -> None:
+        data = step.get("data", "").encode("utf-8")
+        await self.ws.pong(data)
+        self.log.sent(10, data)
+
+    async def step_raw_frame(self, step: dict[str, Any]) -> None:
+        payload = payload_bytes(step)
+        flags = {k: step.get(k, k == "fin") for k in ("fin", "rsv1", "rsv2", "rsv3")}
+        mask = step.get("mask", False)
+        self._write_raw(
+            build_frame(step["opcode"], payload, mask=mask, length=step.get("length"), **flags)
+        )
+        self.log.sent(step["opcode"], payload, masked=mask, length=step.get("length"), **flags)
+
+    async def step_raw_bytes(self, step: dict[str, Any]) -> None:
+        data = payload_bytes(step)
+        self._write_raw(data)
+        self.log.note("raw_bytes", data.hex()[:200])
+
+    async def step_wait(self, step: dict[str, Any]) -> None:
+        await asyncio.sleep(step["ms"] / 1000)
+
+    async def step_expect(self, step: dict[str, Any]) -> None:
+        kind = step.get("kind", "any")
+        msg = await self.read(timeout=step.get("timeout_ms", 5000) / 1000)
+        if msg is None:
+            self.log.note("expect_mismatch", f"expected {kind}, got nothing (timeout or end)")
+            return
+        got = {WSMsgType.TEXT: "text", WSMsgType.BINARY: "binary"}.get(msg.type, "close")
+        if kind not in ("any", got):
+            self.log.note("expect_mismatch", f"expected {kind}, got {got}")
+            return
+        if "data" in step or "b64" in step:
+            want = payload_bytes(step)
+            have = msg.data.encode("utf-8") if isinstance(msg.data, str) else msg.data
+            if got != "close" and have != want:
+                self.log.note("expect_mismatch", f"expected {want[:64]!r}, got {have[:64]!r}")
+
+    async def step_echo(self, step: dict[str, Any]) -> None:
+        remaining = step.get("count")
+        while remaining is None or remaining > 0:
+            msg = await self.read(timeout=None if remaining is None else END_WAIT)
+            if msg is None or msg.type is WSMsgType.CLOSE:
+                return
+            data = msg.data.encode("utf-8") if msg.type is WSMsgType.TEXT else msg.data
+            await self.send_message("text" if msg.type is WSMsgType.TEXT else "binary", data)
+            if remaining is not None:
+                remaining -= 1
+
+    async def step_close(self, step: dict[str, Any]) -> None:
+        code = None if step.get("empty") else step.get("code", 1000)
+        await self.send_close(code, step.get("reason", ""))
+        if step.get("wait", True):
+            deadline = time.monotonic() + END_WAIT
+            while not self.closed and time.monotonic() < deadline:
+                await self.read(timeout=max(0.01, deadline - time.monotonic()))
+        self.closed = True
+
+    async def step_drop(self, step: dict[str, Any]) -> None:
+        transport = self.request.transport
+        if transport is not None:
+            transport.close()
+        self.closed = True
+
+    async def step_stall(self, step: dict[str, Any]) -> None:
+        """Stop reading: the client's frames pile up unread (and unanswered)."""
+        transport = self.request.transport
+        if transport is None:
+            return
+        transport.pause_reading()
+        deadline = time.monotonic() + step.get("ms", STALL_DEFAULT_MS) / 1000
+        try:
+            while time.monotonic() < deadline and not transport.is_closing():
+                await asyncio.sleep(0.02)
+        finally:
+            if not transport.is_closing():
+                transport.resume_reading()

@@ -1,0 +1,201 @@
+"""The wire log: every connection's handshake, frames both ways, closes and TCP end.
+
+Bounded twice: payload capture per frame is capped, and old connections are evicted past
+``max_logs``. Entries are plain dicts built once per frame; JSON happens on GET only.
+Thread-safe reads, because a suite may read the log from another thread than the server's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import itertools
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from .frames import close_payload_fields
+
+
+def payload_fields(payload: bytes, length: int, opcode: int, cap: int) -> dict[str, Any]:
+    """How a frame's (captured) payload shows in the log: text when it decodes, else base64."""
+    captured = payload[:cap]
+    fields: dict[str, Any] = {"text": None, "b64": None, "truncated": length > len(captured)}
+    if opcode in (1, 0, 8, 9, 10):
+        try:
+            fields["text"] = captured.decode("utf-8")
+            return fields
+        except UnicodeDecodeError:
+            pass
+    fields["b64"] = base64.b64encode(captured).decode("ascii")
+    return fields
+
+
+class ConnectionLog:
+    """One connection's entry; mutated only on the server's loop."""
+
+    def __init__(self, conn_id: str, tag: str | None, route: str, cap: int) -> None:
+        self.cap = cap
+        self.t0 = time.monotonic()
+        self.entry: dict[str, Any] = {
+            "id": conn_id,
+            "tag": tag,
+            "route": route,
+            "script_id": None,
+            "started": time.time(),
+            "ended": None,
+            "done": False,
+            "handshake": None,
+            "frames": [],
+            "messages": [],
+            "close": {"in": None, "out": None, "first": None},
+            "tcp": {"ended_by": "unknown", "after_close": False},
+            "notes": [],
+        }
+        self._done = threading.Event()
+
+    def now(self) -> float:
+        return round(time.monotonic() - self.t0, 6)
+
+    def frame(self, direction: str, header: dict[str, Any], payload: bytes) -> None:
+        record = {"t": self.now(), "dir": direction, **header}
+        record.update(payload_fields(payload, header["length"], header["opcode"], self.cap))
+        self.entry["frames"].append(record)
+        if header["opcode"] == 8:
+            close = self.entry["close"]
+            if close[direction] is None:
+                close[direction] = close_payload_fields(payload)
+                if close["first"] is None:
+                    close["first"] = "client" if direction == "in" else "server"
+
+    def sent(
+        self,
+        opcode: int,
+        payload: bytes,
+        *,
+        fin: bool = True,
+        rsv1: bool = False,
+        rsv2: bool = False,
+        rsv3: bool = False,
+        masked: bool = False,
+        length: int | None = None,
+    ) -> None:
+        """Log a frame the server wrote (through aiohttp or by hand)."""
+        header = {
+            "fin": fin,
+            "rsv1": rsv1,
+            "rsv2": rsv2,
+            "rsv3": rsv3,
+            "opcode": opcode,
+            "masked": masked,
+            "mask_key": None,
+            "length": len(payload) if length is None else length,
+        }
+        self.frame("out", header, payload)
+
+    def message(self, direction: str, kind: str, data: bytes) -> None:
+        """A whole message as aiohttp parsed it: length and digest prove it arrived intact."""
+        record = {
+            "t": self.now(),
+            "dir": direction,
+            "kind": kind,
+            "len": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        record.update(payload_fields(data, len(data), 1 if kind == "text" else 2, self.cap))
+        self.entry["messages"].append(record)
+
+    def note(self, kind: str, detail: str) -> None:
+        self.entry["notes"].append({"t": self.now(), "kind": kind, "detail": detail})
+
+    def finish(self, ended_by: str) -> None:
+        if self.entry["done"]:
+            return
+        tcp = self.entry["tcp"]
+        tcp["ended_by"] = ended_by
+        close = self.entry["close"]
+        tcp["after_close"] = close["in"] is not None or close["out"] is not None
+        self.entry["ended"] = time.time()
+        self.entry["done"] = True
+        self._done.set()
+
+    def wait_sync(self, timeout: float) -> bool:
+        return self._done.wait(timeout)
+
+
+class WireLog:
+    """All connections' logs, newest last, at most ``max_logs`` kept."""
+
+    def __init__(self, max_logs: int = 1000, payload_cap: int = 4096) -> None:
+        self.max_logs = max_logs
+        self.payload_cap = payload_cap
+        self._logs: OrderedDict[str, ConnectionLog] = OrderedDict()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def open(self, tag: str | None, route: str) -> ConnectionLog:
+        log = ConnectionLog(str(next(self._ids)), tag, route, self.payload_cap)
+        with self._lock:
+            self._logs[log.entry["id"]] = log
+            while len(self._logs) > self.max_logs:
+                self._logs.popitem(last=False)
+        return log
+
+    def get(self, conn_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            log = self._logs.get(conn_id)
+        return None if log is None else _snapshot(log)
+
+    def find(self, tag: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            logs = [log for log in self._logs.values() if tag is None or log.entry["tag"] == tag]
+        return [_snapshot(log) for log in logs]
+
+    def summary(self, tag: str | None = None) -> list[dict[str, Any]]:
+        keys = ("id", "tag", "route", "script_id", "started", "ended", "done")
+        with self._lock:
+            logs = [log for log in self._logs.values() if tag is None or log.entry["tag"] == tag]
+        return [
+            {k: log.entry[k] for k in keys} | {"frames": len(log.entry["frames"])} for log in logs
+        ]
+
+    def _first(self, tag: str) -> ConnectionLog | None:
+        with self._lock:
+            return next((log for log in self._logs.values() if log.entry["tag"] == tag), None)
+
+    def wait_done_sync(self, tag: str, timeout: float = 5.0) -> dict[str, Any] | None:
+        """The first entry with ``tag`` once its TCP connection ended; None on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self._first(tag)
+            remaining = deadline - time.monotonic()
+            if log is not None and log.wait_sync(max(0.0, remaining)):
+                return _snapshot(log)
+            if remaining <= 0:
+                return None
+            if log is None:
+                time.sleep(min(0.01, remaining))
+
+    async def wait_done(self, tag: str, timeout: float = 5.0) -> dict[str, Any] | None:
+        """Async form of ``wait_done_sync``; polls, so it works from any loop or thread."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self._first(tag)
+            if log is not None and log.entry["done"]:
+                return _snapshot(log)
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.005)
+
+
+def _snapshot(log: ConnectionLog) -> dict[str, Any]:
+    """A copy safe to hand to another thread (lists are copied, records are never mutated)."""
+    entry = dict(log.entry)
+    entry["frames"] = list(entry["frames"])
+    entry["messages"] = list(entry["messages"])
+    entry["notes"] = list(entry["notes"])
+    entry["close"] = dict(entry["close"])
+    entry["tcp"] = dict(entry["tcp"])
+    return entry
