@@ -52,6 +52,14 @@ def build_frame(
     return header + payload
 
 
+def header_text(raw: bytes) -> str:
+    """A header name or value as text: UTF-8 when it is (what clients send), else Latin-1."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def close_payload_fields(payload: bytes) -> dict[str, Any]:
     """Code and reason of a close frame's payload, as the log shows them."""
     code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None

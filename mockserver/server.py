@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .frames import header_text as _text
 from .script import Script, ScriptError, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
 from .wirelog import WireLog
@@ -86,7 +87,7 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
         "method": request.method,
         "path": request.path_qs,
         "version": f"HTTP/{request.version.major}.{request.version.minor}",
-        "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in request.raw_headers],
+        "headers": [[_text(k), _text(v)] for k, v in request.raw_headers],
         "response_status": None,
         "response_headers": [],
     }

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from .frames import build_frame
+from .frames import header_text as _text
 from .script import Script, payload_bytes
 from .wirelog import ConnectionLog
 
@@ -97,6 +98,7 @@ class ScriptRun:
         else:
             await self.ws.send_bytes(payload)
         self.log.sent(1 if kind == "text" else 2, payload)
+        self.log.message("out", kind, payload)
 
     async def send_close(self, code: int | None, reason: str = "") -> None:
         payload = b"" if code is None else struct.pack("!H", code) + reason.encode("utf-8")
@@ -167,7 +169,7 @@ class ScriptRun:
         await self.send_message("binary", payload_bytes(step))
 
     async def step_send_headers(self, step: dict[str, Any]) -> None:
-        headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in self.request.raw_headers]
+        headers = [[_text(k), _text(v)] for k, v in self.request.raw_headers]
         await self.send_message("text", json.dumps(headers).encode("utf-8"))
 
     async def step_send_fragmented(self, step: dict[str, Any]) -> None:
@@ -182,6 +184,7 @@ class ScriptRun:
             fin = i == len(chunks) - 1
             self._write_raw(build_frame(opcode, chunk, fin=fin))
             self.log.sent(opcode, chunk, fin=fin)
+        self.log.message("out", step["kind"], payload)
 
     async def step_ping(self, step: dict[str, Any]) -> None:
         data = step.get("data", "").encode("utf-8")

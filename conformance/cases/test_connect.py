@@ -1,0 +1,277 @@
+"""connect: the three overloads, success and every way of failing, the header option."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.context import CaseContext
+from conformance.helpers import closed_port, err_code, header_names, succeeded
+from conformance.iut import Options
+
+OVERLOADS = {
+    "callback": "connect(url, callback)",
+    "options-callback": "connect(url, options, callback)",
+    "promise": "connect(url): Promise",
+    "options-promise": "connect(url, options): Promise",
+}
+MAIN_CLAUSE = {
+    "callback": "CN1",
+    "options-callback": "CN2",
+    "promise": "CN3",
+    "options-promise": "CN3",
+}
+
+
+def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict | None:
+    args: list[object] = [url]
+    if overload.startswith("options"):
+        args.append({"header": {"X-Conformance": "1"}})
+    style = "callback" if overload.endswith("callback") else "promise"
+    return ctx.settle(sock, "connect", style, *args)
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN1", "CN2", "CN3", "CN4", "CN12"),
+    description="connect to the echo route",
+    expectation=("settles (None, True) once; 'open' once with 101 'Switching Protocols'"),
+)
+@pytest.mark.parametrize("overload", OVERLOADS)
+def test_success(ctx: CaseContext, overload: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[overload]
+    sock = ctx.socket()
+    result = connect(ctx, sock, overload, ctx.url("/echo"))
+    main = MAIN_CLAUSE[overload]
+    ctx.check(main, succeeded(result), "connect settles with success", True, result)
+    ctx.session.quiet(0.05)
+    results = ctx.session.entries(lambda e: e["kind"] == "result")
+    ctx.check(main, len(results) == 1, "settles exactly once", 1, len(results))
+    opens = ctx.events(sock, "open")
+    value = opens[0]["value"] if opens else None
+    ctx.check("CN4", len(opens) == 1, "'open' fires once", 1, len(opens))
+    ctx.check_equal(
+        "CN4",
+        "'open' value status/message",
+        {"status": 101, "message": "Switching Protocols"},
+        {k: (value or {}).get(k) for k in ("status", "message")},
+    )
+    order = [
+        e["kind"]
+        for e in ctx.session.trace
+        if e["kind"] == "result"
+        or (e["kind"] == "event" and e["type"] == "open" and e.get("sub") == "_")
+    ]
+    ctx.check("CN12", True, "order of 'open' and the settlement", None, order)
+
+
+FAILURES = ["refused", "http403", "wrong_accept", "missing_accept"]
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN7", "CN8", "PR2"),
+    description="connect where the connection cannot be established",
+    expectation="'error' is emitted; connect settles with an error; no 'open'",
+)
+@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize("overload", OVERLOADS)
+def test_failure(ctx: CaseContext, overload: str, failure: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[overload]
+    url = {
+        "refused": f"ws://127.0.0.1:{closed_port()}/echo",
+        "http403": ctx.url("/status/403"),
+        "wrong_accept": ctx.script_url([], {"accept": "wrong"}),
+        "missing_accept": ctx.script_url([], {"accept": "missing"}),
+    }[failure]
+    sock = ctx.socket()
+    result = connect(ctx, sock, overload, url)
+    error = ctx.wait_event(sock, "error", 3.0)
+    ctx.check("CN7", error is not None, "'error' is emitted", "'error'", error)
+    if failure != "refused":
+        ctx.check("PR2", not ctx.events(sock, "open"), "no 'open'", [], ctx.events(sock, "open"))
+    ctx.check(
+        "CN8",
+        result is not None and result.get("err") is not None,
+        "connect settles with an error",
+        "err",
+        result,
+    )
+
+
+BAD_URLS = {
+    "http": "http://127.0.0.1/echo",
+    "no-host": "ws://",
+    "garbage": "not a url",
+    "int": 12345,
+    "none": None,
+}
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN10", "ER1", "ER2"),
+    description="connect with a URL that is not a ws:// or wss:// URL",
+    expectation="fails with 2302001 (401 for a non-string), nothing is sent",
+)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_bad_url(ctx: CaseContext, url: str, style: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[style]
+    sock = ctx.socket()
+    result = ctx.settle(sock, "connect", style, BAD_URLS[url])
+    expected = 401 if not isinstance(BAD_URLS[url], str) else 2302001
+    ctx.check_equal("CN10", "error code", expected, err_code(result))
+    err = (result or {}).get("err") or {}
+    ctx.check(
+        "ER1", err.get("is_business_error") is True, "numeric code and message string", True, err
+    )
+
+
+HEADER_SETS = {
+    "several": {"X-One": "1", "x-two": "zwei", "X-Three": "три"},
+    "empty-header": {},
+}
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN5", "CN6", "CN2"),
+    overload="connect(url, options, callback)",
+    description="the header option, then a connect without it",
+    expectation="every header reaches the server; none leaks into the next connect",
+)
+@pytest.mark.parametrize("form", ["dict", "dataclass"])
+@pytest.mark.parametrize("headers", HEADER_SETS)
+def test_headers(ctx: CaseContext, headers: str, form: str) -> None:
+    header = HEADER_SETS[headers]
+    options: object = {"header": header}
+    if form == "dataclass":
+        options = Options("WebSocketRequestOptions", {"header": header})
+    sock = ctx.socket()
+    result = ctx.settle(sock, "connect", "callback", ctx.url("/headers"), options)
+    ctx.check("CN5", succeeded(result), "connect with options succeeds", True, result)
+    ctx.settle(sock, "close", "promise")
+    log = ctx.server_log()
+    seen = header_names(log)
+    for name, value in header.items():
+        ctx.check_equal("CN5", f"header {name} at the server", value, seen.get(name.lower()))
+    if not header:
+        ctx.check("CN5", log is not None, "empty header object works", True, log is not None)
+    # CN6: a new object, and the same object again, connect without options
+    first_tag = ctx.tag
+    for label, target in (("same object", sock), ("new object", ctx.socket())):
+        ctx.tag = f"{first_tag}-{label.replace(' ', '')}"
+        ctx.settle(target, "connect", "promise", ctx.url("/echo"))
+        ctx.settle(target, "close", "promise")
+        later = header_names(ctx.server_log())
+        leaked = [n for n in header if n.lower() in later]
+        ctx.check("CN6", not leaked, f"no header leaks ({label})", [], leaked)
+    ctx.tag = first_tag
+
+
+INJECTIONS = {
+    "crlf-value": {"X-Ok": "a\r\nX-Injected: 1"},
+    "lf-value": {"X-Ok": "a\nX-Injected: 1"},
+    "crlf-name": {"X-Injected: 1\r\nX-Ok": "a"},
+    "nul-value": {"X-Ok": "a\x00b"},
+}
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN13",),
+    overload="connect(url, options): Promise",
+    description="header names/values holding CR, LF or NUL",
+    expectation="nothing injected reaches the wire; SHOULD fail with 401",
+)
+@pytest.mark.parametrize("attempt", INJECTIONS)
+def test_header_injection(ctx: CaseContext, attempt: str) -> None:
+    sock = ctx.socket()
+    result = ctx.settle(
+        sock, "connect", "promise", ctx.url("/headers"), {"header": INJECTIONS[attempt]}
+    )
+    ctx.session.quiet(0.1)
+    logs = ctx.server.wirelog.find(tag=ctx.tag)
+    injected = [
+        h
+        for log in logs
+        for h in log["handshake"]["headers"]
+        if h[0].lower() == "x-injected" or "\x00" in h[1]
+    ]
+    ctx.check("CN13", not injected, "no injected header at the server", [], injected)
+    ctx.check_equal("CN13", "fails with 401", 401, err_code(result))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN9",),
+    overload="connect(url, callback)",
+    description="connect on an object that is already open",
+    expectation="fails with 2302003; the open connection is untouched",
+)
+def test_already_connected(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "callback", ctx.url("/echo"))
+    second = ctx.settle(sock, "connect", "callback", ctx.url("/echo"))
+    ctx.check_equal("CN9", "second connect's error code", 2302003, err_code(second))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN11",),
+    overload="connect(url): Promise",
+    description="connect, close, connect again on the same object",
+    expectation="the second connection opens and echoes",
+)
+def test_reconnect(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.settle(sock, "close", "promise")
+    again = ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.check("CN11", succeeded(again), "second connect succeeds", True, again)
+    ctx.settle(sock, "send", "promise", "again")
+    echoed = ctx.wait_event(sock, "message", 3.0)
+    ctx.check("CN11", echoed is not None, "the new connection echoes", "message", echoed)
+
+
+@pytest.mark.case(
+    area="protocol",
+    method="connect",
+    clauses=("PR1",),
+    overload="connect(url): Promise",
+    description="the opening handshake as the server received it",
+    expectation="GET, HTTP/1.1, Host, Upgrade, Connection, 16-byte key, version 13",
+)
+def test_handshake_request(ctx: CaseContext) -> None:
+    import base64
+
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.settle(sock, "close", "promise")
+    log = ctx.server_log()
+    handshake = (log or {}).get("handshake") or {}
+    headers = header_names(log)
+    ctx.check_equal("PR1", "method", "GET", handshake.get("method"))
+    ctx.check_equal("PR1", "HTTP version", "HTTP/1.1", handshake.get("version"))
+    ctx.check("PR1", "host" in headers, "Host header", True, "host" in headers)
+    ctx.check_equal("PR1", "Upgrade", "websocket", headers.get("upgrade", "").lower())
+    ctx.check(
+        "PR1",
+        "upgrade" in headers.get("connection", "").lower(),
+        "Connection: Upgrade",
+        "Upgrade",
+        headers.get("connection"),
+    )
+    ctx.check_equal("PR1", "Sec-WebSocket-Version", "13", headers.get("sec-websocket-version"))
+    try:
+        key_len = len(base64.b64decode(headers.get("sec-websocket-key", ""), validate=True))
+    except ValueError:
+        key_len = -1
+    ctx.check_equal("PR1", "Sec-WebSocket-Key decodes to 16 bytes", 16, key_len)

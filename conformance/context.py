@@ -1,0 +1,190 @@
+"""What a case works with (``ctx``): the IUT session, the mock server, checks, the verdict.
+
+Data flows one way: the case tells the mock server what to do (a URL or a script), drives
+the IUT, and records checks; ``finish`` adds the ordering invariants and turns it all into
+the verdict and the per-case report.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver import MockServer
+
+from .clauses import clause
+from .iut import CALLBACK, IUT, Session, Subscriber
+from .iut.api import CallOutcome
+from .ordering import OBSERVER, ordering_violations
+from .verdicts import FAILED, check_verdict, worst
+
+EVENT_TYPES = ("open", "message", "close", "error")
+CLOSE_CLAUSES = {"CL2", "CL3", "CL4", "CL6", "CL7", "EV3", "EV4", "EV5", "PR6"}
+
+
+@dataclass
+class Check:
+    clause: str
+    level: str
+    passed: bool
+    verdict: str
+    what: str
+    expected: Any
+    observed: Any
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class CaseContext:
+    iut: IUT
+    server: MockServer
+    case_id: str
+    meta: dict[str, Any]
+    timeout: float
+    session: Session = field(init=False)
+    checks: list[Check] = field(default_factory=list)
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    harness_error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    wirelog: list[dict[str, Any]] = field(default_factory=list)
+    verdict: str = FAILED
+    verdict_close: str = FAILED
+    duration_ms: int = 0
+
+    def __post_init__(self) -> None:
+        self.session = self.iut.session(self.timeout)
+
+    # -- talking to the mock server -------------------------------------------------------------
+
+    def url(self, route: str, **query: Any) -> str:
+        """A ws:// URL on the mock server, tagged so the case finds its connections."""
+        query["tag"] = self.tag
+        sep = "&" if "?" in route else "?"
+        return f"{self.server.ws_url}{route}{sep}{urllib.parse.urlencode(query)}"
+
+    def script_url(
+        self, steps: list[dict[str, Any]], handshake: dict[str, Any] | None = None
+    ) -> str:
+        document: dict[str, Any] = {"steps": steps}
+        if handshake:
+            document["handshake"] = handshake
+        return self.url(self.server.add_script(document))
+
+    def server_log(self, timeout: float = 3.0) -> dict[str, Any] | None:
+        """The first connection of this case as the server saw it, once TCP ended."""
+        left = max(0.05, min(timeout, self.session.deadline - time.monotonic()))
+        return self.server.wait_done_sync(self.tag, left)
+
+    # -- talking to the IUT ---------------------------------------------------------------------
+
+    def socket(self, observe: bool = True) -> str:
+        """createWebSocket(), with the suite's observer on every event (for OR1–OR4)."""
+        sock = self.session.create()
+        if observe:
+            for event in EVENT_TYPES:
+                self.session.call(sock, "on", event, Subscriber(OBSERVER))
+        return sock
+
+    def invoke(self, sock: str, method: str, style: str, *args: Any) -> CallOutcome:
+        """A call in callback style (a recording callback last) or promise style."""
+        if style == "callback":
+            return self.session.call(sock, method, *args, CALLBACK)
+        return self.session.call(sock, method, *args, promise=True)
+
+    def settle(
+        self, sock: str, method: str, style: str, *args: Any, timeout: float = 5.0
+    ) -> dict[str, Any] | None:
+        """Invoke and wait for the settlement; the ``result`` entry (``err``, ``value``)."""
+        outcome = self.invoke(sock, method, style, *args)
+        if outcome.raised is not None:
+            return {"kind": "raised", "err": outcome.raised, "value": None}
+        return self.session.result(outcome, timeout)
+
+    def events(self, sock: str, event_type: str, sub: str = OBSERVER) -> list[dict[str, Any]]:
+        return self.session.entries(
+            lambda e: (
+                e["kind"] == "event"
+                and e.get("socket") == sock
+                and e["type"] == event_type
+                and e.get("sub") == sub
+            )
+        )
+
+    def wait_event(
+        self, sock: str, event_type: str, timeout: float = 5.0, sub: str = OBSERVER
+    ) -> dict[str, Any] | None:
+        return self.session.wait_for(
+            lambda e: (
+                e["kind"] == "event"
+                and e.get("socket") == sock
+                and e["type"] == event_type
+                and e.get("sub") == sub
+            ),
+            timeout,
+        )
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def check(
+        self, clause_id: str, passed: bool, what: str, expected: Any = None, observed: Any = None
+    ) -> bool:
+        level = clause(clause_id).level
+        self.checks.append(
+            Check(
+                clause_id,
+                level,
+                bool(passed),
+                check_verdict(level, passed),
+                what,
+                expected,
+                observed,
+            )
+        )
+        return bool(passed)
+
+    def check_equal(self, clause_id: str, what: str, expected: Any, observed: Any) -> bool:
+        return self.check(clause_id, expected == observed, what, expected, observed)
+
+    # -- the end of a case --------------------------------------------------------------------
+
+    def finish(self) -> None:
+        reset_error = self.session.close()
+        self.harness_error = self.harness_error or reset_error
+        if not self.wirelog:
+            self.wirelog = self.server.wirelog.find(tag=self.tag)
+        server_messages = [
+            m for entry in self.wirelog for m in entry.get("messages", []) if m["dir"] == "out"
+        ]
+        for clause_id, what in ordering_violations(self.session.trace, server_messages):
+            self.check(clause_id, False, what, "contract order", "see trace")
+        verdicts = [c.verdict for c in self.checks]
+        if self.harness_error is not None or not self.checks:
+            verdicts.append(FAILED)
+            if self.harness_error is None:
+                self.harness_error = "the case made no check"
+        self.verdict = worst(verdicts)
+        self.verdict_close = worst([c.verdict for c in self.checks if c.clause in CLOSE_CLAUSES])
+        self.duration_ms = int((time.monotonic() - self.started) * 1000)
+
+    def remote_close_code(self) -> int | None:
+        for entry in self.wirelog:
+            close_in = (entry.get("close") or {}).get("in")
+            if close_in is not None:
+                code = close_in.get("code")
+                return code if isinstance(code, int) else None
+        return None
+
+    def failures(self) -> str:
+        lines = [
+            f"{c.clause} {c.level}: {c.what}: expected {c.expected!r}, observed {c.observed!r}"
+            for c in self.checks
+            if c.verdict == FAILED
+        ]
+        if self.harness_error:
+            lines.append(f"harness: {self.harness_error}")
+        return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""Small readers over traces and wire logs that several case modules share."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from typing import Any
+
+STYLES = ("callback", "promise")
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def messages(log: dict[str, Any] | None, direction: str) -> list[dict[str, Any]]:
+    return [m for m in (log or {}).get("messages", []) if m["dir"] == direction]
+
+
+def data_frames(log: dict[str, Any] | None, direction: str) -> list[dict[str, Any]]:
+    return [
+        f
+        for f in (log or {}).get("frames", [])
+        if f["dir"] == direction and f["opcode"] in (0, 1, 2)
+    ]
+
+
+def close_in(log: dict[str, Any] | None) -> dict[str, Any] | None:
+    return ((log or {}).get("close") or {}).get("in")
+
+
+def digest(data: bytes) -> tuple[int, str]:
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+def err_code(result: dict[str, Any] | None) -> Any:
+    """The error code a settlement carried (None if it succeeded or never settled)."""
+    if result is None or result.get("err") is None:
+        return None
+    return result["err"].get("code")
+
+
+def succeeded(result: dict[str, Any] | None) -> bool:
+    return result is not None and result.get("err") is None and result.get("value") is True
+
+
+def header_names(log: dict[str, Any] | None) -> dict[str, str]:
+    headers = ((log or {}).get("handshake") or {}).get("headers", [])
+    return {name.lower(): value for name, value in headers}

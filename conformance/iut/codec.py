@@ -1,0 +1,116 @@
+"""The encodings shared by both ends of the driver protocol (docs/driver-protocol.md).
+
+Arguments: JSON values, plus one-key ``$`` tags for what JSON cannot say (bytes, callbacks,
+subscribers, option dataclasses, generated payloads). Values coming back (event values, call
+results, errors) are made JSON-ready with their Python type kept where it matters.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from .api import Callback, Generated, Opaque, Options, Subscriber
+
+TEXT_CAP = 4096
+
+
+def generate(kind: str, size: int) -> str | bytes | bytearray | memoryview:
+    """Deterministic payloads: str cycles ASCII letters, bytes are i % 251."""
+    if kind == "str":
+        return ("abcdefghijklmnopqrstuvwxyz" * (size // 26 + 1))[:size]
+    data = (bytes(range(251)) * (size // 251 + 1))[:size]
+    if kind == "bytearray":
+        return bytearray(data)
+    if kind == "memoryview":
+        return memoryview(data)
+    return data
+
+
+def encode_arg(value: Any) -> Any:
+    """Suite side: a case's argument → its wire form."""
+    if isinstance(value, Callback):
+        return {"$callback": True}
+    if isinstance(value, Subscriber):
+        return {"$subscriber": {"name": value.name, "behaviour": value.behaviour}}
+    if isinstance(value, Options):
+        return {"$options": {"cls": value.cls, "fields": encode_arg(value.fields)}}
+    if isinstance(value, Generated):
+        return {"$gen": {"kind": value.kind, "size": value.size}}
+    if isinstance(value, Opaque):
+        return {"$opaque": True}
+    for cls, tag in ((bytes, "$bytes"), (bytearray, "$bytearray"), (memoryview, "$memoryview")):
+        if isinstance(value, cls):
+            return {tag: base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, dict):
+        encoded = {str(k): encode_arg(v) for k, v in value.items()}
+        if len(encoded) == 1 and next(iter(encoded)).startswith("$"):
+            return {"$dict": encoded}
+        return encoded
+    if isinstance(value, (list, tuple)):
+        return [encode_arg(v) for v in value]
+    return value
+
+
+def describe_bytes(data: bytes, pytype: str) -> dict[str, Any]:
+    return {
+        "b64": base64.b64encode(data[:TEXT_CAP]).decode("ascii"),
+        "len": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "truncated": len(data) > TEXT_CAP,
+        "pytype": pytype,
+    }
+
+
+def describe_text(text: str) -> dict[str, Any]:
+    raw = text.encode("utf-8", "surrogatepass")
+    return {
+        "text": text[:TEXT_CAP],
+        "len": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "truncated": len(text) > TEXT_CAP,
+    }
+
+
+def describe_value(value: Any) -> Any:
+    """IUT side: any value an IUT hands back → JSON, keeping what a check needs to know."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return describe_text(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return describe_bytes(bytes(value), type(value).__name__)
+    described: dict[str, Any] = {"pytype": type(value).__name__}
+    for name in ("status", "message", "code", "reason"):
+        if hasattr(value, name):
+            described[name] = describe_plain(getattr(value, name))
+            described["access"] = "attr"
+        elif isinstance(value, dict) and name in value:
+            described[name] = describe_plain(value[name])
+            described["access"] = "item"
+    return described
+
+
+def describe_plain(value: Any) -> Any:
+    """Attribute values: JSON scalars stay as they are, anything else as its repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return {"repr": repr(value)[:200], "pytype": type(value).__name__}
+
+
+def describe_error(err: Any) -> dict[str, Any] | None:
+    if err is None:
+        return None
+    code = getattr(err, "code", None)
+    message = getattr(err, "message", None)
+    return {
+        "type": type(err).__name__,
+        "code": describe_plain(code),
+        "message": describe_plain(message),
+        "is_business_error": isinstance(err, Exception)
+        and isinstance(code, int)
+        and not isinstance(code, bool)
+        and isinstance(message, str),
+        "repr": repr(err)[:300],
+    }

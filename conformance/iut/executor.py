@@ -1,0 +1,267 @@
+"""The one piece of the suite that touches an IUT module.
+
+It turns protocol commands into API calls on a running asyncio loop (the IUT's), builds the
+callbacks and subscribers the cases ask for, and reports everything that happens as trace
+entries through ``sink``. The in-process transport and ``conformance.drivers.python`` both run
+it, so the two ways of driving an IUT behave alike by construction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import inspect
+import itertools
+import logging
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from .codec import describe_error, describe_value, generate
+
+Sink = Callable[[dict[str, Any]], None]
+
+
+class CommandError(Exception):
+    """A command the executor cannot carry out (bad socket id, bad encoding ...)."""
+
+
+def resolve_module(module: ModuleType) -> ModuleType:
+    """The module exposing ``createWebSocket``: the module itself or its ``webSocket``."""
+    if hasattr(module, "createWebSocket"):
+        return module
+    inner = getattr(module, "webSocket", None)
+    if inner is not None and hasattr(inner, "createWebSocket"):
+        return inner
+    raise CommandError(f"{module.__name__} has no createWebSocket (nor webSocket.createWebSocket)")
+
+
+class Executor:
+    def __init__(self, module: ModuleType, sink: Sink) -> None:
+        self.module = resolve_module(module)
+        self.sink = sink
+        self.sockets: dict[str, Any] = {}
+        self._subscribers: dict[tuple[str, str, str], Callable[..., None]] = {}
+        self._socket_ids = itertools.count(1)
+        self._call_ids = itertools.count(1)
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def handle(self, command: dict[str, Any]) -> dict[str, Any]:
+        op = command.get("op")
+        if op == "hello":
+            return {"driver": "python", "module": self.module.__name__, "protocol": 1}
+        if op == "create":
+            return self._create()
+        if op == "call":
+            return self._call(command)
+        if op == "reset":
+            await self._reset(float(command.get("timeout", 2.0)))
+            return {}
+        raise CommandError(f"unknown op {op!r}")
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def _create(self) -> dict[str, Any]:
+        sock = f"s{next(self._socket_ids)}"
+        self.sockets[sock] = self.module.createWebSocket()
+        return {"socket": sock}
+
+    def _call(self, command: dict[str, Any]) -> dict[str, Any]:
+        sock = command.get("socket")
+        if sock not in self.sockets:
+            raise CommandError(f"no socket {sock!r}")
+        call = next(self._call_ids)
+        method = str(command.get("method"))
+        raw_args = command.get("args", [])
+        if not isinstance(raw_args, list):
+            raise CommandError("args must be a list")
+        args = [self._decode(a, sock, call, raw_args) for a in raw_args]
+        promise = bool(command.get("promise"))
+        style = "promise" if promise else "callback" if _has_callback(raw_args) else "plain"
+        self.sink(
+            {
+                "kind": "call",
+                "socket": sock,
+                "call": call,
+                "method": method,
+                "style": style,
+                "args": raw_args if len(repr(raw_args)) < 2000 else "(large)",
+            }
+        )
+        raised = None
+        returned: Any = None
+        try:
+            returned = getattr(self.sockets[sock], method)(*args)
+        except Exception as exc:
+            raised = describe_error(exc)
+        kind = _returned_kind(returned)
+        if promise and kind in ("future", "awaitable", "coroutine"):
+            task = asyncio.get_running_loop().create_task(self._await(sock, call, returned))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+        elif kind == "coroutine":
+            returned.close()  # never awaited: do not leak a "never awaited" warning
+        entry = {"kind": "return", "socket": sock, "call": call, "returned": kind, "raised": raised}
+        self.sink(entry)
+        return {"call": call, "returned": kind, "raised": raised}
+
+    async def _await(self, sock: str, call: int, awaitable: Any) -> None:
+        try:
+            if isinstance(awaitable, concurrent.futures.Future):
+                awaitable = asyncio.wrap_future(awaitable)
+            value = await awaitable
+        except Exception as exc:
+            self._result(sock, call, exc, None)
+        else:
+            self._result(sock, call, None, value)
+
+    def _result(self, sock: str, call: int, err: Any, value: Any) -> None:
+        self.sink(
+            {
+                "kind": "result",
+                "socket": sock,
+                "call": call,
+                "err": describe_error(err),
+                "value": describe_value(value),
+            }
+        )
+
+    async def _reset(self, timeout: float) -> None:
+        """End of a case: close what is open (bounded), forget every socket."""
+        waits = []
+        for ws in self.sockets.values():
+            try:
+                result = ws.close()
+            except Exception:
+                continue
+            if isinstance(result, concurrent.futures.Future):
+                result = asyncio.wrap_future(result)
+            if inspect.isawaitable(result):
+                waits.append(asyncio.ensure_future(result))
+        if waits:
+            await asyncio.wait(waits, timeout=timeout)
+            for w in waits:
+                if w.done() and not w.cancelled():
+                    w.exception()
+        for task in list(self._pending):
+            task.cancel()
+        self.sockets.clear()
+        self._subscribers.clear()
+
+    # -- argument decoding -------------------------------------------------------------------
+
+    def _decode(self, value: Any, sock: str, call: int, raw_args: list[Any]) -> Any:
+        if isinstance(value, list):
+            return [self._decode(v, sock, call, raw_args) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((tag, inner),) = value.items()
+            if tag == "$callback":
+                return self._callback(sock, call)
+            if tag == "$subscriber":
+                event_type = raw_args[0] if raw_args and isinstance(raw_args[0], str) else "?"
+                return self._subscriber(
+                    sock, inner["name"], inner.get("behaviour", "record"), event_type
+                )
+            if tag == "$options":
+                cls = getattr(self.module, inner["cls"], None)
+                if cls is None:
+                    raise CommandError(f"the IUT module has no {inner['cls']}")
+                return cls(**self._decode(inner["fields"], sock, call, raw_args))
+            if tag == "$gen":
+                return generate(inner["kind"], int(inner["size"]))
+            if tag == "$opaque":
+                return object()
+            if tag == "$dict":
+                return {k: self._decode(v, sock, call, raw_args) for k, v in inner.items()}
+            for name, cls in (("$bytes", bytes), ("$bytearray", bytearray)):
+                if tag == name:
+                    return cls(base64.b64decode(inner))
+            if tag == "$memoryview":
+                return memoryview(base64.b64decode(inner))
+        return {k: self._decode(v, sock, call, raw_args) for k, v in value.items()}
+
+    def _callback(self, sock: str, call: int) -> Callable[..., None]:
+        def callback(err: Any = None, value: Any = None, *_: Any) -> None:
+            self._result(sock, call, err, value)
+
+        return callback
+
+    def _subscriber(self, sock: str, name: str, behaviour: str, event_type: str) -> Any:
+        key = (sock, name, event_type)
+        if key in self._subscribers:
+            return self._subscribers[key]
+        executor = self
+        state = {"fired": False}
+
+        def subscriber(*args: Any) -> None:
+            err = args[0] if args else None
+            value = args[1] if len(args) > 1 else None
+            executor.sink(
+                {
+                    "kind": "event",
+                    "socket": sock,
+                    "sub": name,
+                    "type": event_type,
+                    "nargs": len(args),
+                    "err": describe_error(err),
+                    "value": describe_value(value),
+                }
+            )
+            ws = executor.sockets.get(sock)
+            if behaviour == "raise":
+                raise RuntimeError(f"subscriber {name} raises on purpose")
+            if behaviour.startswith("subscribe:") and not state["fired"] and ws is not None:
+                _, new_type, new_name = behaviour.split(":", 2)
+                ws.on(new_type, executor._subscriber(sock, new_name, "record", new_type))
+            elif behaviour == "off_self" and ws is not None:
+                ws.off(event_type, subscriber)
+            elif behaviour == "close" and ws is not None:
+                result = ws.close()
+                if asyncio.isfuture(result):
+                    result.add_done_callback(lambda f: f.cancelled() or f.exception())
+            state["fired"] = True
+
+        self._subscribers[key] = subscriber
+        return subscriber
+
+
+def _has_callback(raw_args: list[Any]) -> bool:
+    return any(isinstance(a, dict) and "$callback" in a for a in raw_args)
+
+
+def _returned_kind(value: Any) -> str:
+    if value is None:
+        return "none"
+    if inspect.iscoroutine(value):
+        return "coroutine"
+    if isinstance(value, concurrent.futures.Future) or asyncio.isfuture(value):
+        return "future"
+    if inspect.isawaitable(value):
+        return "awaitable"
+    return f"value:{value!r}"[:100]
+
+
+class LogForwarder(logging.Handler):
+    """IUT log records at WARNING and above become ``log`` trace entries (EV10 evidence)."""
+
+    def __init__(self, sink: Sink, thread_name: str | None = None) -> None:
+        super().__init__(logging.WARNING)
+        self._sink = sink
+        self._thread_name = thread_name
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._thread_name is not None and record.threadName != self._thread_name:
+            return
+        exc = record.exc_info[1] if record.exc_info else None
+        self._sink(
+            {
+                "kind": "log",
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage()[:500],
+                "exc": None if exc is None else f"{type(exc).__name__}: {exc}"[:300],
+            }
+        )
