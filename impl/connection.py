@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import WSMsgType
 
+from . import maskwatch
 from .errors import OTHER_ERROR, BusinessError
 from .options import close_code_allowed
 
@@ -86,6 +87,7 @@ class Connection:
         self._send_lock = asyncio.Lock()
         self._closed = asyncio.Event()
         self._close_deadline: asyncio.TimerHandle | None = None
+        self._mask_watch = maskwatch.MaskWatch()
 
     # -- handshake -------------------------------------------------------------------------
 
@@ -116,6 +118,7 @@ class Connection:
             error = BusinessError(OTHER_ERROR, _describe_handshake_error(exc))
             self._emit("error", error)
             raise error from exc
+        self._mask_watch = maskwatch.install(self._ws)
         self.state = State.OPEN
         response = getattr(self._ws, "_response", None)  # private; the status line's reason
         reason = getattr(response, "reason", None) or "Switching Protocols"
@@ -132,6 +135,11 @@ class Connection:
         try:
             while True:
                 msg = await ws.receive()
+                if self._mask_watch.masked_seen:
+                    await self._send_close_frame(ws, _close_payload(PROTOCOL_ERROR, ""))
+                    error = BusinessError(OTHER_ERROR, "the server sent a masked frame")
+                    close = CloseValue(PROTOCOL_ERROR, "")
+                    break
                 if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
                     if self.state is State.OPEN:
                         self._emit("message", None, msg.data)

@@ -155,7 +155,10 @@ class ScriptRun:
             except Exception as exc:  # a step that fails ends this connection only
                 self.log.note("step_failed", f"step {index} ({step['op']}): {exc!r}")
                 return
-        await self._wait_for_close()
+        try:
+            await self._wait_for_close()
+        except ConnectionError:
+            self.client_gone = True
 
     async def _wait_for_close(self) -> None:
         deadline = time.monotonic() + END_WAIT
@@ -204,6 +207,8 @@ class ScriptRun:
             build_frame(step["opcode"], payload, mask=mask, length=step.get("length"), **flags)
         )
         self.log.sent(step["opcode"], payload, masked=mask, length=step.get("length"), **flags)
+        if step["opcode"] == 8:
+            self.close_sent = True
 
     async def step_raw_bytes(self, step: dict[str, Any]) -> None:
         data = payload_bytes(step)

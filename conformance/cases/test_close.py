@@ -1,0 +1,170 @@
+"""close: the three overloads, defaults and given values on the wire, refusals, timeouts."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.context import CaseContext
+from conformance.helpers import STYLES, close_in, err_code, succeeded
+from conformance.iut import Options
+
+OVERLOADS = {
+    "callback": "close(callback)",
+    "options-callback": "close(options, callback)",
+    "promise": "close(options?): Promise",
+}
+
+# name -> (options or None for "no options", expected payload hex)
+VARIANTS: dict[str, tuple[object, str]] = {
+    "no-options": (None, "03e8"),
+    "empty-options": ({}, "03e8"),
+    "code-only": ({"code": 1001}, "03e9"),
+    "reason-only": ({"reason": "bye"}, "03e8" + b"bye".hex()),
+    "both": ({"code": 1000, "reason": "done"}, "03e8" + b"done".hex()),
+    "1002": ({"code": 1002}, "03ea"),
+    "1003": ({"code": 1003}, "03eb"),
+    "3000": ({"code": 3000, "reason": "app"}, "0bb8" + b"app".hex()),
+    "4999": ({"code": 4999}, "1387"),
+    "cjk-reason": ({"code": 4000, "reason": "再见"}, "0fa0" + "再见".encode().hex()),
+    "123-byte-reason": (
+        {"code": 4000, "reason": "é" * 61 + "x"},
+        "0fa0" + ("é" * 61 + "x").encode().hex(),
+    ),
+    "dataclass": (
+        Options("WebSocketCloseOptions", {"code": 4001, "reason": "dc"}),
+        "0fa1" + b"dc".hex(),
+    ),
+}
+
+
+def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> dict | None:
+    if overload == "callback":
+        return ctx.settle(sock, "close", "callback")
+    if overload == "options-callback":
+        return ctx.settle(sock, "close", "callback", options if options is not None else {})
+    if options is None:
+        return ctx.settle(sock, "close", "promise")
+    return ctx.settle(sock, "close", "promise", options)
+
+
+@pytest.mark.case(
+    area="close",
+    method="close",
+    clauses=("CL2", "CL1", "CL3", "CL4"),
+    description="close an open connection",
+    expectation="the close frame carries exactly the code/reason (defaults 1000, "
+    "''); 'close' fires once; TCP ends",
+)
+@pytest.mark.parametrize(
+    ("overload", "variant"),
+    [(o, v) for o in OVERLOADS for v in VARIANTS if o != "callback" or v == "no-options"],
+)
+def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
+    options, payload = VARIANTS[variant]
+    ctx.meta["overload"] = OVERLOADS[overload]
+    clause = (
+        "CL2" if variant in ("no-options", "empty-options", "code-only", "reason-only") else "CL3"
+    )
+    ctx.meta["clauses"] = (clause, "CL1", "CL4")
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    result = call_close(ctx, sock, overload, options)
+    ctx.check("CL1", succeeded(result), "close settles with success", True, result)
+    log = ctx.server_log()
+    got = (close_in(log) or {}).get("payload_hex")
+    ctx.check_equal(clause, "close payload on the wire", payload, got)
+    ctx.session.quiet(0.05)
+    closes = ctx.events(sock, "close")
+    ctx.check("CL4", len(closes) == 1, "'close' fires exactly once", 1, len(closes))
+    ctx.check(
+        "CL4",
+        log is not None and log["done"],
+        "the TCP connection ended",
+        True,
+        None if log is None else log["tcp"],
+    )
+
+
+FORBIDDEN: dict[str, object] = {
+    "999": {"code": 999},
+    "1004": {"code": 1004},
+    "1005": {"code": 1005},
+    "1006": {"code": 1006},
+    "1015": {"code": 1015},
+    "2000": {"code": 2000},
+    "5000": {"code": 5000},
+    "124-byte-reason": {"code": 4000, "reason": "x" * 124},
+}
+
+
+@pytest.mark.case(
+    area="close",
+    method="close",
+    clauses=("CL6",),
+    description="close with a code RFC 6455 forbids, or a reason over 123 bytes",
+    expectation="no such close frame on the wire; SHOULD fail with 401",
+)
+@pytest.mark.parametrize("options", FORBIDDEN)
+@pytest.mark.parametrize("style", STYLES)
+def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
+    ctx.meta["overload"] = OVERLOADS["options-callback" if style == "callback" else "promise"]
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    result = ctx.settle(sock, "close", style, FORBIDDEN[options])
+    ctx.session.quiet(0.1)
+    for log in ctx.server.wirelog.find(tag=ctx.tag):
+        frame = close_in(log)
+        if frame is not None:
+            code = frame["code"]
+            ok = (
+                code is None
+                or code in (1000, 1001, 1002, 1003)
+                or 1007 <= code <= 1014
+                or 3000 <= code <= 4999
+            )
+            ctx.check(
+                "CL6",
+                ok and len(frame["payload_hex"]) <= 250,
+                "close frame allowed by RFC 6455",
+                "allowed code, <= 125 bytes",
+                frame,
+            )
+    ctx.check("CL6", True, "nothing forbidden reached the wire", None, None)
+    ctx.check_equal("CL6", "error code (SHOULD 401)", 401, err_code(result))
+
+
+@pytest.mark.case(
+    area="close",
+    method="close",
+    clauses=("CL5",),
+    description="close when never connected, and a second close",
+    expectation="fails with 2302999",
+)
+@pytest.mark.parametrize("when", ["before-connect", "twice"])
+@pytest.mark.parametrize("style", STYLES)
+def test_not_open(ctx: CaseContext, style: str, when: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[style]
+    sock = ctx.socket()
+    if when == "twice":
+        ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+        ctx.settle(sock, "close", "promise")
+    result = ctx.settle(sock, "close", style)
+    ctx.check_equal("CL5", "error code", 2302999, err_code(result))
+
+
+@pytest.mark.case(
+    area="close",
+    method="close",
+    clauses=("CL7", "CL4"),
+    overload="close(options?): Promise",
+    timeout=14.0,
+    description="close while the server never answers (it stops reading)",
+    expectation="close completes within the close timeout; 'close' with 1006",
+)
+def test_server_never_answers(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.script_url([{"op": "stall", "ms": 12000}]))
+    result = ctx.settle(sock, "close", "promise", timeout=11.0)
+    closed = ctx.wait_event(sock, "close", 1.0)
+    ctx.check("CL7", result is not None, "close completes", "settled", result)
+    ctx.check_equal("CL7", "'close' code", 1006, ((closed or {}).get("value") or {}).get("code"))

@@ -1,0 +1,329 @@
+"""Events: what the server does, and what each subscriber sees, in which order."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from conformance.context import CaseContext
+from conformance.helpers import close_in
+from conformance.iut import Opaque, Subscriber
+
+SERVER_MESSAGES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
+    "text": ([{"op": "send_text", "data": "héllo"}], {"text": "héllo"}),
+    "binary": (
+        [{"op": "send_binary", "b64": base64.b64encode(b"\x00\xff").decode()}],
+        {"pytype": "bytes", "len": 2},
+    ),
+    "fragmented-text": (
+        [{"op": "send_fragmented", "kind": "text", "data": "abcdefghij", "frames": 4}],
+        {"text": "abcdefghij"},
+    ),
+    "fragmented-binary": (
+        [{"op": "send_fragmented", "kind": "binary", "size": 1000, "frames": 3}],
+        {"pytype": "bytes", "len": 1000},
+    ),
+    "empty-text": ([{"op": "send_text", "data": ""}], {"text": ""}),
+}
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on('message')",
+    clauses=("EV2", "EV1"),
+    description="the server sends one message",
+    expectation="'message' once: str for text, bytes for binary, whole",
+)
+@pytest.mark.parametrize("kind", SERVER_MESSAGES)
+def test_message(ctx: CaseContext, kind: str) -> None:
+    steps, expected = SERVER_MESSAGES[kind]
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.script_url([*steps, {"op": "wait", "ms": 100}]))
+    ctx.wait_event(sock, "message", 3.0)
+    ctx.settle(sock, "close", "promise")
+    got = ctx.events(sock, "message")
+    ctx.check("EV2", len(got) == 1, "'message' fires once", 1, len(got))
+    value = got[0]["value"] if got else {}
+    observed = {k: value.get(k) for k in expected} if isinstance(value, dict) else value
+    ctx.check_equal("EV2", "message value", expected, observed)
+    ctx.check(
+        "EV1",
+        bool(got) and got[0]["nargs"] == 2 and got[0]["err"] is None,
+        "called (None, value)",
+        "(None, value)",
+        got[0] if got else None,
+    )
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on('close')",
+    clauses=("EV3", "EV4", "PR6"),
+    description="the server closes the connection",
+    expectation="'close' with the server's code and reason (1005 for an empty "
+    "payload); the client echoes the code",
+)
+@pytest.mark.parametrize("how", ["1000", "4001-reason", "1001", "empty"])
+def test_server_close(ctx: CaseContext, how: str) -> None:
+    step = {
+        "1000": {"op": "close", "code": 1000},
+        "4001-reason": {"op": "close", "code": 4001, "reason": "服务器 bye"},
+        "1001": {"op": "close", "code": 1001},
+        "empty": {"op": "close", "empty": True},
+    }[how]
+    expected = {
+        "1000": (1000, ""),
+        "4001-reason": (4001, "服务器 bye"),
+        "1001": (1001, ""),
+        "empty": (1005, ""),
+    }[how]
+    clause = "EV4" if how == "empty" else "EV3"
+    ctx.meta["clauses"] = (clause, "PR6")
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.script_url([step]))
+    closed = ctx.wait_event(sock, "close", 3.0)
+    value = (closed or {}).get("value") or {}
+    ctx.check_equal(
+        clause, "'close' code and reason", expected, (value.get("code"), value.get("reason"))
+    )
+    ctx.check(
+        "EV3",
+        value.get("access") == "attr",
+        "attribute access (value.code)",
+        "attr",
+        value.get("access"),
+    )
+    echoed = close_in(ctx.server_log())
+    if how != "empty":
+        ctx.check_equal(
+            "PR6", "client's close frame echoes the code", expected[0], (echoed or {}).get("code")
+        )
+    else:
+        ctx.check("PR6", echoed is not None, "client answers with a close frame", "close", echoed)
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on('error')",
+    clauses=("EV5", "OR4"),
+    description="the server drops TCP without a close frame",
+    expectation="'error' then 'close' with 1006",
+)
+def test_connection_lost(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.url("/drop"))
+    closed = ctx.wait_event(sock, "close", 3.0)
+    error = ctx.events(sock, "error")
+    ctx.check("EV5", bool(error), "'error' fires", "'error'", error)
+    ctx.check_equal("EV5", "'close' code", 1006, ((closed or {}).get("value") or {}).get("code"))
+    if error and closed:
+        ctx.check(
+            "OR4",
+            error[0]["t"] <= closed["t"],
+            "'error' before 'close'",
+            True,
+            [error[0]["t"], closed["t"]],
+        )
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on(type, callback)",
+    clauses=("EV6", "EV1"),
+    description="three subscribers on each event type",
+    expectation="each is called once per event, in subscription order",
+)
+def test_several_subscribers(ctx: CaseContext) -> None:
+    sock = ctx.socket(observe=False)
+    for event in ("open", "message", "close"):
+        for name in ("a", "b", "c"):
+            ctx.session.call(sock, "on", event, Subscriber(name))
+    url = ctx.script_url(
+        [
+            {"op": "send_text", "data": "1"},
+            {"op": "send_text", "data": "2"},
+            {"op": "close", "code": 1000},
+        ]
+    )
+    ctx.settle(sock, "connect", "promise", url)
+    ctx.wait_event(sock, "close", 3.0, sub="c")
+    for event, count in (("open", 1), ("message", 2), ("close", 1)):
+        order = [e["sub"] for e in ctx.session.trace if e["kind"] == "event" and e["type"] == event]
+        ctx.check_equal("EV6", f"'{event}' subscribers called", ["a", "b", "c"] * count, order)
+
+
+@pytest.mark.case(
+    area="events",
+    method="off",
+    overload="off(type, callback?)",
+    clauses=("EV7",),
+    description="off(type, cb) and off(type)",
+    expectation="off(type, cb) removes only cb; off(type) removes all",
+)
+@pytest.mark.parametrize("how", ["one", "all"])
+def test_off(ctx: CaseContext, how: str) -> None:
+    sock = ctx.socket(observe=False)
+    for name in ("a", "b"):
+        ctx.session.call(sock, "on", "message", Subscriber(name))
+    if how == "one":
+        ctx.session.call(sock, "off", "message", Subscriber("a"))
+    else:
+        ctx.session.call(sock, "off", "message")
+    ctx.session.call(sock, "on", "message", Subscriber("probe"))
+    ctx.settle(sock, "connect", "promise", ctx.script_url([{"op": "send_text", "data": "x"}]))
+    ctx.wait_event(sock, "message", 3.0, sub="probe")
+    called = sorted({e["sub"] for e in ctx.session.entries(lambda e: e["kind"] == "event")})
+    expected = ["b", "probe"] if how == "one" else ["probe"]
+    ctx.check_equal("EV7", "subscribers still called", expected, called)
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on(type, callback)",
+    clauses=("EV8",),
+    description="the same callback subscribed twice",
+    expectation="observed: how often it is called per event",
+)
+def test_same_callback_twice(ctx: CaseContext) -> None:
+    sock = ctx.socket(observe=False)
+    ctx.session.call(sock, "on", "open", Subscriber("a"))
+    ctx.session.call(sock, "on", "open", Subscriber("a"))
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.session.quiet(0.05)
+    calls = len(ctx.session.entries(lambda e: e["kind"] == "event"))
+    ctx.check("EV8", True, "calls per 'open'", "1 (the reference)", calls)
+
+
+BAD_SUBSCRIPTIONS = {
+    "type-int": (5, Subscriber("a")),
+    "type-none": (None, Subscriber("a")),
+    "callback-str": ("open", "not callable"),
+    "callback-object": ("open", Opaque()),
+}
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on(type, callback)",
+    clauses=("EV9",),
+    description="on/off with a non-string type or a non-callable callback",
+    expectation="raises BusinessError 401 at once",
+)
+@pytest.mark.parametrize("method", ["on", "off"])
+@pytest.mark.parametrize("args", BAD_SUBSCRIPTIONS)
+def test_bad_subscription(ctx: CaseContext, args: str, method: str) -> None:
+    ctx.meta["overload"] = f"{method}(type, callback)"
+    sock = ctx.socket()
+    outcome = ctx.session.call(sock, method, *BAD_SUBSCRIPTIONS[args])
+    ctx.check_equal("EV9", "raised error code", 401, (outcome.raised or {}).get("code"))
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on(type, callback)",
+    clauses=("EV9",),
+    description="on with an unknown event name",
+    expectation="observed",
+)
+def test_unknown_type(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    outcome = ctx.session.call(sock, "on", "opened", Subscriber("a"))
+    ctx.check(
+        "EV9",
+        True,
+        "what on('opened', cb) does",
+        "401 (the reference)",
+        outcome.raised or "accepted",
+    )
+    ctx.checks[-1].level = "INFO"
+    ctx.checks[-1].verdict = "INFORMATIONAL"
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on('message')",
+    clauses=("EV10",),
+    description="a subscriber raises an exception",
+    expectation="the next subscriber still runs, the connection lives, the exception is logged",
+)
+def test_callback_raises(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.session.call(sock, "on", "message", Subscriber("boom", "raise"))
+    ctx.session.call(sock, "on", "message", Subscriber("after"))
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.settle(sock, "send", "promise", "one")
+    ctx.settle(sock, "send", "promise", "two")
+    second = ctx.session.wait_for(
+        lambda e: (
+            e["kind"] == "event"
+            and e.get("sub") == "after"
+            and (e["value"] or {}).get("text") == "two"
+        ),
+        3.0,
+    )
+    ctx.check(
+        "EV10",
+        second is not None,
+        "other subscribers run, connection lives",
+        "second message reaches 'after'",
+        second,
+    )
+    logged = ctx.session.entries(lambda e: e["kind"] == "log")
+    ctx.check(
+        "EV10", bool(logged), "the exception is reported (logged)", "a log record", logged[:1]
+    )
+
+
+@pytest.mark.case(
+    area="ordering",
+    method="on",
+    overload="on(type, callback)",
+    clauses=("OR5",),
+    description="a subscriber subscribes another one while being called",
+    expectation="the new subscriber sees the next event, not the current one",
+)
+def test_subscribe_during_dispatch(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.session.call(sock, "on", "message", Subscriber("a", "subscribe:message:late"))
+    url = ctx.script_url([{"op": "send_text", "data": "1"}, {"op": "send_text", "data": "2"}])
+    ctx.settle(sock, "connect", "promise", url)
+    ctx.session.wait_for(lambda e: e["kind"] == "event" and e.get("sub") == "late", 3.0)
+    late = [
+        e["value"].get("text")
+        for e in ctx.session.entries(lambda e: e["kind"] == "event" and e.get("sub") == "late")
+    ]
+    ctx.check_equal("OR5", "messages the late subscriber saw", ["2"], late)
+
+
+@pytest.mark.case(
+    area="ordering",
+    method="on",
+    overload="on('message')",
+    clauses=("OR3", "OR1"),
+    description="the server sends 50 messages of mixed kinds",
+    expectation="'open' first, then all messages in the order sent",
+)
+def test_message_order(ctx: CaseContext) -> None:
+    steps = [
+        {"op": "send_text", "data": str(i)} if i % 2 else {"op": "send_binary", "size": i}
+        for i in range(50)
+    ]
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.script_url(steps))
+    ctx.session.wait_for(lambda e: len(ctx.events(sock, "message")) >= 50, 0.01)
+    for _ in range(100):
+        if len(ctx.events(sock, "message")) >= 50:
+            break
+        ctx.session.quiet(0.02)
+    got = len(ctx.events(sock, "message"))
+    ctx.check_equal("OR3", "messages delivered", 50, got)

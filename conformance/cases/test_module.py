@@ -1,0 +1,99 @@
+"""The module: createWebSocket and what every WebSocket has; errors' shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.context import CaseContext
+from conformance.helpers import err_code
+from conformance.iut import Subscriber
+
+
+@pytest.mark.case(
+    area="module",
+    method="createWebSocket",
+    overload="createWebSocket()",
+    clauses=("M1",),
+    description="two objects from two calls",
+    expectation="independent: events of one never reach the other",
+)
+def test_independent_objects(ctx: CaseContext) -> None:
+    first, second = ctx.socket(), ctx.socket()
+    ctx.check("M1", first != second, "two objects", "two", [first, second])
+    ctx.settle(first, "connect", "promise", ctx.url("/echo"))
+    ctx.settle(first, "send", "promise", "only for the first")
+    ctx.wait_event(first, "message", 3.0)
+    leaked = ctx.session.entries(lambda e: e["kind"] == "event" and e["socket"] == second)
+    ctx.check("M1", not leaked, "the second object saw nothing", [], leaked)
+
+
+@pytest.mark.case(
+    area="module",
+    method="createWebSocket",
+    overload="WebSocket methods",
+    clauses=("M2",),
+    description="each method is there",
+    expectation="connect, send, close, on, off are callable",
+)
+@pytest.mark.parametrize("method", ["connect", "send", "close", "on", "off"])
+def test_methods(ctx: CaseContext, method: str) -> None:
+    sock = ctx.socket()
+    table: dict[str, list[object]] = {
+        "on": ["open", Subscriber("a")],
+        "off": ["open"],
+        "connect": [ctx.url("/echo")],
+        "send": ["x"],
+    }
+    args = table.get(method, [])
+    outcome = ctx.session.call(sock, method, *args)
+    missing = (outcome.raised or {}).get("type") in ("AttributeError", "TypeError")
+    ctx.check(
+        "M2",
+        not missing,
+        f"{method} exists and takes the documented arguments",
+        None,
+        outcome.raised,
+    )
+
+
+@pytest.mark.case(
+    area="errors",
+    method="send",
+    overload="send(data): Promise",
+    clauses=("ER1", "ER2", "ER3"),
+    description="a failed call, then the object is used again",
+    expectation="BusinessError with code and documented message; no leak; the object still works",
+)
+def test_error_shape(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    failed = ctx.settle(sock, "send", "promise", "too early")
+    err = (failed or {}).get("err") or {}
+    ctx.check("ER1", err.get("is_business_error") is True, "code int, message str", True, err)
+    ctx.check_equal(
+        "ER2", "message for 2302999", "Websocket other unknown error", err.get("message")
+    )
+    ctx.check_equal("ER2", "code", 2302999, err_code(failed))
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    again = ctx.settle(sock, "send", "promise", "now")
+    ctx.check(
+        "ER3", again is not None and again.get("err") is None, "object still usable", True, again
+    )
+    leaks = ctx.session.entries(lambda e: e["kind"] == "loop_error")
+    ctx.check("ER3", not leaks, "nothing escaped into the loop", [], leaks)
+
+
+@pytest.mark.case(
+    area="errors",
+    method="connect",
+    overload="connect(url): Promise",
+    clauses=("ER2",),
+    description="messages of the documented codes",
+    expectation="401 'Parameter error', 2302001 'Websocket url error'",
+)
+@pytest.mark.parametrize("code", [401, 2302001])
+def test_error_messages(ctx: CaseContext, code: int) -> None:
+    sock = ctx.socket()
+    url = 42 if code == 401 else "ftp://x"
+    result = ctx.settle(sock, "connect", "promise", url)
+    expected = {401: "Parameter error", 2302001: "Websocket url error"}[code]
+    ctx.check_equal("ER2", "message", expected, ((result or {}).get("err") or {}).get("message"))

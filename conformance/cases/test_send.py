@@ -1,0 +1,167 @@
+"""send: both overloads, every payload kind and size, and every state but open."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.context import CaseContext
+from conformance.helpers import STYLES, data_frames, digest, err_code, messages, succeeded
+from conformance.iut import Generated, Opaque
+from conformance.iut.codec import generate
+
+OVERLOADS = {"callback": "send(data, callback)", "promise": "send(data): Promise"}
+MAIN = {"callback": "SD1", "promise": "SD3"}
+
+PAYLOADS: dict[str, object] = {
+    "ascii": "Hello, server!",
+    "cjk": "你好，服务器",
+    "emoji": "👋🌏✨",
+    "empty-str": "",
+    "bytes": b"\x00\x01\x02\xfe\xff",
+    "bytearray": bytearray(b"\x10\x20\x30"),
+    "memoryview": memoryview(b"\x7f\x80\x81"),
+    "empty-bytes": b"",
+    "64KiB": Generated("bytes", 64 * 1024),
+    "1MiB": Generated("bytes", 1024 * 1024),
+    "4MiB": Generated("bytes", 4 * 1024 * 1024),
+    "64KiB-str": Generated("str", 64 * 1024),
+}
+
+
+def wire_bytes(payload: object) -> tuple[str, bytes]:
+    if isinstance(payload, Generated):
+        data = generate(payload.kind, payload.size)
+        payload = data
+    if isinstance(payload, str):
+        return "text", payload.encode("utf-8")
+    assert isinstance(payload, (bytes, bytearray, memoryview))
+    return "binary", bytes(payload)
+
+
+@pytest.mark.case(
+    area="send",
+    method="send",
+    clauses=("SD1", "SD2", "SD3", "SD4", "SD8", "SD9"),
+    description="send one message over an open connection",
+    expectation="exactly these bytes arrive as one message of the right kind",
+)
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("style", STYLES)
+def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[style]
+    kind, data = wire_bytes(PAYLOADS[payload])
+    clause = "SD1" if kind == "text" else "SD2"
+    if payload.startswith("empty"):
+        clause = "SD4"
+    elif payload[0].isdigit():
+        clause = "SD8"
+    sock = ctx.socket()
+    ctx.settle(
+        sock,
+        "connect",
+        "promise",
+        ctx.url("/script", script='{"steps":[{"op":"expect","timeout_ms":20000}]}'),
+    )
+    result = ctx.settle(sock, "send", style, PAYLOADS[payload], timeout=15.0)
+    ctx.check(
+        MAIN[style] if clause in ("SD1", "SD2") and style == "promise" else clause,
+        succeeded(result),
+        "send settles with success",
+        True,
+        result,
+    )
+    ctx.settle(sock, "close", "promise", timeout=8.0)
+    log = ctx.server_log(8.0)
+    received = messages(log, "in")
+    got = [(m["kind"], m["len"], m["sha256"]) for m in received]
+    ctx.check_equal(
+        clause, "message at the server (kind, length, sha256)", [(kind, *digest(data))], got
+    )
+    frames = [f for f in (log or {}).get("frames", []) if f["dir"] == "in"]
+    ctx.check(
+        "SD9",
+        all(f["masked"] for f in frames),
+        "every client frame masked",
+        True,
+        [f["masked"] for f in frames],
+    )
+
+
+STATES = ["never-connected", "after-close"]
+
+
+@pytest.mark.case(
+    area="send",
+    method="send",
+    clauses=("SD6",),
+    description="send when the connection is not open",
+    expectation="an error (SHOULD 2302999); nothing on the wire",
+)
+@pytest.mark.parametrize("payload", ["ascii", "bytes"])
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("style", STYLES)
+def test_not_open(ctx: CaseContext, style: str, state: str, payload: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[style]
+    sock = ctx.socket()
+    if state == "after-close":
+        ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+        ctx.settle(sock, "close", "promise")
+    result = ctx.settle(sock, "send", style, PAYLOADS[payload])
+    ctx.check(
+        "SD6",
+        result is not None and result.get("err") is not None,
+        "send reports an error",
+        "err",
+        result,
+    )
+    ctx.session.quiet(0.05)
+    sent = [f for log in ctx.server.wirelog.find(tag=ctx.tag) for f in data_frames(log, "in")]
+    ctx.check("SD6", not sent, "nothing on the wire", [], sent)
+    ctx.check_equal(
+        "SD6",
+        "error code (SHOULD 2302999; the shipped implementation uses -1)",
+        2302999,
+        err_code(result),
+    )
+
+
+WRONG = {"int": 42, "none": None, "dict": {"a": 1}, "object": Opaque(), "list": [1, 2]}
+
+
+@pytest.mark.case(
+    area="send",
+    method="send",
+    clauses=("SD7",),
+    description="send data of a type the API does not take",
+    expectation="fails with 401; nothing on the wire",
+)
+@pytest.mark.parametrize("data", WRONG)
+@pytest.mark.parametrize("style", STYLES)
+def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[style]
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    result = ctx.settle(sock, "send", style, WRONG[data])
+    ctx.check_equal("SD7", "error code", 401, err_code(result))
+
+
+@pytest.mark.case(
+    area="send",
+    method="send",
+    clauses=("SD5",),
+    description="twenty sends issued without waiting",
+    expectation="they arrive in call order and settle in call order",
+)
+@pytest.mark.parametrize("style", STYLES)
+def test_order(ctx: CaseContext, style: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[style]
+    sock = ctx.socket()
+    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    outcomes = [ctx.invoke(sock, "send", style, f"m{i}") for i in range(20)]
+    for outcome in outcomes:
+        ctx.session.result(outcome, 5.0)
+    settled = [e["call"] for e in ctx.session.entries(lambda e: e["kind"] == "result")]
+    ctx.check_equal("SD5", "settlement order", [o.call for o in outcomes], settled[-20:])
+    ctx.settle(sock, "close", "promise")
+    texts = [m["text"] for m in messages(ctx.server_log(), "in")]
+    ctx.check_equal("SD5", "order at the server", [f"m{i}" for i in range(20)], texts)
