@@ -98,7 +98,8 @@ class Connection:
         the next (CN6), and the session belongs to the loop that owns this connection.
         """
         self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout)
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout),
+            trace_configs=[maskwatch.trace_config(self._mask_watch)],
         )
         try:
             async with asyncio.timeout(self.handshake_timeout):
@@ -118,7 +119,7 @@ class Connection:
             error = BusinessError(OTHER_ERROR, _describe_handshake_error(exc))
             self._emit("error", error)
             raise error from exc
-        self._mask_watch = maskwatch.install(self._ws)
+        maskwatch.install(self._ws, self._mask_watch)
         self.state = State.OPEN
         response = getattr(self._ws, "_response", None)  # private; the status line's reason
         reason = getattr(response, "reason", None) or "Switching Protocols"

@@ -3,8 +3,12 @@
 RFC 6455 §5.1: a client MUST close the connection when a server frame is masked (PR4).
 aiohttp unmasks such frames and delivers them. We read a copy of the incoming bytes and walk
 the frame headers only (no payload copies); the connection checks the flag before it
-delivers anything. This wraps aiohttp's private parser slot (``_payload_parser`` on the
-connection's protocol, aiohttp 3.10–3.14); when it is missing the watch stays off.
+delivers anything.
+
+The tee must be in place before aiohttp hands the WebSocket parser the bytes that came in
+with the 101 response, so it goes in from a (public) request-end trace hook that wraps the
+connection protocol's ``set_parser`` for this one connection. If a future aiohttp moves that,
+``install`` falls back to wrapping the private ``_payload_parser`` slot after the handshake.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+import aiohttp
+
 
 class MaskWatch:
     def __init__(self) -> None:
+        self.installed = False
         self.masked_seen = False
         self._header = b""
         self._skip = 0
@@ -72,12 +79,33 @@ class _TeeParser:
         return getattr(self._inner, name)
 
 
-def install(ws: Any) -> MaskWatch:
-    """Tee the connection's incoming bytes into a new MaskWatch (best effort)."""
-    watch = MaskWatch()
+def trace_config(watch: MaskWatch) -> aiohttp.TraceConfig:
+    """A trace hook that tees the WebSocket parser's input into ``watch`` from the start."""
+    config = aiohttp.TraceConfig()
+
+    async def on_request_end(_: Any, __: Any, params: aiohttp.TraceRequestEndParams) -> None:
+        protocol = getattr(params.response.connection, "protocol", None)
+        original = getattr(protocol, "set_parser", None)
+        if original is None:
+            return
+
+        def set_parser(parser: Any, *args: Any, **kwargs: Any) -> Any:
+            watch.installed = True
+            return original(_TeeParser(parser, watch), *args, **kwargs)
+
+        protocol.set_parser = set_parser  # type: ignore[union-attr]
+
+    config.on_request_end.append(on_request_end)
+    return config
+
+
+def install(ws: Any, watch: MaskWatch) -> None:
+    """Fallback when the trace hook could not run: tee from now on (best effort)."""
+    if watch.installed:
+        return
     connection = getattr(getattr(ws, "_response", None), "connection", None)
     protocol = getattr(connection, "protocol", None)
     inner = getattr(protocol, "_payload_parser", None)
     if inner is not None:
         protocol._payload_parser = _TeeParser(inner, watch)  # type: ignore[union-attr]
-    return watch
+        watch.installed = True

@@ -78,7 +78,9 @@ def test_protocol_error(ctx: CaseContext, kind: str) -> None:
         sock,
         "connect",
         "promise",
-        ctx.script_url([*PROTOCOL_ERRORS[kind], {"op": "wait", "ms": 2000}]),
+        ctx.script_url(
+            [*PROTOCOL_ERRORS[kind], {"op": "expect", "kind": "close", "timeout_ms": 3000}]
+        ),
     )
     closed = ctx.wait_event(sock, "close", 4.0)
     errors = ctx.events(sock, "error")
@@ -112,7 +114,12 @@ def test_6_invalid_utf8(ctx: CaseContext, where: str) -> None:
             {"op": "raw_frame", "opcode": 0, "b64": "/w=="},
         ]
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.script_url([*steps, {"op": "wait", "ms": 2000}]))
+    ctx.settle(
+        sock,
+        "connect",
+        "promise",
+        ctx.script_url([*steps, {"op": "expect", "kind": "close", "timeout_ms": 3000}]),
+    )
     ctx.wait_event(sock, "close", 4.0)
     frame = close_in(ctx.server_log())
     ctx.check_equal("PR5", "client's close code on the wire", 1007, (frame or {}).get("code"))
@@ -142,7 +149,10 @@ BAD_CLOSES = {
 def test_7_invalid_close(ctx: CaseContext, kind: str) -> None:
     sock = ctx.socket()
     ctx.settle(
-        sock, "connect", "promise", ctx.script_url([BAD_CLOSES[kind], {"op": "wait", "ms": 2000}])
+        sock,
+        "connect",
+        "promise",
+        ctx.script_url([BAD_CLOSES[kind], {"op": "expect", "kind": "close", "timeout_ms": 3000}]),
     )
     ctx.wait_event(sock, "close", 4.0)
     frame = close_in(ctx.server_log())
@@ -160,7 +170,12 @@ def test_7_invalid_close(ctx: CaseContext, kind: str) -> None:
 def test_7_5_1_close_reason_not_utf8(ctx: CaseContext) -> None:
     sock = ctx.socket()
     step = {"op": "raw_frame", "opcode": 8, "b64": "A+jOuv/+"}
-    ctx.settle(sock, "connect", "promise", ctx.script_url([step, {"op": "wait", "ms": 2000}]))
+    ctx.settle(
+        sock,
+        "connect",
+        "promise",
+        ctx.script_url([step, {"op": "expect", "kind": "close", "timeout_ms": 3000}]),
+    )
     ctx.wait_event(sock, "close", 4.0)
     code = (close_in(ctx.server_log()) or {}).get("code")
     ctx.check("PR6", code in (1002, 1007), "the connection is failed", "1002 or 1007", code)

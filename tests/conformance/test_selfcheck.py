@@ -1,0 +1,79 @@
+"""The suite checks itself: every broken implementation is caught on its clause, a hanging
+one and a crashing driver become FAILED without stopping the run, and the stdio driver path
+judges impl exactly as the in-process path does."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conformance import broken
+from tests.conformance.suite_runner import run_suite, verdicts
+
+BROKEN = sorted(
+    m.name
+    for m in pkgutil.iter_modules(broken.__path__)
+    if not m.name.startswith("_") and m.name != "hangs"
+)
+
+
+@pytest.mark.parametrize("module", BROKEN)
+def test_broken_implementation_is_caught(module: str, tmp_path: Path) -> None:
+    clause = importlib.import_module(f"tests.conformance.broken.{module}").CLAUSE
+    status, rows = run_suite(
+        tmp_path, "--iut", f"tests.conformance.broken.{module}", "--clause", clause
+    )
+    failed = [
+        case
+        for case, row in rows.items()
+        if row["behavior"] == "FAILED" and clause in row["clause"]
+    ]
+    assert rows, "no case ran"
+    assert failed, f"{module} was not caught on {clause}: {verdicts(rows)}"
+    assert status != 0
+
+
+def test_hanging_implementation_fails_within_the_timeout(tmp_path: Path) -> None:
+    status, rows = run_suite(
+        tmp_path,
+        "--iut",
+        "tests.conformance.broken.hangs",
+        "--clause",
+        "CN9",
+        "--clause",
+        "CN11",
+        "--case-timeout",
+        "1.5",
+    )
+    assert rows and all(row["behavior"] == "FAILED" for row in rows.values())
+    assert all(row["duration"] < 5000 for row in rows.values()), rows
+    assert status != 0
+
+
+def test_crashing_driver_fails_its_cases_and_the_run_goes_on(tmp_path: Path) -> None:
+    crash = f"cmd:{sys.executable} -c 'import sys; sys.stdin.readline(); sys.exit(3)'"
+    status, rows = run_suite(tmp_path, "--iut", crash, "--clause", "M2")
+    assert len(rows) == 5, rows
+    assert all(row["behavior"] == "FAILED" for row in rows.values())
+    case = next(iter(rows.values()))
+    assert status != 0 and case["reportfile"]
+
+
+def test_driver_path_judges_like_in_process(tmp_path: Path) -> None:
+    """The whole suite, both ways; impl must be all OK / INFORMATIONAL on both."""
+    status_a, in_process = run_suite(tmp_path / "a", "-n", "2")
+    driver = f"cmd:{sys.executable} -m conformance.drivers.python impl"
+    status_b, over_stdio = run_suite(tmp_path / "b", "--iut", driver, "-n", "2")
+    not_ok = {
+        case: (path, row["behavior"])
+        for path, rows in (("in-process", in_process), ("stdio", over_stdio))
+        for case, row in rows.items()
+        if row["behavior"] not in ("OK", "INFORMATIONAL")
+    }
+    assert not not_ok, not_ok
+    assert (status_a, status_b) == (0, 0)
+    assert verdicts(in_process) == verdicts(over_stdio)
