@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -10,7 +11,8 @@ from .server import MockServer, run_mockserver
 
 
 @pytest.fixture
-async def mockserver() -> AsyncIterator[MockServer]:
+async def mockserver(loop: asyncio.AbstractEventLoop) -> AsyncIterator[MockServer]:
+    """Needs aiohttp's pytest plugin (its ``loop`` fixture runs async tests and fixtures)."""
     async with run_mockserver() as server:
         yield server
 
