@@ -82,15 +82,18 @@ class FrameTap:
         self._remaining = 0
         self._captured = bytearray()
         self._key = b""
-        self._offset = 0
 
-    def feed(self, data: bytes) -> None:
-        while data:
+    def feed(self, chunk: bytes) -> None:
+        data = memoryview(chunk)  # slices of a view cost nothing: a chunk is never copied
+        while len(data):
             if self._header is None:
-                self._buffer += data
-                data = self._parse_header()
-                if self._header is None:
+                head = self._buffer + bytes(data[:14])  # a header is at most 14 bytes
+                used = self._parse_header(head)
+                if used is None:
+                    self._buffer = head
                     return
+                data = data[used - len(self._buffer) :]
+                self._buffer = b""
                 if self._remaining == 0:
                     self._emit()
                 continue
@@ -103,27 +106,27 @@ class FrameTap:
             if self._remaining == 0:
                 self._emit()
 
-    def _parse_header(self) -> bytes:
-        buf = self._buffer
+    def _parse_header(self, buf: bytes) -> int | None:
+        """Reads one frame header from ``buf``; returns its length, None if incomplete."""
         if len(buf) < 2:
-            return b""
+            return None
         first, second = buf[0], buf[1]
         length = second & 0x7F
         pos = 2
         if length == 126:
             if len(buf) < 4:
-                return b""
+                return None
             length = struct.unpack("!H", buf[2:4])[0]
             pos = 4
         elif length == 127:
             if len(buf) < 10:
-                return b""
+                return None
             length = struct.unpack("!Q", buf[2:10])[0]
             pos = 10
         masked = bool(second & 0x80)
         if masked:
             if len(buf) < pos + 4:
-                return b""
+                return None
             self._key = buf[pos : pos + 4]
             pos += 4
         self._header = {
@@ -138,8 +141,7 @@ class FrameTap:
         }
         self._remaining = length
         self._captured = bytearray()
-        self._buffer = b""
-        return buf[pos:]
+        return pos
 
     def _emit(self) -> None:
         assert self._header is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import hashlib
 import itertools
 import threading
@@ -33,6 +34,17 @@ def payload_fields(payload: bytes, length: int, opcode: int, cap: int) -> dict[s
     return fields
 
 
+HASH_OFFLOAD = 64 * 1024
+"""Messages larger than this are digested on a worker thread: hashlib releases the GIL, so a
+1 MiB echo does not pay for two SHA-256 runs on the server's loop (bench/mockserver_echo.py)."""
+
+_hasher = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirelog-hash")
+
+
+def _hexdigest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class ConnectionLog:
     """One connection's entry; mutated only on the server's loop."""
 
@@ -55,6 +67,7 @@ class ConnectionLog:
             "notes": [],
         }
         self._done = threading.Event()
+        self.pending: dict[int, concurrent.futures.Future[str]] = {}
 
     def now(self) -> float:
         return round(time.monotonic() - self.t0, 6)
@@ -97,13 +110,17 @@ class ConnectionLog:
 
     def message(self, direction: str, kind: str, data: bytes) -> None:
         """A whole message as aiohttp parsed it: length and digest prove it arrived intact."""
-        record = {
+        record: dict[str, Any] = {
             "t": self.now(),
             "dir": direction,
             "kind": kind,
             "len": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": None,
         }
+        if len(data) > HASH_OFFLOAD:
+            self.pending[id(record)] = _hasher.submit(_hexdigest, data)
+        else:
+            record["sha256"] = _hexdigest(data)
         record.update(payload_fields(data, len(data), 1 if kind == "text" else 2, self.cap))
         self.entry["messages"].append(record)
 
@@ -194,8 +211,19 @@ def _snapshot(log: ConnectionLog) -> dict[str, Any]:
     """A copy safe to hand to another thread (lists are copied, records are never mutated)."""
     entry = dict(log.entry)
     entry["frames"] = list(entry["frames"])
-    entry["messages"] = list(entry["messages"])
+    entry["messages"] = [_with_digest(log, m) for m in entry["messages"]]
     entry["notes"] = list(entry["notes"])
     entry["close"] = dict(entry["close"])
     entry["tcp"] = dict(entry["tcp"])
     return entry
+
+
+def _with_digest(log: ConnectionLog, record: dict[str, Any]) -> dict[str, Any]:
+    """A message record with its digest, waiting (bounded) for an offloaded one."""
+    future = log.pending.get(id(record))
+    if future is None:
+        return record
+    try:
+        return {**record, "sha256": future.result(timeout=10)}
+    except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+        return record
