@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import WSMsgType
 
-from . import maskwatch
+from . import inbound
 from .errors import OTHER_ERROR, BusinessError
 from .options import close_code_allowed
 
@@ -87,7 +87,7 @@ class Connection:
         self._send_lock = asyncio.Lock()
         self._closed = asyncio.Event()
         self._close_deadline: asyncio.TimerHandle | None = None
-        self._mask_watch = maskwatch.MaskWatch()
+        self._guard = inbound.InboundGuard()
 
     # -- handshake -------------------------------------------------------------------------
 
@@ -99,7 +99,7 @@ class Connection:
         """
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout),
-            trace_configs=[maskwatch.trace_config(self._mask_watch)],
+            trace_configs=[inbound.trace_config(self._guard)],
         )
         try:
             async with asyncio.timeout(self.handshake_timeout):
@@ -119,7 +119,7 @@ class Connection:
             error = BusinessError(OTHER_ERROR, _describe_handshake_error(exc))
             self._emit("error", error)
             raise error from exc
-        maskwatch.install(self._ws, self._mask_watch)
+        inbound.install(self._ws, self._guard)
         self.state = State.OPEN
         response = getattr(self._ws, "_response", None)  # private; the status line's reason
         reason = getattr(response, "reason", None) or "Switching Protocols"
@@ -136,7 +136,7 @@ class Connection:
         try:
             while True:
                 msg = await ws.receive()
-                if self._mask_watch.masked_seen:
+                if self._guard.masked_seen:
                     await self._send_close_frame(ws, _close_payload(PROTOCOL_ERROR, ""))
                     error = BusinessError(OTHER_ERROR, "the server sent a masked frame")
                     close = CloseValue(PROTOCOL_ERROR, "")
@@ -151,8 +151,9 @@ class Connection:
                 if msg.type is WSMsgType.ERROR:
                     # aiohttp already answered a protocol error (1002) or bad UTF-8 (1007).
                     code = getattr(msg.data, "code", ABNORMAL_CLOSURE)
-                    error = BusinessError(OTHER_ERROR, f"protocol error from server: {msg.data}")
-                    close = CloseValue(int(code), str(msg.data))
+                    what = "close reason is not UTF-8" if self._guard.bad_close_reason else msg.data
+                    error = BusinessError(OTHER_ERROR, f"protocol error from server: {what}")
+                    close = CloseValue(int(code), str(what))
                     break
                 if msg.type in (WSMsgType.CLOSED, WSMsgType.CLOSING):
                     if self.state is not State.CLOSING:

@@ -1,0 +1,148 @@
+"""A guard on the server's bytes, for two RFC 6455 rules aiohttp's client parser lets pass.
+
+- §5.1: a client MUST fail the connection when a server frame is masked; aiohttp unmasks it and
+  delivers it. The guard flags it; the connection checks the flag before delivering anything.
+- §7.1.6/§8.1: a close frame's reason must be UTF-8, and the contract (PR6) wants a bad one
+  answered with 1002; aiohttp answers 1007 from inside its parser, before any of our code runs.
+  The guard holds each (small: at most 125 bytes) close frame until it is whole and, if its
+  reason is not UTF-8, turns its code into 0, which aiohttp itself fails with 1002.
+
+The guard reads frame headers only and passes every other byte on untouched: a chunk with no
+close frame in it is handed on as the very same object. It sits in front of aiohttp's parser
+from the first byte, through a public trace hook that wraps the connection protocol's
+``set_parser`` (aiohttp 3.10–3.14); if that hook cannot run, ``install`` wraps the private
+``_payload_parser`` slot after the handshake instead.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import aiohttp
+
+CLOSE = 0x8
+
+
+class InboundGuard:
+    def __init__(self) -> None:
+        self.installed = False
+        self.masked_seen = False
+        self.bad_close_reason = False
+        self._header = bytearray()  # the current frame's header, as far as seen
+        self._remaining = 0  # payload bytes of the current frame still to come
+        self._hold: bytearray | None = None  # a close frame being held back
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Watch ``chunk``; return the bytes to hand to the parser (usually ``chunk`` itself)."""
+        view = memoryview(chunk)
+        out: list[Any] = []
+        touched = self._hold is not None
+        pos = 0
+        while pos < len(view):
+            if self._remaining:
+                take = min(self._remaining, len(view) - pos)
+                self._pass(out, view[pos : pos + take])
+                pos += take
+                self._remaining -= take
+                if not self._remaining and self._hold is not None:
+                    out.append(self._release())
+                continue
+            byte = view[pos : pos + 1]
+            pos += 1
+            if not self._header and byte[0] & 0x0F == CLOSE:
+                self._hold = bytearray()
+                touched = True
+            self._header += byte
+            self._pass(out, byte)
+            length = _header_length(self._header)
+            if length is not None and len(self._header) == length[0]:
+                self.masked_seen = self.masked_seen or bool(self._header[1] & 0x80)
+                self._remaining = length[1]
+                self._header = bytearray()
+                if not self._remaining and self._hold is not None:
+                    out.append(self._release())
+        if not touched:
+            return chunk
+        return b"".join(out)
+
+    def _pass(self, out: list[Any], piece: memoryview) -> None:
+        if self._hold is not None:
+            self._hold += piece
+        else:
+            out.append(piece)
+
+    def _release(self) -> bytes:
+        assert self._hold is not None
+        frame, self._hold = bytes(self._hold), None
+        header_len = _header_length(frame)
+        start = header_len[0] if header_len else len(frame)
+        payload = frame[start:]
+        if len(payload) > 2 and not frame[1] & 0x80:
+            try:
+                payload[2:].decode("utf-8")
+            except UnicodeDecodeError:
+                self.bad_close_reason = True
+                return frame[:start] + b"\x00\x00" + payload[2:]
+        return frame
+
+
+def _header_length(header: bytes | bytearray) -> tuple[int, int] | None:
+    """(header length, payload length) once both are known from ``header``'s bytes."""
+    if len(header) < 2:
+        return None
+    mask = 4 if header[1] & 0x80 else 0
+    length = header[1] & 0x7F
+    if length == 126:
+        if len(header) < 4:
+            return None
+        return 4 + mask, struct.unpack("!H", bytes(header[2:4]))[0]
+    if length == 127:
+        if len(header) < 10:
+            return None
+        return 10 + mask, struct.unpack("!Q", bytes(header[2:10]))[0]
+    return 2 + mask, length
+
+
+class _GuardedParser:
+    def __init__(self, inner: Any, guard: InboundGuard) -> None:
+        self._inner = inner
+        self._guard = guard
+
+    def feed_data(self, data: bytes) -> Any:
+        return self._inner.feed_data(self._guard.feed(data))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def trace_config(guard: InboundGuard) -> aiohttp.TraceConfig:
+    """A trace hook that puts ``guard`` in front of the WebSocket parser before its first byte."""
+    config = aiohttp.TraceConfig()
+
+    async def on_request_end(_: Any, __: Any, params: aiohttp.TraceRequestEndParams) -> None:
+        protocol = getattr(params.response.connection, "protocol", None)
+        original = getattr(protocol, "set_parser", None)
+        if original is None:
+            return
+
+        def set_parser(parser: Any, *args: Any, **kwargs: Any) -> Any:
+            guard.installed = True
+            return original(_GuardedParser(parser, guard), *args, **kwargs)
+
+        protocol.set_parser = set_parser  # type: ignore[union-attr]
+
+    config.on_request_end.append(on_request_end)
+    return config
+
+
+def install(ws: Any, guard: InboundGuard) -> None:
+    """Fallback when the trace hook could not run: guard from now on (best effort)."""
+    if guard.installed:
+        return
+    connection = getattr(getattr(ws, "_response", None), "connection", None)
+    protocol = getattr(connection, "protocol", None)
+    inner = getattr(protocol, "_payload_parser", None)
+    if inner is not None:
+        protocol._payload_parser = _GuardedParser(inner, guard)  # type: ignore[union-attr]
+        guard.installed = True
