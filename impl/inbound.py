@@ -35,6 +35,28 @@ class InboundGuard:
 
     def feed(self, chunk: bytes) -> bytes:
         """Watch ``chunk``; return the bytes to hand to the parser (usually ``chunk`` itself)."""
+        if self._hold is not None or self._header:
+            return self._walk(chunk)
+        # Fast path, per frame rather than per byte: skip payloads, read whole headers.
+        pos, end = 0, len(chunk)
+        while True:
+            if self._remaining:
+                take = min(self._remaining, end - pos)
+                pos += take
+                self._remaining -= take
+            if pos >= end:
+                return chunk
+            length = _header_length(chunk[pos : pos + 14])
+            if chunk[pos] & 0x0F == CLOSE or length is None:
+                break  # a close frame to hold, or a header cut by the chunk's end
+            self.masked_seen = self.masked_seen or bool(chunk[pos + 1] & 0x80)
+            pos += length[0]
+            self._remaining = length[1]
+        rest = self._walk(chunk[pos:])
+        return chunk[:pos] + rest
+
+    def _walk(self, chunk: bytes) -> bytes:
+        """The byte-by-byte walk, for headers cut across chunks and close frames."""
         view = memoryview(chunk)
         out: list[Any] = []
         touched = self._hold is not None
