@@ -83,6 +83,7 @@ class ScriptRun:
         self.closed = False  # the closing handshake is over (or TCP is gone)
         self.client_gone = False
         self.close_sent = False
+        self.last_payload = b""  # the last data message read, as bytes
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -93,10 +94,9 @@ class ScriptRun:
         transport.write(data)
 
     async def send_message(self, kind: str, payload: bytes) -> None:
-        if kind == "text":
-            await self.ws.send_str(payload.decode("utf-8"))
-        else:
-            await self.ws.send_bytes(payload)
+        """One whole message through aiohttp (``send_frame``: the bytes are encoded once)."""
+        opcode = WSMsgType.TEXT if kind == "text" else WSMsgType.BINARY
+        await self.ws.send_frame(payload, opcode)
         self.log.sent(1 if kind == "text" else 2, payload)
         self.log.message("out", kind, payload)
 
@@ -116,9 +116,11 @@ class ScriptRun:
             except TimeoutError:
                 return None
             if msg.type is WSMsgType.TEXT:
-                self.log.message("in", "text", msg.data.encode("utf-8"))
+                self.last_payload = msg.data.encode("utf-8")
+                self.log.message("in", "text", self.last_payload)
                 return msg
             if msg.type is WSMsgType.BINARY:
+                self.last_payload = msg.data
                 self.log.message("in", "binary", msg.data)
                 return msg
             if msg.type is WSMsgType.PING:
@@ -240,8 +242,8 @@ class ScriptRun:
             msg = await self.read(timeout=None if remaining is None else END_WAIT)
             if msg is None or msg.type is WSMsgType.CLOSE:
                 return
-            data = msg.data.encode("utf-8") if msg.type is WSMsgType.TEXT else msg.data
-            await self.send_message("text" if msg.type is WSMsgType.TEXT else "binary", data)
+            kind = "text" if msg.type is WSMsgType.TEXT else "binary"
+            await self.send_message(kind, self.last_payload)
             if remaining is not None:
                 remaining -= 1
 

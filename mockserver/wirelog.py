@@ -1,7 +1,8 @@
 """The wire log: every connection's handshake, frames both ways, closes and TCP end.
 
 Bounded twice: payload capture per frame is capped, and old connections are evicted past
-``max_logs``. Entries are plain dicts built once per frame; JSON happens on GET only.
+``max_logs``. The hot path (every frame, every message) only appends a tuple; the records
+(text or base64, digests of small messages) are built when someone reads the log, once.
 Thread-safe reads, because a suite may read the log from another thread than the server's.
 """
 
@@ -34,10 +35,6 @@ def payload_fields(payload: bytes, length: int, opcode: int, cap: int) -> dict[s
     return fields
 
 
-HASH_OFFLOAD = 64 * 1024
-"""Messages larger than this are digested on a worker thread: hashlib releases the GIL, so a
-1 MiB echo does not pay for two SHA-256 runs on the server's loop (bench/mockserver_echo.py)."""
-
 _hasher = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirelog-hash")
 
 
@@ -46,7 +43,7 @@ def _hexdigest(data: bytes) -> str:
 
 
 class ConnectionLog:
-    """One connection's entry; mutated only on the server's loop."""
+    """One connection's entry; written only on the server's loop, read from anywhere."""
 
     def __init__(self, conn_id: str, tag: str | None, route: str, cap: int) -> None:
         self.cap = cap
@@ -60,22 +57,26 @@ class ConnectionLog:
             "ended": None,
             "done": False,
             "handshake": None,
-            "frames": [],
-            "messages": [],
             "close": {"in": None, "out": None, "first": None},
             "tcp": {"ended_by": "unknown", "after_close": False},
             "notes": [],
         }
         self._done = threading.Event()
-        self.pending: dict[int, concurrent.futures.Future[str]] = {}
+        self._frames: list[tuple[float, str, dict[str, Any], bytes]] = []
+        self._messages: list[tuple[float, str, str, int, bytes, Any]] = []
+        self._built_frames: list[dict[str, Any]] = []
+        self._built_messages: list[dict[str, Any]] = []
+        self._build_lock = threading.Lock()
 
     def now(self) -> float:
         return round(time.monotonic() - self.t0, 6)
 
+    @property
+    def frame_count(self) -> int:
+        return len(self._frames)
+
     def frame(self, direction: str, header: dict[str, Any], payload: bytes) -> None:
-        record = {"t": self.now(), "dir": direction, **header}
-        record.update(payload_fields(payload, header["length"], header["opcode"], self.cap))
-        self.entry["frames"].append(record)
+        self._frames.append((self.now(), direction, header, payload[: self.cap]))
         if header["opcode"] == 8:
             close = self.entry["close"]
             if close[direction] is None:
@@ -109,23 +110,36 @@ class ConnectionLog:
         self.frame("out", header, payload)
 
     def message(self, direction: str, kind: str, data: bytes) -> None:
-        """A whole message as aiohttp parsed it: length and digest prove it arrived intact."""
-        record: dict[str, Any] = {
-            "t": self.now(),
-            "dir": direction,
-            "kind": kind,
-            "len": len(data),
-            "sha256": None,
-        }
-        if len(data) > HASH_OFFLOAD:
-            self.pending[id(record)] = _hasher.submit(_hexdigest, data)
-        else:
-            record["sha256"] = _hexdigest(data)
-        record.update(payload_fields(data, len(data), 1 if kind == "text" else 2, self.cap))
-        self.entry["messages"].append(record)
+        """A whole message as aiohttp parsed it: length and digest prove it arrived intact.
+
+        Small messages keep their bytes (they fit the cap) and are digested when read; large
+        ones are digested on a worker thread now (hashlib releases the GIL)."""
+        digest: Any = _hasher.submit(_hexdigest, data) if len(data) > self.cap else None
+        self._messages.append((self.now(), direction, kind, len(data), data[: self.cap], digest))
 
     def note(self, kind: str, detail: str) -> None:
         self.entry["notes"].append({"t": self.now(), "kind": kind, "detail": detail})
+
+    def records(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Frames and messages as JSON-ready records, built once each."""
+        with self._build_lock:
+            for t, direction, header, payload in self._frames[len(self._built_frames) :]:
+                record = {"t": t, "dir": direction, **header}
+                record.update(payload_fields(payload, header["length"], header["opcode"], self.cap))
+                self._built_frames.append(record)
+            for t, direction, kind, length, data, digest in self._messages[
+                len(self._built_messages) :
+            ]:
+                record = {
+                    "t": t,
+                    "dir": direction,
+                    "kind": kind,
+                    "len": length,
+                    "sha256": _digest(data, digest),
+                }
+                record.update(payload_fields(data, length, 1 if kind == "text" else 2, self.cap))
+                self._built_messages.append(record)
+            return list(self._built_frames), list(self._built_messages)
 
     def finish(self, ended_by: str) -> None:
         if self.entry["done"]:
@@ -140,6 +154,15 @@ class ConnectionLog:
 
     def wait_sync(self, timeout: float) -> bool:
         return self._done.wait(timeout)
+
+
+def _digest(data: bytes, pending: Any) -> str | None:
+    if pending is None:
+        return _hexdigest(data)
+    try:
+        return str(pending.result(timeout=10))
+    except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+        return None
 
 
 class WireLog:
@@ -174,9 +197,7 @@ class WireLog:
         keys = ("id", "tag", "route", "script_id", "started", "ended", "done")
         with self._lock:
             logs = [log for log in self._logs.values() if tag is None or log.entry["tag"] == tag]
-        return [
-            {k: log.entry[k] for k in keys} | {"frames": len(log.entry["frames"])} for log in logs
-        ]
+        return [{k: log.entry[k] for k in keys} | {"frames": log.frame_count} for log in logs]
 
     def _first(self, tag: str) -> ConnectionLog | None:
         with self._lock:
@@ -208,22 +229,10 @@ class WireLog:
 
 
 def _snapshot(log: ConnectionLog) -> dict[str, Any]:
-    """A copy safe to hand to another thread (lists are copied, records are never mutated)."""
+    """A copy safe to hand to another thread."""
     entry = dict(log.entry)
-    entry["frames"] = list(entry["frames"])
-    entry["messages"] = [_with_digest(log, m) for m in entry["messages"]]
+    entry["frames"], entry["messages"] = log.records()
     entry["notes"] = list(entry["notes"])
     entry["close"] = dict(entry["close"])
     entry["tcp"] = dict(entry["tcp"])
     return entry
-
-
-def _with_digest(log: ConnectionLog, record: dict[str, Any]) -> dict[str, Any]:
-    """A message record with its digest, waiting (bounded) for an offloaded one."""
-    future = log.pending.get(id(record))
-    if future is None:
-        return record
-    try:
-        return {**record, "sha256": future.result(timeout=10)}
-    except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-        return record
