@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import threading
@@ -9,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
+import aiohttp
 from aiohttp import WSMsgType, web
 
 SMALL = "x" * 32
@@ -61,3 +63,36 @@ async def alternate(runs: dict[str, Callable[[], Awaitable[int]]], rounds: int) 
             count = await run()
             rates[name].append(count / (time.perf_counter() - started))
     return {name: statistics.median(values) for name, values in rates.items()}
+
+
+async def aiohttp_trips(ws: aiohttp.ClientWebSocketResponse, payload: object, count: int) -> int:
+    """``count`` echo round trips with the bare aiohttp client."""
+    for _ in range(count):
+        if isinstance(payload, str):
+            await ws.send_str(payload)
+        else:
+            await ws.send_bytes(payload)  # type: ignore[arg-type]
+        await ws.receive()
+    return count
+
+
+def arguments(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--small", type=int, default=1500, help="round trips per round")
+    parser.add_argument("--large", type=int, default=30, help="1 MiB echoes per round")
+    parser.add_argument("--rounds", type=int, default=7, help="turns each contender takes")
+    return parser.parse_args()
+
+
+def report(name: str, small: dict[str, float], large: dict[str, float]) -> dict[str, float]:
+    """Print each contender's median rate and the ratio to the bare library."""
+    ratios = {"small": small[name] / small["aiohttp"], "large": large[name] / large["aiohttp"]}
+    print(
+        f"small round trips/s: {name} {small[name]:.0f}, aiohttp {small['aiohttp']:.0f}, "
+        f"ratio {ratios['small']:.2f}"
+    )
+    print(
+        f"1 MiB echo MiB/s:    {name} {large[name]:.1f}, aiohttp {large['aiohttp']:.1f}, "
+        f"ratio {ratios['large']:.2f}"
+    )
+    return ratios

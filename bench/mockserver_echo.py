@@ -2,12 +2,12 @@
 
     python bench/mockserver_echo.py [--small N] [--large N] [--rounds N]
 
+Both servers run on loops in threads of their own; the client is the bare aiohttp client.
 Target ratio >= 0.9 for small and for 1 MiB messages. Loopback only, bounded by the counts.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from pathlib import Path
@@ -16,23 +16,16 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._echo import LARGE, SMALL, alternate, bare_echo_server
+from bench._echo import (
+    LARGE,
+    SMALL,
+    aiohttp_trips,
+    alternate,
+    arguments,
+    bare_echo_server,
+    report,
+)
 from mockserver import MockServer
-
-
-async def trips(ws: aiohttp.ClientWebSocketResponse, payload: object, count: int) -> int:
-    for _ in range(count):
-        if isinstance(payload, str):
-            await ws.send_str(payload)
-        else:
-            await ws.send_bytes(payload)  # type: ignore[arg-type]
-        await ws.receive()
-    return count
-
-
-def main(small: int, large: int, rounds: int) -> dict[str, float]:
-    with bare_echo_server() as bare_url, MockServer.in_thread() as server:
-        return asyncio.run(run(bare_url, server.ws_url, small, large, rounds))
 
 
 async def run(
@@ -41,39 +34,26 @@ async def run(
     async with aiohttp.ClientSession() as session:
         bare = await session.ws_connect(bare_url, max_msg_size=0)
         mock = await session.ws_connect(mock_url + "/echo", max_msg_size=0)
-        small_rates = await alternate(
-            {
-                "mockserver": lambda: trips(mock, SMALL, small),
-                "aiohttp": lambda: trips(bare, SMALL, small),
-            },
-            rounds,
-        )
-        large_rates = await alternate(
-            {
-                "mockserver": lambda: trips(mock, LARGE, large),
-                "aiohttp": lambda: trips(bare, LARGE, large),
-            },
-            rounds,
-        )
+        rates = [
+            await alternate(
+                {
+                    "mockserver": lambda p=payload, n=count: aiohttp_trips(mock, p, n),
+                    "aiohttp": lambda p=payload, n=count: aiohttp_trips(bare, p, n),
+                },
+                rounds,
+            )
+            for payload, count in ((SMALL, small), (LARGE, large))
+        ]
         await mock.close()
         await bare.close()
-    small_ratio = small_rates["mockserver"] / small_rates["aiohttp"]
-    large_ratio = large_rates["mockserver"] / large_rates["aiohttp"]
-    print(
-        f"small round trips/s: mockserver {small_rates['mockserver']:.0f}, "
-        f"aiohttp {small_rates['aiohttp']:.0f}, ratio {small_ratio:.2f}"
-    )
-    print(
-        f"1 MiB echo MiB/s:    mockserver {large_rates['mockserver']:.1f}, "
-        f"aiohttp {large_rates['aiohttp']:.1f}, ratio {large_ratio:.2f}"
-    )
-    return {"small": small_ratio, "large": large_ratio}
+    return report("mockserver", *rates)
+
+
+def main(small: int, large: int, rounds: int) -> dict[str, float]:
+    with bare_echo_server() as bare_url, MockServer.in_thread() as server:
+        return asyncio.run(run(bare_url, server.ws_url, small, large, rounds))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=1500)
-    parser.add_argument("--large", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=7)
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0])
     main(args.small, args.large, args.rounds)

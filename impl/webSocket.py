@@ -7,7 +7,7 @@ This module only resolves overloads and checks arguments; the connection's life 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from yarl import URL
@@ -161,37 +161,35 @@ class WebSocket:
             if self._connection is connection:
                 self._loop = None
 
+    def _live_connection(self) -> Connection:
+        if self._connection is None:
+            raise BusinessError(OTHER_ERROR, "not connected")
+        return self._connection
+
     async def _send(self, call: Call, data: object) -> None:
-        if not isinstance(data, (str, bytes, bytearray, memoryview)):
-            call.settle(parameter_error(f"data must be str or bytes-like, not {type(data)}"))
-            return
-        connection = self._connection
-        if connection is None:
-            call.settle(BusinessError(OTHER_ERROR, "not connected"))
-            return
-        try:
-            await connection.send(data)
-        except BusinessError as exc:
-            call.settle(exc)
-            return
-        call.settle(None, True)
+        async def work() -> None:
+            if not isinstance(data, (str, bytes, bytearray, memoryview)):
+                raise parameter_error(f"data must be str or bytes-like, not {type(data)}")
+            await self._live_connection().send(data)
+
+        await _settle(call, work())
 
     async def _close(self, call: Call, options: object) -> None:
-        try:
+        async def work() -> None:
             code, reason = close_arguments(options)
-        except BusinessError as exc:
-            call.settle(exc)
-            return
-        connection = self._connection
-        if connection is None:
-            call.settle(BusinessError(OTHER_ERROR, "not connected"))
-            return
-        try:
-            await connection.close(code, reason)
-        except BusinessError as exc:
-            call.settle(exc)
-            return
-        call.settle(None, True)
+            await self._live_connection().close(code, reason)
+
+        await _settle(call, work())
+
+
+async def _settle(call: Call, work: Awaitable[None]) -> None:
+    """Settle ``call`` with True once ``work`` is done, or with the BusinessError it raised."""
+    try:
+        await work
+    except BusinessError as exc:
+        call.settle(exc)
+        return
+    call.settle(None, True)
 
 
 def createWebSocket(

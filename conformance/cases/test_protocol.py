@@ -13,6 +13,16 @@ from conformance.context import CaseContext
 from conformance.helpers import close_in
 
 
+def fail_connection(ctx: CaseContext, steps: list[dict[str, Any]]) -> tuple[str, Any]:
+    """Connect to a server that misbehaves with ``steps`` (then waits for the client's close);
+    returns the socket and the close code the client put on the wire."""
+    sock = ctx.socket()
+    expect_close = {"op": "expect", "kind": "close", "timeout_ms": 3000}
+    ctx.settle(sock, "connect", "promise", ctx.script_url([*steps, expect_close]))
+    ctx.wait_event(sock, "close", 4.0)
+    return sock, (close_in(ctx.server_log()) or {}).get("code")
+
+
 def _frames_out(log: dict | None, opcode: int) -> list[dict]:
     return [f for f in (log or {}).get("frames", []) if f["dir"] == "in" and f["opcode"] == opcode]
 
@@ -73,19 +83,10 @@ PROTOCOL_ERRORS: dict[str, list[dict[str, Any]]] = {
 )
 @pytest.mark.parametrize("kind", PROTOCOL_ERRORS)
 def test_protocol_error(ctx: CaseContext, kind: str) -> None:
-    sock = ctx.socket()
-    ctx.settle(
-        sock,
-        "connect",
-        "promise",
-        ctx.script_url(
-            [*PROTOCOL_ERRORS[kind], {"op": "expect", "kind": "close", "timeout_ms": 3000}]
-        ),
-    )
-    closed = ctx.wait_event(sock, "close", 4.0)
+    sock, code = fail_connection(ctx, PROTOCOL_ERRORS[kind])
+    closed = ctx.wait_event(sock, "close", 0.1)
     errors = ctx.events(sock, "error")
-    frame = close_in(ctx.server_log())
-    ctx.check_equal("PR4", "client's close code on the wire", 1002, (frame or {}).get("code"))
+    ctx.check_equal("PR4", "client's close code on the wire", 1002, code)
     ctx.check("PR4", bool(errors), "'error' fires", "'error'", errors[:1])
     ctx.check(
         "OR4",
@@ -113,16 +114,8 @@ def test_6_invalid_utf8(ctx: CaseContext, where: str) -> None:
             {"op": "raw_frame", "opcode": 1, "fin": False, "b64": "zrrhvbnP"},
             {"op": "raw_frame", "opcode": 0, "b64": "/w=="},
         ]
-    sock = ctx.socket()
-    ctx.settle(
-        sock,
-        "connect",
-        "promise",
-        ctx.script_url([*steps, {"op": "expect", "kind": "close", "timeout_ms": 3000}]),
-    )
-    ctx.wait_event(sock, "close", 4.0)
-    frame = close_in(ctx.server_log())
-    ctx.check_equal("PR5", "client's close code on the wire", 1007, (frame or {}).get("code"))
+    sock, code = fail_connection(ctx, steps)
+    ctx.check_equal("PR5", "client's close code on the wire", 1007, code)
     ctx.check("PR5", bool(ctx.events(sock, "error")), "'error' fires", True, None)
 
 
@@ -148,13 +141,6 @@ BAD_CLOSES = {
 )
 @pytest.mark.parametrize("kind", BAD_CLOSES)
 def test_7_invalid_close(ctx: CaseContext, kind: str) -> None:
-    sock = ctx.socket()
-    ctx.settle(
-        sock,
-        "connect",
-        "promise",
-        ctx.script_url([BAD_CLOSES[kind], {"op": "expect", "kind": "close", "timeout_ms": 3000}]),
-    )
-    ctx.wait_event(sock, "close", 4.0)
-    frame = close_in(ctx.server_log())
-    ctx.check_equal("PR6", "client's close code on the wire", 1002, (frame or {}).get("code"))
+    sock, code = fail_connection(ctx, [BAD_CLOSES[kind]])
+    ctx.check_equal("PR6", "client's close code on the wire", 1002, code)
+    ctx.check("PR6", bool(ctx.events(sock, "error")), "'error' fires", True, None)
