@@ -20,7 +20,6 @@ from .results import clear_cases, index_row, write_case, write_index
 from .verdicts import FAILED
 
 CASE_KEY = pytest.StashKey[dict[str, Any]]()
-ROWS_KEY = pytest.StashKey[dict[str, dict[str, Any]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,7 +37,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "case(area, method, overload, clauses, description, expectation, timeout): "
         "a conformance case; clauses[0] is the main clause",
     )
-    config.stash[ROWS_KEY] = {}
 
 
 def agent_name(config: pytest.Config) -> str:
@@ -175,7 +173,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(config, "workerinput") or not _rows:
         return
     path = write_index(report_dir(config), agent_name(config), dict(_rows))
-    config.stash[ROWS_KEY] = dict(_rows)
     _rows.clear()
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
