@@ -69,6 +69,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         params = getattr(getattr(item, "callspec", None), "id", None)
         meta["id"] = f"{meta['area']}.{name}" + (f"[{params}]" if params else "")
         item.stash[CASE_KEY] = meta
+        item.extra_keyword_matches.update(meta["clauses"])  # so -k CL2 selects by clause too
         if wanted and not wanted & set(meta["clauses"]):
             dropped.append(item)
         else:

@@ -50,7 +50,7 @@ def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> d
 @pytest.mark.case(
     area="close",
     method="close",
-    clauses=("CL2", "CL1", "CL3", "CL4"),
+    clauses=("CL2", "CL1", "CL3", "CL4", "OR2"),
     description="close an open connection",
     expectation="the close frame carries exactly the code/reason (defaults 1000, "
     "''); 'close' fires once; TCP ends",
@@ -65,7 +65,7 @@ def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     clause = (
         "CL2" if variant in ("no-options", "empty-options", "code-only", "reason-only") else "CL3"
     )
-    ctx.meta["clauses"] = (clause, "CL1", "CL4")
+    ctx.meta["clauses"] = (clause, "CL1", "CL4", "OR2")
     sock = ctx.socket()
     ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
     result = call_close(ctx, sock, overload, options)
@@ -76,6 +76,10 @@ def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     ctx.session.quiet(0.05)
     closes = ctx.events(sock, "close")
     ctx.check("CL4", len(closes) == 1, "'close' fires exactly once", 1, len(closes))
+    later = [
+        e for e in ctx.session.trace if e["kind"] == "event" and closes and e["t"] > closes[0]["t"]
+    ]
+    ctx.check("OR2", not later, "no event after 'close'", [], later)
     ctx.check(
         "CL4",
         log is not None and log["done"],

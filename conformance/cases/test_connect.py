@@ -275,3 +275,5 @@ def test_handshake_request(ctx: CaseContext) -> None:
     except ValueError:
         key_len = -1
     ctx.check_equal("PR1", "Sec-WebSocket-Key decodes to 16 bytes", 16, key_len)
+    offered = headers.get("sec-websocket-extensions")
+    ctx.check("PR7", True, "permessage-deflate offered", "either", offered or "not offered")

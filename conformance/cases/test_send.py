@@ -165,3 +165,30 @@ def test_order(ctx: CaseContext, style: str) -> None:
     ctx.settle(sock, "close", "promise")
     texts = [m["text"] for m in messages(ctx.server_log(), "in")]
     ctx.check_equal("SD5", "order at the server", [f"m{i}" for i in range(20)], texts)
+
+
+@pytest.mark.case(
+    area="send",
+    method="send",
+    overload="send(data): Promise",
+    clauses=("SD10",),
+    timeout=20.0,
+    description="send one message just over the shipped implementation's limit (5 MiB - 16 B)",
+    expectation="observed: refused (401 in the shipped implementation) or sent",
+)
+def test_size_limit(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    expect = '{"steps":[{"op":"expect","timeout_ms":20000}]}'
+    ctx.settle(sock, "connect", "promise", ctx.url("/script", script=expect))
+    size = 5 * 1024 * 1024 - 15
+    result = ctx.settle(sock, "send", "promise", Generated("bytes", size), timeout=15.0)
+    ctx.settle(sock, "close", "promise", timeout=8.0)
+    received = [m["len"] for m in messages(ctx.server_log(8.0), "in")]
+    outcome = "refused" if (result or {}).get("err") else "sent"
+    ctx.check(
+        "SD10",
+        True,
+        f"a {size}-byte message",
+        "refused with 401 (shipped)",
+        {"outcome": outcome, "error": err_code(result), "arrived": received},
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.clauses import clauses
 from tests.conformance import broken
 from tests.conformance.suite_runner import run_suite, verdicts
 
@@ -64,8 +65,9 @@ def test_crashing_driver_fails_its_cases_and_the_run_goes_on(tmp_path: Path) -> 
 
 
 def test_driver_path_judges_like_in_process(tmp_path: Path) -> None:
-    """The whole suite, both ways; impl must be all OK / INFORMATIONAL on both."""
-    status_a, in_process = run_suite(tmp_path / "a", "-n", "2")
+    """The whole suite, in-process and serial, then over the stdio driver with two workers:
+    the same verdicts, all OK / INFORMATIONAL for impl, every MUST and SHOULD clause covered."""
+    status_a, in_process = run_suite(tmp_path / "a", "-p", "no:xdist")
     driver = f"cmd:{sys.executable} -m conformance.drivers.python impl"
     status_b, over_stdio = run_suite(tmp_path / "b", "--iut", driver, "-n", "2")
     not_ok = {
@@ -77,3 +79,6 @@ def test_driver_path_judges_like_in_process(tmp_path: Path) -> None:
     assert not not_ok, not_ok
     assert (status_a, status_b) == (0, 0)
     assert verdicts(in_process) == verdicts(over_stdio)
+    covered = {c for row in in_process.values() for c in row["clause"]}
+    required = {c.id for c in clauses().values() if c.level in ("MUST", "SHOULD")}
+    assert required <= covered, sorted(required - covered)

@@ -253,6 +253,34 @@ def test_stall_stops_reading(mockserver_thread: MockServer) -> None:
     sock.close()
 
 
+def test_close_without_waiting_ends_at_once(mockserver_thread: MockServer) -> None:
+    doc = {"steps": [{"op": "close", "code": 4002, "wait": False}]}
+    sock = raw_handshake(
+        mockserver_thread.port, "/script?script=" + urllib.parse.quote(json.dumps(doc)) + "&tag=nw"
+    )
+    data = read_exactly(sock, 5, sock.rest)
+    assert data[:4] == b"\x88\x02\x0f\xa2" and data[4:] == b""  # close frame, then TCP end
+    sock.close()
+    entry = mockserver_thread.wait_done_sync("nw", 5)
+    assert entry is not None and entry["close"]["in"] is None
+
+
+def test_a_step_failing_at_run_time_ends_that_connection_only(
+    mockserver_thread: MockServer,
+) -> None:
+    doc = {"steps": [{"op": "wait", "ms": 200}, {"op": "send_text", "data": "late"}]}
+    sock = raw_handshake(
+        mockserver_thread.port,
+        "/script?script=" + urllib.parse.quote(json.dumps(doc)) + "&tag=gone",
+    )
+    sock.close()  # the client goes while the script still has a message to send
+    entry = mockserver_thread.wait_done_sync("gone", 5)
+    assert entry is not None and [n["kind"] for n in entry["notes"]] == ["client_gone"]
+    again = raw_handshake(mockserver_thread.port, "/close?code=1000")  # still serving
+    assert read_exactly(again, 4, again.rest)[:2] == b"\x88\x02"
+    again.close()
+
+
 BAD_SCRIPTS = [
     ({"steps": [{"op": "explode"}]}, 0, "unknown op"),
     ({"steps": [{"op": "wait"}]}, 0, "needs 'ms'"),
