@@ -31,7 +31,8 @@ class TappedWebSocketResponse(web.WebSocketResponse):
     """
 
     def __init__(self, log: ConnectionLog, accept: str | None = None, **kwargs: Any) -> None:
-        super().__init__(autoclose=False, autoping=False, max_msg_size=0, **kwargs)
+        # No permessage-deflate: the wire log shows frames as written, and raw frames stay raw.
+        super().__init__(autoclose=False, autoping=False, max_msg_size=0, compress=False, **kwargs)
         self.log = log
         self._accept_mode = accept
 

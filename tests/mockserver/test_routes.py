@@ -376,3 +376,11 @@ async def test_holds_1000_concurrent_echo_connections(mockserver: MockServer) ->
         replies = await asyncio.wait_for(asyncio.gather(*(ws.receive() for ws in sockets)), 30)
         assert [r.data for r in replies] == [str(i) for i in range(1000)]
         await asyncio.wait_for(asyncio.gather(*(ws.close() for ws in sockets)), 60)
+
+
+async def test_never_negotiates_permessage_deflate(mockserver: MockServer) -> None:
+    """The log shows frames as written: no compression, even when the client offers it."""
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(mockserver.ws_url + "/echo", compress=15)
+        assert ws.compress == 0
+        await ws.close()
