@@ -95,13 +95,13 @@ class Call:
             self.loop = background.acquire()
             self._held = True
         self._caller = caller
+        self.eager = False  # True while the work runs synchronously inside the API call
         self._async_future: asyncio.Future[Any] | None = None
         self._thread_future: concurrent.futures.Future[Any] | None = None
         self.returned: Any = None
         if callback is None:
             if caller is self.loop:
                 self._async_future = self.loop.create_future()
-                self._async_future.add_done_callback(_mark_retrieved)
                 self.returned = self._async_future
             else:
                 self._thread_future = concurrent.futures.Future()
@@ -113,11 +113,16 @@ class Call:
                     self.returned = self._thread_future
 
     def start(self, work: Callable[[Call], Coroutine[Any, Any, None]]) -> Any:
-        """Run ``work(self)`` on the call's loop; returns the promise (or None)."""
+        """Run ``work(self)`` on the call's loop; returns the promise (or None).
+
+        On the caller's own loop the work starts eagerly, at the call, and runs until it first
+        has to wait (as Python 3.12's eager tasks do): a send that the transport takes at once
+        is written, and its promise settled, before ``send`` returns, with no loop turn for a
+        task to start and another for the caller to wake. Callbacks still run later, from the
+        loop, never inside the call itself.
+        """
         if self.loop is self._caller:
-            task = self.loop.create_task(self._guarded(work))
-            _tasks.add(task)
-            task.add_done_callback(_tasks.discard)
+            _start_eagerly(self.loop, self._guarded(work), self)
         else:
             asyncio.run_coroutine_threadsafe(self._guarded(work), self.loop)
         return self.returned
@@ -136,18 +141,49 @@ class Call:
 
         if self.callback is not None:
             callback, self.callback = self.callback, None
-            invoke(callback, err, value)
+            if self.eager:  # still inside the API call: the callback must come later
+                self.loop.call_soon(invoke, callback, err, value)
+            else:
+                invoke(callback, err, value)
             return
         if self._async_future is not None and not self._async_future.done():
             if err is None:
                 self._async_future.set_result(value)
             else:
                 self._async_future.set_exception(err)
+                # A rejected promise nobody awaits must stay silent ("exception was never
+                # retrieved"); asking for it here does that without a done-callback, which
+                # would cost every call an extra turn of the loop.
+                self._async_future.exception()
         elif self._thread_future is not None and not self._thread_future.done():
             if err is None:
                 self._thread_future.set_result(value)
             else:
                 self._thread_future.set_exception(err)
+
+
+def _start_eagerly(
+    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None], call: Call
+) -> None:
+    """Step ``coro`` now; if it has to wait, a task takes it over once the wait is over."""
+    call.eager = True
+    try:
+        blocked_on = coro.send(None)
+    except StopIteration:
+        return
+    finally:
+        call.eager = False
+
+    def take_over(_: object = None) -> None:
+        task = loop.create_task(coro)  # resumes the coroutine where it stopped
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
+
+    if asyncio.isfuture(blocked_on):
+        blocked_on._asyncio_future_blocking = False  # what a task does before it waits
+        blocked_on.add_done_callback(take_over)
+    else:  # a bare yield (asyncio.sleep(0)): just continue on the next turn
+        take_over()
 
 
 _tasks: set[asyncio.Task[None]] = set()
