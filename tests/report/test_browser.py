@@ -4,9 +4,12 @@ the rows and the legend render, and the page logs no console error."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -70,7 +73,8 @@ class Page:
 
 async def render(url: str, expression: str) -> tuple[Any, list[Any]]:
     assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory() as profile:
+    # chromium's helper processes may still write to the profile as it dies: clean up leniently
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [
                 CHROMIUM,
@@ -88,6 +92,7 @@ async def render(url: str, expression: str) -> tuple[Any, list[Any]]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group, so every helper goes with it
         )
         try:
             assert proc.stderr is not None
@@ -117,7 +122,8 @@ async def render(url: str, expression: str) -> tuple[Any, list[Any]]:
                 await ws.close()
                 return result["result"].get("value"), page.errors
         finally:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
 
 
