@@ -36,8 +36,7 @@ def build_frame(
     length: int | None = None,
 ) -> bytes:
     """One frame's bytes. ``length`` lets a caller lie about the payload length."""
-    first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (0x20 if rsv2 else 0)
-    first |= (0x10 if rsv3 else 0) | (opcode & 0x0F)
+    first = first_byte(opcode, fin, rsv1, rsv2, rsv3)
     declared = len(payload) if length is None else length
     mask_bit = 0x80 if mask else 0
     if declared < 126:
@@ -67,26 +66,48 @@ def close_payload_fields(payload: bytes) -> dict[str, Any]:
     return {"code": code, "reason": reason, "payload_hex": payload.hex()}
 
 
+def first_byte(opcode: int, fin: bool, rsv1: bool, rsv2: bool, rsv3: bool) -> int:
+    """A frame's first byte: the flags and the opcode."""
+    flags = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (0x20 if rsv2 else 0)
+    return flags | (0x10 if rsv3 else 0) | (opcode & 0x0F)
+
+
+def header_fields(first: int, key: bytes | None, length: int) -> dict[str, Any]:
+    """The log's view of a frame header."""
+    return {
+        "fin": bool(first & 0x80),
+        "rsv1": bool(first & 0x40),
+        "rsv2": bool(first & 0x20),
+        "rsv3": bool(first & 0x10),
+        "opcode": first & 0x0F,
+        "masked": key is not None,
+        "mask_key": None if key is None else key.hex(),
+        "length": length,
+    }
+
+
 class FrameTap:
     """Incremental frame-header decoder over a copy of the incoming byte stream.
 
-    Keeps at most ``cap`` payload bytes per frame (unmasked), so a 4 MiB frame costs a counter,
-    not a copy. ``on_frame(header_fields, captured_payload, total_length)`` runs per frame.
+    Keeps at most ``cap`` payload bytes per frame, still masked, so a 4 MiB frame costs a
+    counter, not a copy, and unmasking waits until someone reads the log.
+    ``on_frame(first_byte, mask_key or None, length, captured)`` runs per frame.
     """
 
-    def __init__(self, cap: int, on_frame: Callable[[dict[str, Any], bytes], None]) -> None:
+    def __init__(self, cap: int, on_frame: Callable[[int, bytes | None, int, bytes], None]) -> None:
         self._cap = cap
         self._on_frame = on_frame
         self._buffer = b""
-        self._header: dict[str, Any] | None = None
+        self._first: int | None = None
+        self._key: bytes | None = None
+        self._length = 0
         self._remaining = 0
         self._captured = bytearray()
-        self._key = b""
 
     def feed(self, chunk: bytes) -> None:
         data = memoryview(chunk)  # slices of a view cost nothing: a chunk is never copied
         while len(data):
-            if self._header is None:
+            if self._first is None:
                 head = self._buffer + bytes(data[:14])  # a header is at most 14 bytes
                 used = self._parse_header(head)
                 if used is None:
@@ -110,8 +131,7 @@ class FrameTap:
         """Reads one frame header from ``buf``; returns its length, None if incomplete."""
         if len(buf) < 2:
             return None
-        first, second = buf[0], buf[1]
-        length = second & 0x7F
+        length = buf[1] & 0x7F
         pos = 2
         if length == 126:
             if len(buf) < 4:
@@ -123,30 +143,18 @@ class FrameTap:
                 return None
             length = struct.unpack("!Q", buf[2:10])[0]
             pos = 10
-        masked = bool(second & 0x80)
-        if masked:
+        key = None
+        if buf[1] & 0x80:
             if len(buf) < pos + 4:
                 return None
-            self._key = buf[pos : pos + 4]
+            key = buf[pos : pos + 4]
             pos += 4
-        self._header = {
-            "fin": bool(first & 0x80),
-            "rsv1": bool(first & 0x40),
-            "rsv2": bool(first & 0x20),
-            "rsv3": bool(first & 0x10),
-            "opcode": first & 0x0F,
-            "masked": masked,
-            "mask_key": self._key.hex() if masked else None,
-            "length": length,
-        }
+        self._first, self._key, self._length = buf[0], key, length
         self._remaining = length
         self._captured = bytearray()
         return pos
 
     def _emit(self) -> None:
-        assert self._header is not None
-        payload = bytes(self._captured)
-        if self._header["masked"]:
-            payload = apply_mask(payload, self._key)
-        header, self._header = self._header, None
-        self._on_frame(header, payload)
+        assert self._first is not None
+        first, self._first = self._first, None
+        self._on_frame(first, self._key, self._length, bytes(self._captured))

@@ -48,7 +48,10 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         super()._post_start(request, protocol, writer)
         from .frames import FrameTap
 
-        tap = FrameTap(self.log.cap, lambda header, payload: self.log.frame("in", header, payload))
+        log = self.log
+        tap = FrameTap(
+            log.cap, lambda first, key, length, data: log.frame("in", first, key, length, data)
+        )
         handler = request.protocol
         inner = getattr(handler, "_payload_parser", None)
         if inner is not None:

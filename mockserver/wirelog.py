@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from .frames import close_payload_fields
+from .frames import apply_mask, close_payload_fields, first_byte, header_fields
 
 
 def payload_fields(payload: bytes, length: int, opcode: int, cap: int) -> dict[str, Any]:
@@ -62,7 +62,7 @@ class ConnectionLog:
             "notes": [],
         }
         self._done = threading.Event()
-        self._frames: list[tuple[float, str, dict[str, Any], bytes]] = []
+        self._frames: list[tuple[float, str, int, bytes | None, int, bytes]] = []
         self._messages: list[tuple[float, str, str, int, bytes, Any]] = []
         self._built_frames: list[dict[str, Any]] = []
         self._built_messages: list[dict[str, Any]] = []
@@ -75,12 +75,17 @@ class ConnectionLog:
     def frame_count(self) -> int:
         return len(self._frames)
 
-    def frame(self, direction: str, header: dict[str, Any], payload: bytes) -> None:
-        self._frames.append((self.now(), direction, header, payload[: self.cap]))
-        if header["opcode"] == 8:
+    def frame(
+        self, direction: str, first: int, key: bytes | None, length: int, payload: bytes
+    ) -> None:
+        """One frame: its first byte, mask key, declared length and (capped, still masked)
+        payload, as a tuple; the record is built when the log is read."""
+        self._frames.append((self.now(), direction, first, key, length, payload[: self.cap]))
+        if first & 0x0F == 8:
             close = self.entry["close"]
             if close[direction] is None:
-                close[direction] = close_payload_fields(payload)
+                unmasked = payload if key is None else apply_mask(payload, key)
+                close[direction] = close_payload_fields(unmasked)
                 if close["first"] is None:
                     close["first"] = "client" if direction == "in" else "server"
 
@@ -96,18 +101,10 @@ class ConnectionLog:
         masked: bool = False,
         length: int | None = None,
     ) -> None:
-        """Log a frame the server wrote (through aiohttp or by hand)."""
-        header = {
-            "fin": fin,
-            "rsv1": rsv1,
-            "rsv2": rsv2,
-            "rsv3": rsv3,
-            "opcode": opcode,
-            "masked": masked,
-            "mask_key": None,
-            "length": len(payload) if length is None else length,
-        }
-        self.frame("out", header, payload)
+        """Log a frame the server wrote (through aiohttp or by hand), unmasked payload."""
+        first = first_byte(opcode, fin, rsv1, rsv2, rsv3)
+        declared = len(payload) if length is None else length
+        self.frame("out", first, b"\0\0\0\0" if masked else None, declared, payload)
 
     def message(self, direction: str, kind: str, data: bytes) -> None:
         """A whole message as aiohttp parsed it: length and digest prove it arrived intact.
@@ -123,9 +120,15 @@ class ConnectionLog:
     def records(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Frames and messages as JSON-ready records, built once each."""
         with self._build_lock:
-            for t, direction, header, payload in self._frames[len(self._built_frames) :]:
-                record = {"t": t, "dir": direction, **header}
-                record.update(payload_fields(payload, header["length"], header["opcode"], self.cap))
+            for t, direction, first, key, length, payload in self._frames[
+                len(self._built_frames) :
+            ]:
+                record = {"t": t, "dir": direction, **header_fields(first, key, length)}
+                if key is not None and direction == "in":
+                    payload = apply_mask(payload, key)
+                elif key is not None:  # a frame we masked by hand: the log holds it unmasked
+                    record["mask_key"] = None
+                record.update(payload_fields(payload, length, first & 0x0F, self.cap))
                 self._built_frames.append(record)
             for t, direction, kind, length, data, digest in self._messages[
                 len(self._built_messages) :
