@@ -13,4 +13,13 @@ __all__ = [
     "Options",
     "Session",
     "Subscriber",
+    "load_iut",
 ]
+
+
+def load_iut(spec: str) -> IUT:
+    """``--iut SPEC`` → a session factory: ``impl``/a module path in-process, ``cmd:...`` a driver.
+
+    Raises ImportError/ValueError at once for a module that cannot serve (no createWebSocket).
+    """
+    return IUT(spec)
