@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from impl import webSocket as reference
 from impl.webSocket import WebSocketCloseOptions, WebSocketRequestOptions
 
-__all__ = ["WebSocketCloseOptions", "WebSocketRequestOptions", "Wrapper", "reference"]
+__all__ = [
+    "WebSocketCloseOptions",
+    "WebSocketRequestOptions",
+    "Wrapper",
+    "reference",
+    "resolving",
+]
 
 
 class Wrapper:
@@ -28,3 +35,21 @@ class Wrapper:
 
     def off(self, *args: Any) -> Any:
         return self.inner.off(*args)
+
+
+def resolving(result: Any, value: Any) -> Any:
+    """A promise that settles when ``result`` does but resolves ``value`` (not a future: as is)."""
+    if not asyncio.isfuture(result):
+        return result
+    out = result.get_loop().create_future()
+
+    def settle(done: asyncio.Future[Any]) -> None:
+        if done.cancelled():
+            out.cancel()
+        elif done.exception() is not None:
+            out.set_exception(done.exception())  # type: ignore[arg-type]
+        else:
+            out.set_result(value)
+
+    result.add_done_callback(settle)
+    return out

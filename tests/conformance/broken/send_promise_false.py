@@ -1,0 +1,20 @@
+"""SD3: send without a callback returns a promise resolving False."""
+
+from typing import Any
+
+from ._wrap import WebSocketCloseOptions, WebSocketRequestOptions, Wrapper, resolving
+
+CLAUSE = "SD3"
+
+
+class Broken(Wrapper):
+    def send(self, *args: Any) -> Any:
+        result = self.inner.send(*args)
+        return result if args and callable(args[-1]) else resolving(result, False)
+
+
+def createWebSocket() -> Broken:
+    return Broken()
+
+
+__all__ = ["WebSocketCloseOptions", "WebSocketRequestOptions", "createWebSocket"]
