@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Any
 
-from ..iut.executor import CommandError, Executor, LogForwarder
+from ..iut.executor import CommandError, Executor, LogForwarder, Unsupported
 
 
 def _write(message: dict[str, Any]) -> None:
@@ -50,6 +50,9 @@ async def serve(module_name: str) -> None:
             continue
         try:
             reply = await executor.handle(request)
+        except Unsupported as exc:
+            _write({"id": ident, "ok": False, "unsupported": True, "error": str(exc)})
+            continue
         except (CommandError, KeyError, TypeError, ValueError) as exc:
             _write({"id": ident, "ok": False, "error": str(exc)})
             continue

@@ -27,6 +27,10 @@ class CommandError(Exception):
     """A command the executor cannot carry out (bad socket id, bad encoding ...)."""
 
 
+class Unsupported(CommandError):
+    """An optional feature this executor does not offer (``create`` with ``mode: "sync"``)."""
+
+
 def resolve_module(module: ModuleType) -> ModuleType:
     """The module exposing ``createWebSocket``: the module itself or its ``webSocket``."""
     if hasattr(module, "createWebSocket"):
@@ -52,6 +56,9 @@ class Executor:
         if op == "hello":
             return {"driver": "python", "module": self.module.__name__, "protocol": 1}
         if op == "create":
+            mode = command.get("mode", "async")
+            if mode != "async":
+                raise Unsupported(f"create mode {mode!r} is not supported (only 'async')")
             return self._create()
         if op == "call":
             return self._call(command)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from .api import CallOutcome, IUTCrashed, IUTTimeout
 from .codec import encode_arg
-from .executor import Executor, LogForwarder, resolve_module
+from .executor import Executor, LogForwarder, Unsupported, resolve_module
 
 Entry = dict[str, Any]
 
@@ -59,8 +59,13 @@ class Session:
     def _request(self, command: dict[str, Any]) -> dict[str, Any]:
         return self.transport.request(command, self._remaining())
 
-    def create(self) -> str:
-        return str(self._request({"op": "create"})["socket"])
+    def create(self, mode: str = "async") -> str:
+        """``createWebSocket()``; ``mode="sync"`` (calls from a plain thread) is optional:
+        NotImplementedError when the IUT's driver answers ``unsupported``."""
+        command: dict[str, Any] = {"op": "create"}
+        if mode != "async":
+            command["mode"] = mode
+        return str(self._request(command)["socket"])
 
     def call(self, sock: str, method: str, *args: Any, promise: bool = False) -> CallOutcome:
         reply = self._request(
@@ -142,6 +147,8 @@ class InProcess:
         future = asyncio.run_coroutine_threadsafe(self.executor.handle(command), self.loop)
         try:
             return future.result(timeout)
+        except Unsupported as exc:
+            raise NotImplementedError(str(exc)) from exc
         except TimeoutError as exc:
             self.hung = True
             raise IUTTimeout(f"no answer to {command.get('op')} within {timeout:.1f} s") from exc
@@ -251,6 +258,8 @@ class Driver:
                     raise IUTTimeout(f"driver gave no answer to {command.get('op')} in time")
                 self._cond.wait(min(left, 0.5))
             reply = self._replies.pop(ident)
+        if not reply.get("ok", False) and reply.get("unsupported"):
+            raise NotImplementedError(f"driver: {reply.get('error')}")
         if not reply.get("ok", False):
             raise IUTCrashed(f"driver refused {command.get('op')}: {reply.get('error')}")
         return reply

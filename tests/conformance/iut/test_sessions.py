@@ -131,3 +131,11 @@ def test_a_silent_driver_times_out() -> None:
         assert time.monotonic() - started < 2.5
     finally:
         factory.close()
+
+
+def test_sync_mode_is_reported_unimplemented(iut: IUT) -> None:
+    session = iut.session(5.0)
+    with pytest.raises(NotImplementedError, match="sync"):
+        session.create(mode="sync")
+    assert session.create() == "s1"
+    assert session.close() is None
