@@ -5,6 +5,7 @@ judges impl exactly as the in-process path does."""
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import sys
 from pathlib import Path
@@ -31,11 +32,17 @@ def test_broken_implementation_is_caught(module: str, tmp_path: Path) -> None:
     failed = [
         case
         for case, row in rows.items()
-        if row["behavior"] == "FAILED" and clause in row["clause"]
+        if row["behavior"] == "FAILED" and _failed_check_on(tmp_path / row["reportfile"], clause)
     ]
     assert rows, "no case ran"
     assert failed, f"{module} was not caught on {clause}: {verdicts(rows)}"
     assert status != 0
+
+
+def _failed_check_on(report_file: Path, clause: str) -> bool:
+    """The case's own report holds a failed MUST check on ``clause`` (not just a bad neighbour)."""
+    checks = json.loads(report_file.read_text("utf-8")).get("checks", [])
+    return any(c["clause"] == clause and c["verdict"] == "FAILED" for c in checks)
 
 
 def test_hanging_implementation_fails_within_the_timeout(tmp_path: Path) -> None:

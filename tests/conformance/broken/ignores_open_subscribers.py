@@ -1,10 +1,10 @@
-"""EV1: 'open' subscribers are accepted but never called."""
+"""OR1: 'open' subscribers are accepted but never called, so 'message' comes unopened (EV1 too)."""
 
 from typing import Any
 
 from ._wrap import WebSocketCloseOptions, WebSocketRequestOptions, Wrapper
 
-CLAUSE = "EV1"
+CLAUSE = "OR1"
 
 
 class Broken(Wrapper):
