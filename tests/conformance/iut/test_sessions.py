@@ -139,3 +139,22 @@ def test_sync_mode_is_reported_unimplemented(iut: IUT) -> None:
         session.create(mode="sync")
     assert session.create() == "s1"
     assert session.close() is None
+
+
+def test_a_driver_whose_iut_blocks_is_killed_and_restarted(server: MockServer) -> None:
+    factory = load_iut(
+        f"cmd:{sys.executable} -m conformance.drivers.python tests.conformance.broken.hangs"
+    )
+    try:
+        session = factory.session(1.5)
+        sock = session.create()
+        started = time.monotonic()
+        with pytest.raises(IUTTimeout):
+            session.call(sock, "connect", f"{server.ws_url}/echo", CALLBACK)
+        assert time.monotonic() - started < 2.5
+        session.close()
+        fresh = factory.session(5.0)
+        assert fresh.create() == "s1"  # a new driver process: socket ids start again
+        assert fresh.close() is None
+    finally:
+        factory.close()
