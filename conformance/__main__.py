@@ -45,10 +45,10 @@ def main(argv: list[str] | None = None) -> int:
 
     agent_dir = _option(args, "--report-dir")
     agent = _option(args, "--agent") or IUT.agent_for(_option(args, "--iut") or "impl")
-    root = Path(agent_dir).parent if agent_dir else Path("reports")
-    if (root / agent / "index.json").exists() or (
-        agent_dir and Path(agent_dir, "index.json").exists()
-    ):
+    # Default: reports/, one column per agent dir below it. With --report-dir, that dir alone,
+    # so nothing is written outside the folder the user chose.
+    root = Path(agent_dir) if agent_dir else Path("reports")
+    if (root / "index.json").exists() or (root / agent / "index.json").exists():
         index = build_html(root)
         print(summary_table(root))
         print(f"HTML report: {index.resolve()}")

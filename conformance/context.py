@@ -19,7 +19,7 @@ from .clauses import clause
 from .iut import CALLBACK, IUT, Session, Subscriber
 from .iut.api import CallOutcome
 from .ordering import OBSERVER, ordering_violations
-from .verdicts import FAILED, check_verdict, worst
+from .verdicts import FAILED, UNIMPLEMENTED, check_verdict, worst
 
 EVENT_TYPES = ("open", "message", "close", "error")
 CLOSE_CLAUSES = {"CL2", "CL3", "CL4", "CL6", "CL7", "EV3", "EV4", "EV5", "PR6"}
@@ -146,6 +146,11 @@ class CaseContext:
             )
         )
         return bool(passed)
+
+    def unimplemented(self, what: str) -> None:
+        """The IUT lacks an optional feature the case needs: UNIMPLEMENTED on its main clause."""
+        main = self.meta["clauses"][0]
+        self.checks.append(Check(main, clause(main).level, False, UNIMPLEMENTED, what, None, None))
 
     def check_equal(self, clause_id: str, what: str, expected: Any, observed: Any) -> bool:
         return self.check(clause_id, expected == observed, what, expected, observed)

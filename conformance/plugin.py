@@ -115,6 +115,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     try:
         pyfuncitem.obj(**arguments)
+    except NotImplementedError as exc:  # an optional feature the IUT does not offer
+        ctx.unimplemented(str(exc) or "not implemented")
     except (IUTTimeout, IUTCrashed) as exc:
         ctx.harness_error = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # the IUT answered in a way the case could not read

@@ -34,8 +34,10 @@ class Matrix:
 
 
 def load_root(root: Path) -> Matrix:
+    """Every ``root/<agent>/index.json``; or ``root/index.json`` when root is one agent's dir."""
     matrix = Matrix()
-    for index in sorted(Path(root).glob("*/index.json")):
+    single = Path(root) / "index.json"
+    for index in [single] if single.exists() else sorted(Path(root).glob("*/index.json")):
         data = json.loads(index.read_text("utf-8"))
         for agent, cases in data.items():
             matrix.agents.append(agent)
