@@ -12,8 +12,6 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-OPCODE_NAMES = {0: "continuation", 1: "text", 2: "binary", 8: "close", 9: "ping", 10: "pong"}
-
 
 def apply_mask(data: bytes, key: bytes) -> bytes:
     """XOR ``data`` with the 4-byte ``key`` (RFC 6455 §5.3); whole-int XOR, no Python loop."""
