@@ -19,14 +19,25 @@ from .clauses import clause
 from .iut import CALLBACK, IUT, Session, Subscriber
 from .iut.api import CallOutcome
 from .ordering import OBSERVER, ordering_violations
-from .verdicts import FAILED, UNIMPLEMENTED, check_verdict, worst
+from .results import CaseResult, CaseRow, report_filename
+from .verdicts import FAILED, HARNESS_ERROR, UNIMPLEMENTED, check_verdict, worst
 
 EVENT_TYPES = ("open", "message", "close", "error")
-CLOSE_CLAUSES = {"CL2", "CL3", "CL4", "CL6", "CL7", "EV3", "EV4", "EV5", "PR6"}
+# A case whose marker says ``timeout=AFTER_CLOSE_TIMEOUT`` gets the IUT's close timeout plus
+# CLOSE_MARGIN plus CONNECT_ALLOWANCE seconds (it waits out a close timeout on purpose).
+AFTER_CLOSE_TIMEOUT = "after-close-timeout"
+CLOSE_MARGIN = 3.0
+CONNECT_ALLOWANCE = 5.0
+DEFAULT_CLOSE_TIMEOUT = 10.0  # when neither the driver's hello nor --close-timeout says
+MAX_CLOSE_TIMEOUT = 100.0  # the mock server stalls at most 120 s
+# Checks on these clauses grade the closing behaviour, reported apart as ``behaviorClose``.
+CLOSE_CLAUSES = {"CL2", "CL3", "CL4", "CL6", "CL7", "CL8", "EV3", "EV4", "EV5", "PR6"}
 
 
 @dataclass
 class Check:
+    """One observation, graded at its clause's own level (contract clauses are single-level)."""
+
     clause: str
     level: str
     passed: bool
@@ -49,7 +60,9 @@ class CaseContext:
     session: Session = field(init=False)
     checks: list[Check] = field(default_factory=list)
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    harness_error: str | None = None
+    harness_error: str | None = None  # the suite's own fault: the case's verdict is void
+    iut_error: str | None = None  # the IUT hung, crashed, or its driver broke the protocol
+    close_timeout: float = 10.0  # the IUT's close timeout (hello, or --close-timeout)
     started: float = field(default_factory=time.monotonic)
     wirelog: list[dict[str, Any]] = field(default_factory=list)
     verdict: str = FAILED
@@ -130,9 +143,9 @@ class CaseContext:
 
     # -- checks -----------------------------------------------------------------------------
 
-    def check(
-        self, clause_id: str, passed: bool, what: str, expected: Any = None, observed: Any = None
-    ) -> bool:
+    def check(self, clause_id: str, passed: bool, what: str, expected: Any, observed: Any) -> bool:
+        """Record one observation: ``expected`` and ``observed`` are the evidence the report
+        shows, so a reader can judge the verdict without rerunning the case."""
         level = clause(clause_id).level
         self.checks.append(
             Check(
@@ -158,8 +171,14 @@ class CaseContext:
     # -- the end of a case --------------------------------------------------------------------
 
     def finish(self) -> None:
+        """End the case: reset the IUT, run the ordering invariants, and grade.
+
+        A harness error voids the verdict (``HARNESS-ERROR``: the suite's fault, never the
+        implementation's). Otherwise the verdict is the worst of the checks, and FAILED when
+        the IUT hung, crashed or its driver broke the protocol (DP1).
+        """
         reset_error = self.session.close()
-        self.harness_error = self.harness_error or reset_error
+        self.iut_error = self.iut_error or reset_error
         if not self.wirelog:
             self.wirelog = self.server.wirelog.find(tag=self.tag)
         server_messages = [
@@ -167,14 +186,45 @@ class CaseContext:
         ]
         for clause_id, what in ordering_violations(self.session.trace, server_messages):
             self.check(clause_id, False, what, "contract order", "see trace")
+        for entry in self.session.entries(lambda e: e["kind"] == "protocol_error"):
+            self.check("DP1", False, "the driver's output", "protocol lines", entry["message"])
+        if self.harness_error is None and not self.checks and self.iut_error is None:
+            self.harness_error = "the case made no check (a defect of the case)"
         verdicts = [c.verdict for c in self.checks]
-        if self.harness_error is not None or not self.checks:
+        if self.iut_error is not None:
             verdicts.append(FAILED)
-            if self.harness_error is None:
-                self.harness_error = "the case made no check"
-        self.verdict = worst(verdicts)
+        self.verdict = HARNESS_ERROR if self.harness_error else worst(verdicts)
         self.verdict_close = worst([c.verdict for c in self.checks if c.clause in CLOSE_CLAUSES])
         self.duration_ms = int((time.monotonic() - self.started) * 1000)
+
+    def result(self, agent: str, driver: dict[str, Any] | None = None) -> CaseResult:
+        row = CaseRow(
+            case_id=self.case_id,
+            behavior=self.verdict,
+            behaviorClose=self.verdict_close,
+            duration=self.duration_ms,
+            remoteCloseCode=self.remote_close_code(),
+            reportfile=report_filename(agent, self.case_id),
+            clause=tuple(self.meta["clauses"]),
+            level=self.meta["level"],
+            area=self.meta["area"],
+            method=self.meta["method"],
+            overload=self.meta["overload"],
+            cells=tuple(self.meta.get("cells", ())),
+        )
+        return CaseResult(
+            row=row,
+            agent=agent,
+            description=self.meta["description"],
+            expectation=self.meta["expectation"],
+            checks=[c.as_json() for c in self.checks],
+            trace=self.session.trace,
+            wirelog=self.wirelog,
+            harness_error=self.harness_error,
+            iut_error=self.iut_error,
+            trace_dropped=dict(self.session.dropped),
+            driver=driver,
+        )
 
     def remote_close_code(self) -> int | None:
         for entry in self.wirelog:
@@ -190,6 +240,8 @@ class CaseContext:
             for c in self.checks
             if c.verdict == FAILED
         ]
+        if self.iut_error:
+            lines.append(f"IUT: {self.iut_error}")
         if self.harness_error:
-            lines.append(f"harness: {self.harness_error}")
+            lines.append(f"HARNESS-ERROR (the suite's fault, not the IUT's): {self.harness_error}")
         return "\n".join(lines)

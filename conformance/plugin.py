@@ -1,11 +1,15 @@
 """The pytest plugin: options, the ``case`` marker, fixtures, verdicts and the run's index.
 
 Loaded in every pytest run (entry point); it does nothing unless ``case``-marked items run.
+Run state lives on ``config.stash`` (``RUN_KEY``), never in module globals, so two pytest
+sessions in one process (pytester, an IDE) cannot see each other's results.
 """
 
 from __future__ import annotations
 
-import json
+import math
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +18,44 @@ import pytest
 from mockserver import MockServer
 
 from .clauses import clause
-from .context import CaseContext
-from .iut import IUT, IUTCrashed, IUTTimeout
-from .results import clear_cases, index_row, write_case, write_index
-from .verdicts import FAILED
+from .context import (
+    AFTER_CLOSE_TIMEOUT,
+    CLOSE_MARGIN,
+    CONNECT_ALLOWANCE,
+    DEFAULT_CLOSE_TIMEOUT,
+    MAX_CLOSE_TIMEOUT,
+    CaseContext,
+)
+from .coverage import cells_for
+from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
+from .results import CaseRow, clear_cases, write_index
+from .verdicts import FAILED, HARNESS_ERROR
 
 CASE_KEY = pytest.StashKey[dict[str, Any]]()
+
+
+@dataclass
+class RunState:
+    """What one pytest session gathers (on the controller when pytest-xdist runs workers)."""
+
+    rows: dict[str, CaseRow] = field(default_factory=dict)
+    other_failures: int = 0  # failed tests that are not conformance cases
+
+
+RUN_KEY = pytest.StashKey[RunState]()
+
+
+def run_state(config: pytest.Config) -> RunState:
+    if RUN_KEY not in config.stash:
+        config.stash[RUN_KEY] = RunState()
+    return config.stash[RUN_KEY]
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(text)
+    return value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,16 +63,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--iut", default="impl", help="module path, or cmd:<driver command line>")
     group.addoption("--agent", default=None, help="agent name in reports (default from --iut)")
     group.addoption("--report-dir", default=None, help="agent report dir (reports/<agent>/)")
-    group.addoption("--case-timeout", type=float, default=10.0, help="seconds per case")
+    group.addoption("--case-timeout", type=_positive_seconds, default=10.0, help="seconds per case")
+    group.addoption(
+        "--close-timeout",
+        type=_positive_seconds,
+        default=None,
+        help="the IUT's close timeout in seconds (default: what the driver's hello says, "
+        f"else {DEFAULT_CLOSE_TIMEOUT:g})",
+    )
     group.addoption("--clause", action="append", default=[], help="only cases on this clause")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "case(area, method, overload, clauses, description, expectation, timeout): "
+        "case(area, method, overload, clauses, description, expectation, timeout, cells): "
         "a conformance case; clauses[0] is the main clause",
     )
+    config.pluginmanager.register(RunCollector(config), f"ohos-ws-run-{id(config)}")
+    unknown = [c for c in config.getoption("--clause") if not _known_clause(c)]
+    if unknown:
+        raise pytest.UsageError(
+            f"--clause {', '.join(unknown)}: no such clause in the contract; "
+            "use an id of conformance/data/API-CONTRACT.md such as CL2"
+        )
+
+
+def _known_clause(clause_id: str) -> bool:
+    try:
+        clause(clause_id)
+    except KeyError:
+        return False
+    return True
 
 
 def agent_name(config: pytest.Config) -> str:
@@ -65,9 +123,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         meta["level"] = clause(meta["clauses"][0]).level
         meta.setdefault("overload", meta["method"])
         meta.setdefault("timeout", None)
+        params = dict(getattr(getattr(item, "callspec", None), "params", {}))
+        meta["cells"] = cells_for(meta, params)
         name = item.originalname.removeprefix("test_")  # type: ignore[attr-defined]
-        params = getattr(getattr(item, "callspec", None), "id", None)
-        meta["id"] = f"{meta['area']}.{name}" + (f"[{params}]" if params else "")
+        ident = getattr(getattr(item, "callspec", None), "id", None)
+        meta["id"] = f"{meta['area']}.{name}" + (f"[{ident}]" if ident else "")
         item.stash[CASE_KEY] = meta
         item.extra_keyword_matches.update(meta["clauses"])  # so -k CL2 selects by clause too
         if wanted and not wanted & set(meta["clauses"]):
@@ -86,7 +146,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def conformance_iut(pytestconfig: pytest.Config) -> Any:
-    iut = IUT(str(pytestconfig.getoption("--iut")))
+    try:
+        iut = IUT(str(pytestconfig.getoption("--iut")))
+    except CommandError as exc:
+        pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     yield iut
     iut.close()
 
@@ -102,13 +165,35 @@ def ctx(
     request: pytest.FixtureRequest, conformance_iut: IUT, conformance_server: MockServer
 ) -> Any:
     meta = request.node.stash[CASE_KEY]
+    close_timeout = _close_timeout(request.config, conformance_iut)
     timeout = meta["timeout"] or request.config.getoption("--case-timeout")
-    return CaseContext(conformance_iut, conformance_server, meta["id"], meta, timeout)
+    if timeout == AFTER_CLOSE_TIMEOUT:
+        timeout = close_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
+    context = CaseContext(conformance_iut, conformance_server, meta["id"], meta, float(timeout))
+    context.close_timeout = close_timeout
+    return context
+
+
+def _close_timeout(config: pytest.Config, iut: IUT) -> float:
+    """--close-timeout, else the driver's hello, else the default (capped: the server's stall
+    has a limit). A driver that cannot even say hello leaves the default: its cases fail."""
+    given = config.getoption("--close-timeout")
+    if given is None:
+        info = _driver_info(iut)
+        given = info.close_timeout if info is not None else None
+    return min(float(given or DEFAULT_CLOSE_TIMEOUT), MAX_CLOSE_TIMEOUT)
+
+
+def _driver_info(iut: IUT) -> DriverInfo | None:
+    try:
+        return iut.info()
+    except (IUTTimeout, IUTCrashed):
+        return None
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run a case, then judge it: a FAILED verdict fails the test, every other passes."""
+    """Run a case, then judge it: FAILED and HARNESS-ERROR fail the test, the rest pass."""
     if CASE_KEY not in pyfuncitem.stash:
         return None
     ctx: CaseContext = pyfuncitem.funcargs["ctx"]  # type: ignore[assignment]
@@ -117,70 +202,53 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         pyfuncitem.obj(**arguments)
     except NotImplementedError as exc:  # an optional feature the IUT does not offer
         ctx.unimplemented(str(exc) or "not implemented")
-    except (IUTTimeout, IUTCrashed) as exc:
-        ctx.harness_error = f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # the IUT answered in a way the case could not read
-        ctx.harness_error = f"case could not finish: {type(exc).__name__}: {exc}"
+    except (IUTTimeout, IUTCrashed, DriverBrokeProtocol) as exc:  # the IUT's fault
+        ctx.iut_error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # the case's own fault: it judged nothing
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        ctx.harness_error = (
+            f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
+        )
     finally:
         ctx.finish()
     config = pyfuncitem.config
-    agent = agent_name(config)
-    write_case(report_dir(config), agent, ctx)
-    row = index_row(ctx, agent)
-    pyfuncitem.user_properties.extend(
-        [
-            ("case_id", ctx.case_id),
-            ("verdict", ctx.verdict),
-            ("verdict_close", ctx.verdict_close),
-            ("clauses", ",".join(row["clause"])),
-            ("level", row["level"]),
-            ("area", row["area"]),
-            ("method", row["method"]),
-            ("overload", row["overload"]),
-            ("reportfile", row["reportfile"]),
-            ("duration_ms", row["duration"]),
-            ("remote_close_code", row["remoteCloseCode"]),
-        ]
-    )
-    if ctx.verdict == FAILED:
-        pytest.fail(f"{ctx.case_id}: FAILED\n{ctx.failures()}", pytrace=False)
+    info = _driver_info(ctx.iut) if ctx.iut.driver is not None else None
+    result = ctx.result(agent_name(config), None if info is None else info.as_json())
+    result.write(report_dir(config))
+    pyfuncitem.user_properties.extend(result.row.as_properties())
+    if ctx.verdict in (FAILED, HARNESS_ERROR):
+        pytest.fail(f"{ctx.case_id}: {ctx.verdict}\n{ctx.failures()}", pytrace=False)
     return True
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Collect rows on the controller (user_properties cross pytest-xdist)."""
-    if report.when != "call":
-        return
-    props = dict(report.user_properties)
-    if "case_id" not in props:
-        return
-    _rows[str(props["case_id"])] = {
-        "behavior": props["verdict"],
-        "behaviorClose": props["verdict_close"],
-        "duration": props["duration_ms"],
-        "remoteCloseCode": props["remote_close_code"],
-        "reportfile": props["reportfile"],
-        "clause": str(props["clauses"]).split(","),
-        "level": props["level"],
-        "area": props["area"],
-        "method": props["method"],
-        "overload": props["overload"],
-    }
+class RunCollector:
+    """Gathers case rows as reports arrive (on the controller under pytest-xdist) and writes
+    ``index.json`` at the end. Registered per config, so its state is that config's."""
 
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
 
-_rows: dict[str, dict[str, Any]] = {}
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" and not report.failed:
+            return
+        row = CaseRow.from_properties(list(report.user_properties))
+        state = run_state(self.config)
+        if row is not None and report.when == "call":
+            state.rows[row.case_id] = row
+        elif row is None and report.failed:
+            state.other_failures += 1
 
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    config = session.config
-    if hasattr(config, "workerinput") or not _rows:
-        return
-    path = write_index(report_dir(config), agent_name(config), dict(_rows))
-    _rows.clear()
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        counts: dict[str, int] = {}
-        for row in json.loads(path.read_text("utf-8"))[agent_name(config)].values():
-            counts[row["behavior"]] = counts.get(row["behavior"], 0) + 1
-        summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        reporter.write_line(f"conformance: {summary} -> {path}")
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        config = self.config
+        rows = run_state(config).rows
+        if hasattr(config, "workerinput") or not rows:
+            return
+        agent = agent_name(config)
+        path = write_index(report_dir(config), agent, rows)
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            counts: dict[str, int] = {}
+            for row in rows.values():
+                counts[row.behavior] = counts.get(row.behavior, 0) + 1
+            summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            reporter.write_line(f"conformance: {summary} -> {path}")

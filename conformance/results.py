@@ -1,75 +1,148 @@
-"""Writing a run's results in the format of docs/report-format.md (index.json + one file per
-case). Workers write their cases' files; the controller writes index.json at the end."""
+"""A case's result, one typed object, and the three things written from it.
+
+``CaseRow`` is the case's line in ``index.json``; it also travels as the pytest test's
+``user_properties`` (what pytest-xdist carries to the controller and ``--junitxml`` writes),
+and ``CaseRow.from_properties`` reads it back. ``CaseResult`` adds what only the case file
+holds (checks, trace, wire log). Field names follow docs/report-format.md; nothing else in the
+suite spells them out.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .clauses import clause
-from .context import CaseContext
 
 
 def report_filename(agent: str, case_id: str) -> str:
-    return f"{agent}_case_{re.sub(r'[^A-Za-z0-9._-]', '_', case_id)}.json"
+    """``<agent>_case_<id>.json`` with every character outside ``[A-Za-z0-9._-]`` as ``_``."""
+    return f"{_safe(agent)}_case_{_safe(case_id)}.json"
 
 
-def index_row(ctx: CaseContext, agent: str) -> dict[str, Any]:
-    return {
-        "behavior": ctx.verdict,
-        "behaviorClose": ctx.verdict_close,
-        "duration": ctx.duration_ms,
-        "remoteCloseCode": ctx.remote_close_code(),
-        "reportfile": report_filename(agent, ctx.case_id),
-        "clause": list(ctx.meta["clauses"]),
-        "level": ctx.meta["level"],
-        "area": ctx.meta["area"],
-        "method": ctx.meta["method"],
-        "overload": ctx.meta["overload"],
-    }
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "_"
 
 
-def write_case(directory: Path, agent: str, ctx: CaseContext) -> Path:
-    row = index_row(ctx, agent)
-    document = {
-        "agent": agent,
-        "id": ctx.case_id,
-        "area": row["area"],
-        "method": row["method"],
-        "overload": row["overload"],
-        "description": ctx.meta["description"],
-        "expectation": ctx.meta["expectation"],
-        "clauses": [
-            {"id": c, "level": clause(c).level, "text": clause(c).text} for c in row["clause"]
-        ],
-        "behavior": row["behavior"],
-        "behaviorClose": row["behaviorClose"],
-        "duration": row["duration"],
-        "remoteCloseCode": row["remoteCloseCode"],
-        "checks": [c.as_json() for c in ctx.checks],
-        "trace": ctx.session.trace,
-        "wirelog": ctx.wirelog,
-        "harness_error": ctx.harness_error,
-    }
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / row["reportfile"]
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=repr), "utf-8")
-    return path
+@dataclass(frozen=True)
+class CaseRow:
+    """One case's verdicts and labels: a row of ``index.json``."""
+
+    case_id: str
+    behavior: str
+    behaviorClose: str
+    duration: int
+    remoteCloseCode: int | None
+    reportfile: str
+    clause: tuple[str, ...]
+    level: str
+    area: str
+    method: str
+    overload: str
+    cells: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        row = asdict(self)
+        del row["case_id"]
+        row["clause"] = list(self.clause)
+        row["cells"] = list(self.cells)
+        return row
+
+    def as_properties(self) -> list[tuple[str, Any]]:
+        """``(name, value)`` pairs with scalar values (JUnit writes them as text)."""
+        pairs: list[tuple[str, Any]] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            pairs.append((f.name, ",".join(value) if isinstance(value, tuple) else value))
+        return pairs
+
+    @classmethod
+    def from_properties(cls, properties: list[tuple[str, Any]]) -> CaseRow | None:
+        """The row a case test wrote into its properties; None for any other test."""
+        props = dict(properties)
+        if "case_id" not in props or "behavior" not in props:
+            return None
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = props.get(f.name)
+            if f.name in ("clause", "cells"):
+                value = tuple(v for v in str(value or "").split(",") if v)
+            values[f.name] = value
+        return cls(**values)
 
 
-def write_index(directory: Path, agent: str, rows: dict[str, dict[str, Any]]) -> Path:
+@dataclass
+class CaseResult:
+    """Everything a case produced: its row, and the evidence its case file holds."""
+
+    row: CaseRow
+    agent: str
+    description: str
+    expectation: str
+    checks: list[dict[str, Any]]
+    trace: list[dict[str, Any]]
+    wirelog: list[dict[str, Any]]
+    harness_error: str | None = None
+    iut_error: str | None = None
+    trace_dropped: dict[str, int] = field(default_factory=dict)
+    driver: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The case file (docs/report-format.md, "One case")."""
+        row = self.row
+        return {
+            "agent": self.agent,
+            "id": row.case_id,
+            "area": row.area,
+            "method": row.method,
+            "overload": row.overload,
+            "description": self.description,
+            "expectation": self.expectation,
+            "clauses": [
+                {"id": c, "level": clause(c).level, "text": clause(c).text} for c in row.clause
+            ],
+            "behavior": row.behavior,
+            "behaviorClose": row.behaviorClose,
+            "duration": row.duration,
+            "remoteCloseCode": row.remoteCloseCode,
+            "cells": list(row.cells),
+            "checks": self.checks,
+            "trace": self.trace,
+            "trace_dropped": self.trace_dropped,
+            "wirelog": self.wirelog,
+            "harness_error": self.harness_error,
+            "iut_error": self.iut_error,
+            "driver": self.driver,
+        }
+
+    def write(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / self.row.reportfile
+        text = json.dumps(self.document(), ensure_ascii=False, indent=1, default=repr)
+        path.write_text(text, "utf-8")
+        return path
+
+
+def write_index(directory: Path, agent: str, rows: dict[str, CaseRow]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "index.json"
-    ordered = dict(sorted(rows.items()))
+    ordered = {case_id: rows[case_id].as_json() for case_id in sorted(rows)}
     path.write_text(json.dumps({agent: ordered}, ensure_ascii=False, indent=1), "utf-8")
     return path
 
 
 def clear_cases(directory: Path, agent: str) -> None:
-    """A run replaces the agent's previous results (no stale case files)."""
+    """A run replaces the agent's previous results (no stale case files).
+
+    Only files this agent's runs write are removed: the agent name is made filename-safe
+    first, so no pattern character in it can match another agent's files.
+    """
     if directory.is_dir():
-        for old in directory.glob(f"{agent}_case_*.json"):
-            old.unlink()
+        prefix = f"{_safe(agent)}_case_"
+        for old in directory.iterdir():
+            if old.name.startswith(prefix) and old.suffix in (".json", ".html"):
+                old.unlink()
         (directory / "index.json").unlink(missing_ok=True)

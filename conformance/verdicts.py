@@ -7,6 +7,9 @@ NON_STRICT = "NON-STRICT"
 INFORMATIONAL = "INFORMATIONAL"
 UNIMPLEMENTED = "UNIMPLEMENTED"
 FAILED = "FAILED"
+# Not a verdict on the implementation: the case itself (or the suite) broke, so it judged
+# nothing. Reported apart (own colour, column, count and exit code), never as FAILED.
+HARNESS_ERROR = "HARNESS-ERROR"
 
 SEVERITY = {OK: 0, INFORMATIONAL: 1, UNIMPLEMENTED: 2, NON_STRICT: 3, FAILED: 4}
 FOR_LEVEL = {"MUST": FAILED, "SHOULD": NON_STRICT, "INFO": INFORMATIONAL}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.context import CaseContext
+from conformance import coverage as cov
+from conformance.context import AFTER_CLOSE_TIMEOUT, CLOSE_MARGIN, CaseContext
 from conformance.helpers import STYLES, close_in, err_code, succeeded
 from conformance.iut import Options
 
@@ -37,6 +38,18 @@ VARIANTS: dict[str, tuple[object, str]] = {
 }
 
 
+def close_variant(params: dict) -> str:
+    """The coverage column of a close case: which options (or none) the call passed."""
+    variant = params["variant"]
+    if variant == "no-options":
+        return "{}" if params["overload"] == "options-callback" else "no options"
+    if variant == "dataclass":
+        return "options (class)"
+    return {"empty-options": "{}", "reason-only": "reason"}.get(
+        variant, "code and reason" if "reason" in str(VARIANTS[variant][0]) else "code"
+    )
+
+
 def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> dict | None:
     if overload == "callback":
         return ctx.settle(sock, "close", "callback")
@@ -51,6 +64,7 @@ def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> d
     area="close",
     method="close",
     clauses=("CL2", "CL1", "CL3", "CL4", "OR2"),
+    cells=lambda p: [cov.api(OVERLOADS[p["overload"]], close_variant(p), "success")],
     description="close an open connection",
     expectation="the close frame carries exactly the code/reason (defaults 1000, "
     "''); 'close' fires once; TCP ends",
@@ -104,9 +118,16 @@ FORBIDDEN: dict[str, object] = {
 @pytest.mark.case(
     area="close",
     method="close",
-    clauses=("CL6",),
+    clauses=("CL6", "CL8"),
+    cells=lambda p: [
+        cov.api(
+            OVERLOADS["options-callback" if p["style"] == "callback" else "promise"],
+            "forbidden code or reason",
+            "API error",
+        )
+    ],
     description="close with a code RFC 6455 forbids, or a reason over 123 bytes",
-    expectation="no such close frame on the wire; SHOULD fail with 401",
+    expectation="no such close frame on the wire (MUST); close fails with 401 (SHOULD)",
 )
 @pytest.mark.parametrize("options", FORBIDDEN)
 @pytest.mark.parametrize("style", STYLES)
@@ -116,31 +137,34 @@ def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
     ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
     result = ctx.settle(sock, "close", style, FORBIDDEN[options])
     ctx.session.quiet(0.1)
-    for log in ctx.server.wirelog.find(tag=ctx.tag):
-        frame = close_in(log)
-        if frame is not None:
-            code = frame["code"]
-            ok = (
-                code is None
-                or code in (1000, 1001, 1002, 1003)
-                or 1007 <= code <= 1014
-                or 3000 <= code <= 4999
-            )
-            ctx.check(
-                "CL6",
-                ok and len(frame["payload_hex"]) <= 250,
-                "close frame allowed by RFC 6455",
-                "allowed code, <= 125 bytes",
-                frame,
-            )
-    ctx.check("CL6", True, "nothing forbidden reached the wire", None, None)
-    ctx.check_equal("CL6", "error code (SHOULD 401)", 401, err_code(result))
+    frames = [f for log in ctx.server.wirelog.find(tag=ctx.tag) if (f := close_in(log))]
+    forbidden = [f for f in frames if not _allowed_close(f)]
+    ctx.check(
+        "CL6",
+        not forbidden,
+        "close frames on the wire are allowed by RFC 6455",
+        "codes 1000-1003, 1007-1014, 3000-4999 or none; payload <= 125 bytes",
+        frames or "no close frame",
+    )
+    ctx.check_equal("CL8", "close's error code", 401, err_code(result))
+
+
+def _allowed_close(frame: dict) -> bool:
+    code = frame.get("code")
+    allowed = (
+        code is None
+        or code in (1000, 1001, 1002, 1003)
+        or 1007 <= code <= 1014
+        or 3000 <= code <= 4999
+    )
+    return allowed and len(frame.get("payload_hex") or "") <= 250
 
 
 @pytest.mark.case(
     area="close",
     method="close",
     clauses=("CL5",),
+    cells=lambda p: [cov.api(OVERLOADS[p["style"]], "not open", "API error")],
     description="close when never connected, and a second close",
     expectation="fails with 2302999",
 )
@@ -160,15 +184,24 @@ def test_not_open(ctx: CaseContext, style: str, when: str) -> None:
     area="close",
     method="close",
     clauses=("CL7", "CL4"),
+    cells=[cov.api(cov.CLOSE_P, "no options", "connection failure")],
     overload="close(options?): Promise",
-    timeout=14.0,
+    timeout=AFTER_CLOSE_TIMEOUT,
     description="close while the server never answers (it stops reading)",
-    expectation="close completes within the close timeout; 'close' with 1006",
+    expectation="close completes within the IUT's close timeout; 'close' with 1006",
 )
 def test_server_never_answers(ctx: CaseContext) -> None:
+    limit = ctx.close_timeout + CLOSE_MARGIN
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.script_url([{"op": "stall", "ms": 12000}]))
-    result = ctx.settle(sock, "close", "promise", timeout=11.0)
+    stall = {"op": "stall", "ms": int((limit + 2.0) * 1000)}
+    ctx.settle(sock, "connect", "promise", ctx.script_url([stall]))
+    result = ctx.settle(sock, "close", "promise", timeout=limit)
     closed = ctx.wait_event(sock, "close", 1.0)
-    ctx.check("CL7", result is not None, "close completes", "settled", result)
+    ctx.check(
+        "CL7",
+        result is not None,
+        f"close settles within the close timeout ({ctx.close_timeout:g} s) + {CLOSE_MARGIN:g} s",
+        "settled",
+        result or "not settled",
+    )
     ctx.check_equal("CL7", "'close' code", 1006, ((closed or {}).get("value") or {}).get("code"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance import coverage as cov
 from conformance.context import CaseContext
 from conformance.helpers import closed_port, err_code, header_names, succeeded
 from conformance.iut import Options
@@ -13,6 +14,12 @@ OVERLOADS = {
     "options-callback": "connect(url, options, callback)",
     "promise": "connect(url): Promise",
     "options-promise": "connect(url, options): Promise",
+}
+OPTIONS_VARIANT = {
+    "callback": "no options",
+    "options-callback": "header (object)",
+    "promise": "no options",
+    "options-promise": "header (object)",
 }
 MAIN_CLAUSE = {
     "callback": "CN1",
@@ -34,6 +41,10 @@ def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict | N
     area="connect",
     method="connect",
     clauses=("CN1", "CN2", "CN3", "CN4", "CN12"),
+    cells=lambda p: [
+        cov.api(OVERLOADS[p["overload"]], OPTIONS_VARIANT[p["overload"]], "success"),
+        cov.api(cov.ON, "'open'", "success"),
+    ],
     description="connect to the echo route",
     expectation=("settles (None, True) once; 'open' once with 101 'Switching Protocols'"),
 )
@@ -72,6 +83,10 @@ FAILURES = ["refused", "http403", "wrong_accept", "missing_accept"]
     area="connect",
     method="connect",
     clauses=("CN7", "CN8", "PR2"),
+    cells=lambda p: [
+        cov.api(OVERLOADS[p["overload"]], OPTIONS_VARIANT[p["overload"]], "connection failure"),
+        cov.api(cov.ON, "'error'", "connection failure"),
+    ],
     description="connect where the connection cannot be established",
     expectation="'error' is emitted; connect settles with an error; no 'open'",
 )
@@ -113,6 +128,7 @@ BAD_URLS = {
     area="connect",
     method="connect",
     clauses=("CN10", "ER1", "ER2"),
+    cells=lambda p: [cov.api(OVERLOADS[p["style"]], "bad URL", "API error")],
     description="connect with a URL that is not a ws:// or wss:// URL",
     expectation="fails with 2302001 (401 for a non-string), nothing is sent",
 )
@@ -139,20 +155,33 @@ HEADER_SETS = {
 @pytest.mark.case(
     area="connect",
     method="connect",
-    clauses=("CN5", "CN6", "CN2"),
+    clauses=("CN5", "CN6", "CN2", "CN3"),
     overload="connect(url, options, callback)",
+    cells=lambda p: [
+        cov.api(
+            OVERLOADS["options-" + p["style"]],
+            "header: {}"
+            if p["headers"] == "empty-header"
+            else "header (class)"
+            if p["form"] == "dataclass"
+            else "header (object)",
+            "success",
+        )
+    ],
     description="the header option, then a connect without it",
     expectation="every header reaches the server; none leaks into the next connect",
 )
 @pytest.mark.parametrize("form", ["dict", "dataclass"])
 @pytest.mark.parametrize("headers", HEADER_SETS)
-def test_headers(ctx: CaseContext, headers: str, form: str) -> None:
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_headers(ctx: CaseContext, style: str, headers: str, form: str) -> None:
+    ctx.meta["overload"] = OVERLOADS["options-" + style]
     header = HEADER_SETS[headers]
     options: object = {"header": header}
     if form == "dataclass":
         options = Options("WebSocketRequestOptions", {"header": header})
     sock = ctx.socket()
-    result = ctx.settle(sock, "connect", "callback", ctx.url("/headers"), options)
+    result = ctx.settle(sock, "connect", style, ctx.url("/headers"), options)
     ctx.check("CN5", succeeded(result), "connect with options succeeds", True, result)
     ctx.settle(sock, "close", "promise")
     log = ctx.server_log()
@@ -160,7 +189,13 @@ def test_headers(ctx: CaseContext, headers: str, form: str) -> None:
     for name, value in header.items():
         ctx.check_equal("CN5", f"header {name} at the server", value, seen.get(name.lower()))
     if not header:
-        ctx.check("CN5", log is not None, "empty header object works", True, log is not None)
+        ctx.check(
+            "CN5",
+            log is not None,
+            "empty header object works",
+            "a connection",
+            None if log is None else log.get("handshake"),
+        )
     # CN6: a new object, and the same object again, connect without options
     first_tag = ctx.tag
     for label, target in (("same object", sock), ("new object", ctx.socket())):
@@ -184,10 +219,11 @@ INJECTIONS = {
 @pytest.mark.case(
     area="connect",
     method="connect",
-    clauses=("CN13",),
+    clauses=("CN13", "CN14"),
     overload="connect(url, options): Promise",
+    cells=[cov.api(cov.CONNECT_OPT_P, "header with CR/LF/NUL", "API error")],
     description="header names/values holding CR, LF or NUL",
-    expectation="nothing injected reaches the wire; SHOULD fail with 401",
+    expectation="nothing injected reaches the wire (MUST); connect fails with 401 (SHOULD)",
 )
 @pytest.mark.parametrize("attempt", INJECTIONS)
 def test_header_injection(ctx: CaseContext, attempt: str) -> None:
@@ -204,7 +240,7 @@ def test_header_injection(ctx: CaseContext, attempt: str) -> None:
         if h[0].lower() == "x-injected" or "\x00" in h[1]
     ]
     ctx.check("CN13", not injected, "no injected header at the server", [], injected)
-    ctx.check_equal("CN13", "fails with 401", 401, err_code(result))
+    ctx.check_equal("CN14", "connect's error code", 401, err_code(result))
 
 
 @pytest.mark.case(
@@ -212,6 +248,7 @@ def test_header_injection(ctx: CaseContext, attempt: str) -> None:
     method="connect",
     clauses=("CN9",),
     overload="connect(url, callback)",
+    cells=[cov.api(cov.CONNECT_CB, "already connected", "API error")],
     description="connect on an object that is already open",
     expectation="fails with 2302003; the open connection is untouched",
 )

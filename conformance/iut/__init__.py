@@ -1,11 +1,25 @@
 """Driving an implementation under test: in-process or over the stdio driver protocol."""
 
-from .api import CALLBACK, Generated, IUTCrashed, IUTTimeout, Opaque, Options, Subscriber
+from .api import (
+    CALLBACK,
+    DriverBrokeProtocol,
+    Generated,
+    IUTCrashed,
+    IUTTimeout,
+    Opaque,
+    Options,
+    Subscriber,
+)
+from .executor import CommandError
+from .lines import DriverInfo
 from .session import IUT, Session
 
 __all__ = [
     "CALLBACK",
     "IUT",
+    "CommandError",
+    "DriverBrokeProtocol",
+    "DriverInfo",
     "Generated",
     "IUTCrashed",
     "IUTTimeout",
@@ -20,6 +34,7 @@ __all__ = [
 def load_iut(spec: str) -> IUT:
     """``--iut SPEC`` → a session factory: ``impl``/a module path in-process, ``cmd:...`` a driver.
 
-    Raises ImportError/ValueError at once for a module that cannot serve (no createWebSocket).
+    Raises ``CommandError`` at once, with one line saying how to mend it, for a module that
+    cannot be imported or has no ``createWebSocket``, and for a driver command that cannot run.
     """
     return IUT(spec)

@@ -18,7 +18,11 @@ class IUTTimeout(Exception):
 
 
 class IUTCrashed(Exception):
-    """The IUT's driver process or loop thread died."""
+    """The IUT's driver process or loop thread died, or could not start."""
+
+
+class DriverBrokeProtocol(Exception):
+    """The driver answered a request in a way docs/driver-protocol.md does not allow."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,8 @@ class Subscriber:
 
     behaviour, besides recording the event: ``record``; ``raise`` (then raises RuntimeError);
     ``subscribe:<type>:<name>`` (on its first call subscribes a new recording subscriber);
-    ``off_self`` (calls ``off(type, itself)``); ``close`` (calls ``close()`` on its socket).
+    ``off_self`` (calls ``off(type, itself)``); ``close`` (calls ``close()`` on its socket);
+    ``echo`` (a 'message' subscriber that sends each message back with ``send(data)``).
     """
 
     name: str

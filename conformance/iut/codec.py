@@ -2,7 +2,9 @@
 
 Arguments: JSON values, plus one-key ``$`` tags for what JSON cannot say (bytes, callbacks,
 subscribers, option dataclasses, generated payloads). Values coming back (event values, call
-results, errors) are made JSON-ready with their Python type kept where it matters.
+results, errors) are described in language-neutral fields: ``kind`` (``text``, ``binary``,
+``object``) says what a value is; ``type`` names the language's own type and is shown, never
+judged, so a JS driver's ``ArrayBuffer`` and Python's ``bytes`` are the same ``binary``.
 """
 
 from __future__ import annotations
@@ -53,19 +55,21 @@ def encode_arg(value: Any) -> Any:
     return value
 
 
-def describe_bytes(data: bytes, pytype: str) -> dict[str, Any]:
+def describe_bytes(data: bytes, type_name: str) -> dict[str, Any]:
     return {
+        "kind": "binary",
         "b64": base64.b64encode(data[:TEXT_CAP]).decode("ascii"),
         "len": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "truncated": len(data) > TEXT_CAP,
-        "pytype": pytype,
+        "type": type_name,
     }
 
 
 def describe_text(text: str) -> dict[str, Any]:
     raw = text.encode("utf-8", "surrogatepass")
     return {
+        "kind": "text",
         "text": text[:TEXT_CAP],
         "len": len(raw),
         "sha256": hashlib.sha256(raw).hexdigest(),
@@ -81,7 +85,7 @@ def describe_value(value: Any) -> Any:
         return describe_text(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return describe_bytes(bytes(value), type(value).__name__)
-    described: dict[str, Any] = {"pytype": type(value).__name__}
+    described: dict[str, Any] = {"kind": "object", "type": type(value).__name__}
     for name in ("status", "message", "code", "reason"):
         if hasattr(value, name):
             described[name] = describe_plain(getattr(value, name))
@@ -96,10 +100,12 @@ def describe_plain(value: Any) -> Any:
     """Attribute values: JSON scalars stay as they are, anything else as its repr."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    return {"repr": repr(value)[:200], "pytype": type(value).__name__}
+    return {"repr": repr(value)[:200], "type": type(value).__name__}
 
 
 def describe_error(err: Any) -> dict[str, Any] | None:
+    """ERR: ``is_business_error`` when ``err`` is an exception with an int ``code`` and a str
+    ``message`` (what ER1 asks of every error); ``type`` and ``repr`` are shown, not judged."""
     if err is None:
         return None
     code = getattr(err, "code", None)

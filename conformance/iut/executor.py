@@ -21,6 +21,7 @@ from typing import Any
 from .codec import describe_error, describe_value, generate
 
 Sink = Callable[[dict[str, Any]], None]
+PROTOCOL = 2  # the driver protocol version this executor speaks
 
 
 class CommandError(Exception):
@@ -54,7 +55,7 @@ class Executor:
     async def handle(self, command: dict[str, Any]) -> dict[str, Any]:
         op = command.get("op")
         if op == "hello":
-            return {"driver": "python", "module": self.module.__name__, "protocol": 1}
+            return hello_reply(self.module)
         if op == "create":
             mode = command.get("mode", "async")
             if mode != "async":
@@ -98,10 +99,17 @@ class Executor:
         )
         raised = None
         returned: Any = None
-        try:
-            returned = getattr(self.sockets[sock], method)(*args)
-        except Exception as exc:
-            raised = describe_error(exc)
+        bound = getattr(self.sockets[sock], method, None)
+        if not callable(bound):
+            raised = {
+                **(describe_error(AttributeError(f"no method {method!r}")) or {}),
+                "missing_method": True,
+            }
+        else:
+            try:
+                returned = bound(*args)
+            except Exception as exc:
+                raised = describe_error(exc)
         kind = _returned_kind(returned)
         if promise and kind in ("future", "awaitable", "coroutine"):
             task = asyncio.get_running_loop().create_task(self._await(sock, call, returned))
@@ -174,8 +182,8 @@ class Executor:
                 )
             if tag == "$options":
                 cls = getattr(self.module, inner["cls"], None)
-                if cls is None:
-                    raise CommandError(f"the IUT module has no {inner['cls']}")
+                if cls is None:  # the class form is optional: a plain dict is the JS form
+                    raise Unsupported(f"the IUT module offers no {inner['cls']} class")
                 return cls(**self._decode(inner["fields"], sock, call, raw_args))
             if tag == "$gen":
                 return generate(inner["kind"], int(inner["size"]))
@@ -226,13 +234,37 @@ class Executor:
             elif behaviour == "off_self" and ws is not None:
                 ws.off(event_type, subscriber)
             elif behaviour == "close" and ws is not None:
-                result = ws.close()
-                if asyncio.isfuture(result):
-                    result.add_done_callback(lambda f: f.cancelled() or f.exception())
+                _ignore_outcome(ws.close())
+            elif behaviour == "echo" and ws is not None and event_type == "message":
+                _ignore_outcome(ws.send(value))
             state["fired"] = True
 
         self._subscribers[key] = subscriber
         return subscriber
+
+
+def hello_reply(module: ModuleType) -> dict[str, Any]:
+    """The ``hello`` reply for a Python module (docs/driver-protocol.md): a module may declare
+    its close timeout as ``CLOSE_TIMEOUT_S`` (seconds) so the close-timeout case waits that."""
+    close_timeout = getattr(module, "CLOSE_TIMEOUT_S", None)
+    return {
+        "protocol": PROTOCOL,
+        "driver": "python",
+        "language": "python",
+        "implementation": module.__name__,
+        "module": module.__name__,
+        "binary_type": "bytes",
+        "modes": ["async"],
+        "close_timeout": close_timeout if isinstance(close_timeout, (int, float)) else None,
+    }
+
+
+def _ignore_outcome(result: Any) -> None:
+    """A subscriber's own call: its promise may reject; that must not surface as unretrieved."""
+    if asyncio.isfuture(result) or isinstance(result, concurrent.futures.Future):
+        result.add_done_callback(lambda f: f.cancelled() or f.exception())
+    elif inspect.iscoroutine(result):
+        result.close()
 
 
 def _has_callback(raw_args: list[Any]) -> bool:

@@ -8,22 +8,47 @@ docs/driver-protocol.md, kept across cases, restarted when it hangs or dies).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 import logging
 import os
 import shlex
+import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import IO, Any, Protocol
 
-from .api import CallOutcome, IUTCrashed, IUTTimeout
+from .api import CallOutcome, DriverBrokeProtocol, IUTCrashed, IUTTimeout
 from .codec import encode_arg
-from .executor import Executor, LogForwarder, Unsupported, resolve_module
+from .executor import (
+    PROTOCOL,
+    CommandError,
+    Executor,
+    LogForwarder,
+    Unsupported,
+    hello_reply,
+    resolve_module,
+)
+from .lines import (
+    MAX_LINE,
+    DriverInfo,
+    ProtocolViolation,
+    TraceLine,
+    normalise_value,
+    quote,
+    read_hello,
+    read_line,
+)
 
 Entry = dict[str, Any]
+
+
+class Sink(Protocol):
+    def __call__(self, entry: Entry, size: int = 0, /) -> None: ...
 
 
 class Transport(Protocol):
@@ -33,20 +58,41 @@ class Transport(Protocol):
 
 
 class Session:
-    """The IUT for one case. Every wait is bounded by the case deadline."""
+    """The IUT for one case. Every wait is bounded by the case deadline.
 
-    def __init__(
-        self, transport_for: Callable[[Callable[[Entry], None]], Transport], deadline: float
-    ) -> None:
+    The trace is bounded too (``TRACE_CAP`` entries, ``LOG_CAP`` of them logs, ``BYTES_CAP``
+    bytes of driver lines): past a cap, entries are counted in ``dropped`` instead of kept, so
+    a flooding driver costs memory in proportion to the caps, not to the flood.
+    """
+
+    TRACE_CAP = 20_000
+    LOG_CAP = 500
+    BYTES_CAP = 32 * 1024 * 1024
+
+    def __init__(self, transport_for: Callable[[Sink], Transport], deadline: float) -> None:
         self.t0 = time.monotonic()
         self.deadline = deadline
         self.trace: list[Entry] = []
+        self.dropped: dict[str, int] = {}
+        self._logs = 0
+        self._bytes = 0
         self._cond = threading.Condition()
         self.transport = transport_for(self._add)
 
-    def _add(self, entry: Entry) -> None:
+    def _add(self, entry: Entry, size: int = 0) -> None:
         entry = {"t": round(time.monotonic() - self.t0, 6), **entry}
+        kind = str(entry.get("kind"))
         with self._cond:
+            is_log = kind in ("log", "protocol_error")
+            if (
+                len(self.trace) >= self.TRACE_CAP
+                or self._bytes + size > self.BYTES_CAP
+                or (is_log and self._logs >= self.LOG_CAP)
+            ):
+                self.dropped[kind] = self.dropped.get(kind, 0) + 1
+                return
+            self._logs += is_log
+            self._bytes += size
             self.trace.append(entry)
             self._cond.notify_all()
 
@@ -65,19 +111,27 @@ class Session:
         command: dict[str, Any] = {"op": "create"}
         if mode != "async":
             command["mode"] = mode
-        return str(self._request(command)["socket"])
+        reply = self._request(command)
+        return _field(reply, "socket", str, command)
 
     def call(self, sock: str, method: str, *args: Any, promise: bool = False) -> CallOutcome:
-        reply = self._request(
-            {
-                "op": "call",
-                "socket": sock,
-                "method": method,
-                "args": [encode_arg(a) for a in args],
-                "promise": promise,
-            }
+        command = {
+            "op": "call",
+            "socket": sock,
+            "method": method,
+            "args": [encode_arg(a) for a in args],
+            "promise": promise,
+        }
+        reply = self._request(command)
+        raised = normalise_value(reply.get("raised"))
+        if raised is not None and not isinstance(raised, dict):
+            raise DriverBrokeProtocol(f"reply to call {method}: 'raised' is neither null nor ERR")
+        return CallOutcome(
+            _field(reply, "call", int, command),
+            method,
+            _field(reply, "returned", str, command),
+            raised,
         )
-        return CallOutcome(int(reply["call"]), method, str(reply["returned"]), reply["raised"])
 
     def entries(self, predicate: Callable[[Entry], bool]) -> list[Entry]:
         with self._cond:
@@ -86,9 +140,11 @@ class Session:
     def wait_for(self, predicate: Callable[[Entry], bool], timeout: float) -> Entry | None:
         """The first entry matching ``predicate``, waiting up to ``timeout``; None if none."""
         end = time.monotonic() + min(timeout, max(0.0, self.deadline - time.monotonic()))
+        seen = 0
         with self._cond:
             while True:
-                found = next((e for e in self.trace if predicate(e)), None)
+                found = next((e for e in self.trace[seen:] if predicate(e)), None)
+                seen = len(self.trace)
                 left = end - time.monotonic()
                 if found is not None or left <= 0:
                     return found
@@ -96,21 +152,35 @@ class Session:
 
     def result(self, outcome: CallOutcome, timeout: float = 5.0) -> Entry | None:
         """The call's settlement (callback ran / promise settled), or None."""
-        return self.wait_for(lambda e: e["kind"] == "result" and e["call"] == outcome.call, timeout)
+        return self.wait_for(
+            lambda e: e["kind"] == "result" and e.get("call") == outcome.call, timeout
+        )
 
     def quiet(self, seconds: float) -> None:
         """Let late entries arrive (a second 'close', a late callback ...)."""
         time.sleep(max(0.0, min(seconds, self.deadline - time.monotonic())))
 
     def close(self) -> str | None:
-        """End the case; returns a harness error if the IUT would not let go."""
+        """End the case; returns what went wrong if the IUT would not let go."""
         try:
             self.transport.request({"op": "reset", "timeout": 1.5}, 3.0)
             return None
-        except (IUTTimeout, IUTCrashed) as exc:
+        except (IUTTimeout, IUTCrashed, DriverBrokeProtocol) as exc:
             return f"reset failed: {exc}"
+        except NotImplementedError as exc:
+            return f"reset failed: the driver answered 'unsupported': {exc}"
         finally:
             self.transport.end_case()
+
+
+def _field(reply: dict[str, Any], name: str, kind: type, command: dict[str, Any]) -> Any:
+    value = reply.get(name)
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise DriverBrokeProtocol(
+            f"the reply to {command.get('op')} has no {kind.__name__} {name!r}: "
+            f"{quote(json.dumps(reply, default=repr))}"
+        )
+    return value
 
 
 # -- in-process ----------------------------------------------------------------------------
@@ -121,7 +191,7 @@ class InProcess:
 
     _counter = 0
 
-    def __init__(self, module_name: str, sink: Callable[[Entry], None]) -> None:
+    def __init__(self, module: ModuleType, sink: Sink) -> None:
         InProcess._counter += 1
         self.loop = asyncio.new_event_loop()
         self.loop.set_exception_handler(
@@ -138,7 +208,7 @@ class InProcess:
         self.thread.start()
         self.log_handler = LogForwarder(sink, thread_name=name)
         logging.getLogger().addHandler(self.log_handler)
-        self.executor = Executor(importlib.import_module(module_name), sink)
+        self.executor = Executor(module, sink)
         self.hung = False
 
     def request(self, command: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -167,114 +237,210 @@ class InProcess:
 
 
 class Driver:
-    """A driver subprocess (docs/driver-protocol.md), shared by the cases of one process."""
+    """A driver subprocess (docs/driver-protocol.md), shared by the cases of one process.
+
+    Two reader threads turn its stdout and stderr into replies and trace entries. They read
+    bytes with a bounded ``readline`` and hand each line to ``lines.read_line``, so no line,
+    however long, broken or hostile, ends them: a line that breaks the protocol becomes a
+    ``protocol_error`` entry of the case it arrived in (DP1), and the run goes on.
+    """
+
+    HELLO_TIMEOUT = 10.0
+    STDERR_LINE = 64 * 1024
 
     def __init__(self, command_line: str) -> None:
-        self.argv = shlex.split(command_line)
-        self.proc: subprocess.Popen[str] | None = None
-        self.sink: Callable[[Entry], None] = lambda entry: None
+        self.argv = driver_argv(command_line)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sink: Sink = self._between_cases
+        self.info: DriverInfo | None = None
+        self._pending_errors: list[Entry] = []
         self._ids = 0
+        self._waiting: set[int] = set()
         self._replies: dict[int, dict[str, Any]] = {}
         self._cond = threading.Condition()
         self._eof = False
 
-    def _start(self) -> None:
-        self.proc = subprocess.Popen(
-            self.argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            bufsize=1,
-        )
-        self._eof = False
-        self._replies = {}
+    # -- the process -------------------------------------------------------------------------
+
+    def ensure_started(self, timeout: float) -> DriverInfo:
+        """A running driver that has answered ``hello`` (started now if need be)."""
+        if self.proc is not None and self.proc.poll() is None and self.info is not None:
+            return self.info
+        self.kill()
+        try:
+            self.proc = subprocess.Popen(
+                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        except OSError as exc:
+            raise IUTCrashed(f"cannot start the driver {self.argv[0]!r}: {exc}") from exc
+        with self._cond:
+            self._eof = False
+            self._replies, self._waiting = {}, set()
         proc = self.proc
         threading.Thread(target=self._read_stdout, args=(proc,), daemon=True).start()
         threading.Thread(target=self._read_stderr, args=(proc,), daemon=True).start()
+        reply = self._exchange({"op": "hello", "protocol": PROTOCOL}, timeout)
+        self.info = read_hello(reply)
+        for problem in self.info.problems:
+            self._protocol_error(problem)
+        return self.info
 
-    def _read_stdout(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
+    def kill(self) -> None:
+        proc, self.proc, self.info = self.proc, None, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
             try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                self.sink(
-                    {
-                        "kind": "log",
-                        "level": "ERROR",
-                        "logger": "driver",
-                        "message": f"not JSON on stdout: {line[:200]!r}",
-                        "exc": None,
-                    }
-                )
-                continue
-            if "event" in message:
-                self.sink(message.get("entry", {}))
-            elif "id" in message:
-                with self._cond:
-                    self._replies[int(message["id"])] = message
-                    self._cond.notify_all()
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if proc is not None:
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    if stream is not None:
+                        stream.close()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _read_stdout(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        try:
+            for raw in _bounded_lines(proc.stdout, MAX_LINE):
+                self._take(raw)
+        except (OSError, ValueError):
+            pass  # the pipe was closed under us: the process is gone
+        finally:
+            with self._cond:
+                if proc is self.proc:
+                    self._eof = True
+                self._cond.notify_all()
+
+    def _take(self, raw: bytes) -> None:
+        try:
+            message = read_line(raw)
+        except ProtocolViolation as exc:
+            self._protocol_error(f"stdout: {exc}")
+            return
+        if isinstance(message, TraceLine):
+            self.sink(message.entry, len(raw))
+            return
         with self._cond:
-            if proc is self.proc:
-                self._eof = True
-            self._cond.notify_all()
+            if message.id not in self._waiting:
+                unexpected = True
+            else:
+                unexpected = False
+                self._waiting.discard(message.id)
+                self._replies[message.id] = message.body
+                self._cond.notify_all()
+        if unexpected:
+            self._protocol_error(f"stdout: a reply to no pending request: {quote(raw)}")
 
-    def _read_stderr(self, proc: subprocess.Popen[str]) -> None:
+    def _read_stderr(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stderr is not None
-        for line in proc.stderr:
-            self.sink(
-                {
-                    "kind": "log",
-                    "level": "STDERR",
-                    "logger": "driver",
-                    "message": line.rstrip()[:500],
-                    "exc": None,
-                }
-            )
+        try:
+            for raw in _bounded_lines(proc.stderr, self.STDERR_LINE):
+                message = raw.decode("utf-8", "replace").rstrip()
+                entry = {"kind": "log", "level": "STDERR", "logger": "driver", "exc": None}
+                self.sink({**entry, "message": message[:500]}, len(raw))
+        except (OSError, ValueError):
+            pass
 
-    def request(self, command: dict[str, Any], timeout: float) -> dict[str, Any]:
-        if self.proc is None or self.proc.poll() is not None:
-            self._start()
-        assert self.proc is not None and self.proc.stdin is not None
+    def _protocol_error(self, message: str) -> None:
+        self.sink({"kind": "protocol_error", "message": message}, len(message))
+
+    def _between_cases(self, entry: Entry, size: int = 0) -> None:
+        """Late entries between cases are dropped; protocol errors wait for the next case."""
+        if entry.get("kind") == "protocol_error" and len(self._pending_errors) < 20:
+            self._pending_errors.append(entry)
+
+    def attach(self, sink: Sink) -> None:
+        pending, self._pending_errors = self._pending_errors, []
+        self.sink = sink
+        for entry in pending:
+            sink(entry, 0)
+
+    def end_case(self) -> None:
+        self.sink = self._between_cases
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _exchange(self, command: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Write one request and wait for its reply (any ``ok``)."""
+        proc = self.proc
+        assert proc is not None and proc.stdin is not None
         self._ids += 1
         ident = self._ids
+        with self._cond:
+            self._waiting.add(ident)
+        line = json.dumps({"id": ident, **command}, ensure_ascii=False) + "\n"
         try:
-            self.proc.stdin.write(json.dumps({"id": ident, **command}) + "\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as exc:
+            proc.stdin.write(line.encode("utf-8"))
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError) as exc:
             self.kill()
-            raise IUTCrashed(f"driver stdin closed: {exc}") from exc
+            raise IUTCrashed(f"the driver's stdin is closed: {exc}") from exc
         end = time.monotonic() + timeout
         with self._cond:
             while ident not in self._replies:
                 left = end - time.monotonic()
                 if self._eof:
+                    self._waiting.discard(ident)
+                    code = proc.poll()
                     self.kill()
-                    raise IUTCrashed("the driver exited")
+                    raise IUTCrashed(f"the driver exited (status {code})")
                 if left <= 0:
+                    self._waiting.discard(ident)
                     self.kill()
-                    raise IUTTimeout(f"driver gave no answer to {command.get('op')} in time")
+                    raise IUTTimeout(f"the driver gave no answer to {command.get('op')} in time")
                 self._cond.wait(min(left, 0.5))
-            reply = self._replies.pop(ident)
-        if not reply.get("ok", False) and reply.get("unsupported"):
+            return self._replies.pop(ident)
+
+    def request(self, command: dict[str, Any], timeout: float) -> dict[str, Any]:
+        started = time.monotonic()
+        self.ensure_started(min(timeout, self.HELLO_TIMEOUT))
+        reply = self._exchange(command, max(0.1, timeout - (time.monotonic() - started)))
+        if not reply["ok"] and reply.get("unsupported"):
             raise NotImplementedError(f"driver: {reply.get('error')}")
-        if not reply.get("ok", False):
-            raise IUTCrashed(f"driver refused {command.get('op')}: {reply.get('error')}")
+        if not reply["ok"]:
+            raise DriverBrokeProtocol(
+                f"the driver refused {command.get('op')}: {quote(str(reply.get('error')))}"
+            )
         return reply
 
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-        self.proc = None
 
-    def end_case(self) -> None:
-        self.sink = lambda entry: None
+def _bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:
+    """Lines without their newline; a longer line is cut to ``limit + 1`` bytes (so a reader can
+    tell it was too long) and the rest of it is skipped, never held in memory."""
+    while True:
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        if raw.endswith(b"\n"):
+            yield raw[:-1]
+            continue
+        if len(raw) <= limit:  # the last line, without a newline
+            yield raw
+            return
+        while True:  # too long: drop the rest of this line
+            rest = stream.readline(limit)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield raw
+
+
+def driver_argv(command_line: str) -> list[str]:
+    """``cmd:`` text → argv; ``CommandError`` with a one-line mend for what cannot run."""
+    try:
+        argv = shlex.split(command_line)
+    except ValueError as exc:
+        raise CommandError(f"--iut cmd:{command_line}: {exc}; check the quotes") from None
+    if not argv:
+        raise CommandError("--iut cmd: names no command; write --iut 'cmd:<driver command>'")
+    if shutil.which(argv[0]) is None:
+        raise CommandError(
+            f"--iut cmd:{command_line}: no program {argv[0]!r} (not found, or not executable); "
+            "give a path or a command on PATH"
+        )
+    return argv
 
 
 class IUT:
@@ -287,28 +453,49 @@ class IUT:
         if spec.startswith("cmd:"):
             self.driver = Driver(spec[4:])
         else:
-            resolve_module(importlib.import_module(spec))  # fail now, with a clear message
+            self.module = load_module(spec)
 
     @staticmethod
     def agent_for(spec: str) -> str:
         """The default agent name: the module path, or cmd-<the driver's last word>."""
         if spec.startswith("cmd:"):
-            words = shlex.split(spec[4:]) or ["driver"]
+            try:
+                words = shlex.split(spec[4:]) or ["driver"]
+            except ValueError:
+                words = ["driver"]
             return "cmd-" + os.path.basename(words[-1]).replace(".", "_")
         return spec
+
+    def info(self, timeout: float = Driver.HELLO_TIMEOUT) -> DriverInfo:
+        """What the driver (or module) says of itself; starts the driver if need be."""
+        if self.driver is not None:
+            return self.driver.ensure_started(timeout)
+        return read_hello({"ok": True, **hello_reply(self.module)})
 
     def session(self, timeout: float) -> Session:
         deadline = time.monotonic() + timeout
         if self.driver is not None:
             driver = self.driver
 
-            def attach(sink: Callable[[Entry], None]) -> Transport:
-                driver.sink = sink
+            def attach(sink: Sink) -> Transport:
+                driver.attach(sink)
                 return driver
 
             return Session(attach, deadline)
-        return Session(lambda sink: InProcess(self.spec, sink), deadline)
+        return Session(lambda sink: InProcess(self.module, sink), deadline)
 
     def close(self) -> None:
         if self.driver is not None:
             self.driver.kill()
+
+
+def load_module(spec: str) -> ModuleType:
+    """Import ``spec``; ``CommandError`` (one line, how to mend it) when it cannot serve."""
+    try:
+        module = importlib.import_module(spec)
+    except ImportError as exc:
+        raise CommandError(
+            f"--iut {spec}: cannot import it ({exc}); give an importable module path, "
+            "or cmd:<driver> for another language"
+        ) from None
+    return resolve_module(module)

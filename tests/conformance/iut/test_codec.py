@@ -61,7 +61,7 @@ def test_describe_value_caps_long_text_but_hashes_all_of_it() -> None:
 
 def test_describe_value_keeps_the_bytes_type() -> None:
     described = describe_value(bytearray(b"\x01\x02"))
-    assert described["pytype"] == "bytearray"
+    assert (described["kind"], described["type"]) == ("binary", "bytearray")
     assert base64.b64decode(described["b64"]) == b"\x01\x02"
     assert described["len"] == 2 and described["truncated"] is False
 

@@ -1,0 +1,155 @@
+"""The coverage matrix: every documented overload × option or default × outcome, and every
+direction × kind × size of data, and which cases fill each cell.
+
+A case declares the cells it fills in its marker (``cells=...``: a list, or a function of the
+case's parameters returning one); ``REQUIRED`` lists the cells the contract asks for. A test
+(tests/conformance/test_coverage.py) fails when a required cell has no case, or a case names a
+cell that is not in the matrix; ``python -m conformance.coverage`` prints the matrix as
+Markdown (docs/coverage.md is that output), and the HTML report shows it with verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+SEP = " :: "
+
+Cell = str
+
+
+def api(overload: str, variant: str, outcome: str) -> Cell:
+    """A cell of the API table. ``outcome``: success, API error, connection failure."""
+    assert outcome in OUTCOMES, outcome
+    return SEP.join(("api", overload, variant, outcome))
+
+
+def data(direction: str, kind: str, size: str) -> Cell:
+    """A cell of the data table: ``direction`` sent/received, ``kind`` text/binary."""
+    assert direction in DIRECTIONS and kind in KINDS and size in SIZES, (direction, kind, size)
+    return SEP.join(("data", direction, kind, size))
+
+
+OUTCOMES = ("success", "API error", "connection failure")
+DIRECTIONS = ("sent", "received")
+KINDS = ("text", "binary")
+SIZES = ("empty", "small", "64 KiB", "1 MiB", "4 MiB", "16 MiB")
+
+CONNECT_CB = "connect(url, callback)"
+CONNECT_OPT_CB = "connect(url, options, callback)"
+CONNECT_P = "connect(url): Promise"
+CONNECT_OPT_P = "connect(url, options): Promise"
+SEND_CB = "send(data, callback)"
+SEND_P = "send(data): Promise"
+CLOSE_CB = "close(callback)"
+CLOSE_OPT_CB = "close(options, callback)"
+CLOSE_P = "close(options?): Promise"
+ON = "on(type, callback)"
+OFF = "off(type, callback?)"
+CREATE = "createWebSocket()"
+
+HEADER_VARIANTS = ("header (object)", "header (class)", "header: {}")
+CLOSE_VARIANTS = ("{}", "code", "reason", "code and reason", "options (class)")
+
+
+def _required() -> tuple[Cell, ...]:
+    cells: list[Cell] = [api(CREATE, "new object", "success")]
+    for overload in (CONNECT_CB, CONNECT_P):
+        cells += [
+            api(overload, "no options", "success"),
+            api(overload, "bad URL", "API error"),
+            api(overload, "no options", "connection failure"),
+        ]
+    for overload in (CONNECT_OPT_CB, CONNECT_OPT_P):
+        cells += [api(overload, v, "success") for v in HEADER_VARIANTS]
+        cells += [api(overload, "header (object)", "connection failure")]
+    cells += [
+        api(CONNECT_OPT_P, "header with CR/LF/NUL", "API error"),
+        api(CONNECT_CB, "already connected", "API error"),
+    ]
+    for overload in (SEND_CB, SEND_P):
+        cells += [
+            api(overload, "text", "success"),
+            api(overload, "binary", "success"),
+            api(overload, "wrong type", "API error"),
+            api(overload, "not open", "API error"),
+        ]
+    cells += [api(CLOSE_CB, "no options", "success"), api(CLOSE_CB, "not open", "API error")]
+    cells += [api(CLOSE_OPT_CB, v, "success") for v in CLOSE_VARIANTS]
+    cells += [api(CLOSE_OPT_CB, "forbidden code or reason", "API error")]
+    cells += [api(CLOSE_P, "no options", "success")]
+    cells += [api(CLOSE_P, v, "success") for v in CLOSE_VARIANTS]
+    cells += [
+        api(CLOSE_P, "forbidden code or reason", "API error"),
+        api(CLOSE_P, "not open", "API error"),
+        api(CLOSE_P, "no options", "connection failure"),  # the server never answers
+    ]
+    cells += [api(ON, f"'{t}'", "success") for t in ("open", "message", "close")]
+    cells += [
+        api(ON, "'error'", "connection failure"),
+        api(ON, "bad type or callback", "API error"),
+        api(ON, "unknown type", "API error"),
+        api(OFF, "one callback", "success"),
+        api(OFF, "all callbacks", "success"),
+        api(OFF, "bad type or callback", "API error"),
+    ]
+    for direction in DIRECTIONS:
+        for kind in KINDS:
+            cells += [data(direction, kind, size) for size in SIZES]
+    return tuple(cells)
+
+
+REQUIRED: tuple[Cell, ...] = _required()
+
+CellSpec = Iterable[Cell] | Callable[[dict[str, Any]], Iterable[Cell]]
+
+
+def cells_for(meta: dict[str, Any], params: dict[str, Any]) -> tuple[Cell, ...]:
+    """The cells a case fills, from its marker's ``cells`` and its parameters."""
+    spec: CellSpec | None = meta.get("cells")
+    if spec is None:
+        return ()
+    cells = spec(params) if callable(spec) else spec
+    return tuple(dict.fromkeys(cells))
+
+
+def size_name(size: int) -> str:
+    """A payload size → the data table's column (``small`` is 1 byte to under 64 KiB)."""
+    names = {
+        0: "empty",
+        64 * 1024: "64 KiB",
+        1 << 20: "1 MiB",
+        4 << 20: "4 MiB",
+        16 << 20: "16 MiB",
+    }
+    return names.get(size, "small")
+
+
+def markdown(case_cells: dict[str, tuple[Cell, ...]]) -> str:
+    """The matrix as Markdown: each required cell and the cases that fill it."""
+    filled: dict[Cell, list[str]] = {cell: [] for cell in REQUIRED}
+    for case_id, cells in sorted(case_cells.items()):
+        for cell in cells:
+            filled.setdefault(cell, []).append(case_id)
+    lines = [
+        "| overload | option or default | outcome | cases |",
+        "|---|---|---|---|",
+    ]
+    for cell in REQUIRED:
+        table, *parts = cell.split(SEP)
+        if table != "api":
+            continue
+        lines.append(f"| `{parts[0]}` | {parts[1]} | {parts[2]} | {_cases(filled[cell])} |")
+    lines += ["", "| direction | kind | size | cases |", "|---|---|---|---|"]
+    for cell in REQUIRED:
+        table, *parts = cell.split(SEP)
+        if table == "data":
+            lines.append(f"| {parts[0]} | {parts[1]} | {parts[2]} | {_cases(filled[cell])} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cases(case_ids: list[str]) -> str:
+    if not case_ids:
+        return "**none**"
+    shown = ", ".join(f"`{c}`" for c in case_ids[:3])
+    return shown + (f" (+{len(case_ids) - 3})" if len(case_ids) > 3 else "")
