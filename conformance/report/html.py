@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ COLOURS = {
     "INFORMATIONAL": "#4095BF",
     "UNIMPLEMENTED": "#800080",
     "FAILED": "#900",
+    "HARNESS-ERROR": "#555",
     "MISSING": "#a05a2c",
 }
 LEGEND = {
@@ -28,6 +30,7 @@ LEGEND = {
     "INFORMATIONAL": "Informational",
     "UNIMPLEMENTED": "Unimplemented",
     "FAILED": "Fail",
+    "HARNESS-ERROR": "Harness error",
     "MISSING": "Missing",
 }
 OPCODES = {0: "CONT", 1: "TEXT", 2: "BINARY", 8: "CLOSE", 9: "PING", 10: "PONG"}
@@ -79,7 +82,8 @@ def build_html(root: Path) -> Path:
         for case_id in matrix.rows:
             row = matrix.rows[case_id].get(agent)
             if row is not None:
-                _write_detail(matrix.dirs[agent], row["reportfile"])
+                back = _relative(root / "index.html", matrix.dirs[agent])
+                _write_detail(matrix.dirs[agent], row["reportfile"], back)
     index = root / "index.html"
     index.write_text(_index_page(matrix, root), "utf-8")
     return index
@@ -138,12 +142,17 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _write_detail(directory: Path, reportfile: str) -> None:
+def _relative(target: Path, start: Path) -> str:
+    """``target`` as a link from a page in ``start`` (both may be relative to the cwd)."""
+    return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
+
+
+def _write_detail(directory: Path, reportfile: str, back: str) -> None:
     source = directory / reportfile
     if not source.exists():
         return
     case = json.loads(source.read_text("utf-8"))
-    (directory / detail_name(reportfile)).write_text(_detail_page(case), "utf-8")
+    (directory / detail_name(reportfile)).write_text(_detail_page(case, back), "utf-8")
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -167,7 +176,7 @@ def _payload_preview(frame: dict[str, Any]) -> str:
     return ""
 
 
-def _detail_page(case: dict[str, Any]) -> str:
+def _detail_page(case: dict[str, Any], back: str = "../index.html") -> str:
     verdict = str(case.get("behavior", "FAILED"))
     clauses = "".join(
         f"<tr><th>{escape(c['id'])}</th><td>{escape(c['level'])}</td><td>{escape(c['text'])}</td>"
@@ -213,15 +222,29 @@ def _detail_page(case: dict[str, Any]) -> str:
             )
         )
     harness = case.get("harness_error")
+    iut_error = case.get("iut_error")
+    dropped = case.get("trace_dropped") or {}
     body = (
-        f"<p><a href='../index.html'>← all cases</a></p><h1>{escape(case.get('id', ''))}</h1>"
+        f"<p><a href='{escape(back)}'>← all cases</a></p><h1>{escape(case.get('id', ''))}</h1>"
         f"{_legend()}<table><tr><th>agent</th><td>{escape(str(case.get('agent')))}</td></tr>"
         f"<tr><th>verdict</th>{_cell(verdict, LEGEND.get(verdict, verdict))}</tr>"
         f"<tr><th>overload</th><td>{escape(str(case.get('overload')))}</td></tr>"
         f"<tr><th>description</th><td>{escape(str(case.get('description')))}</td></tr>"
         f"<tr><th>expectation</th><td>{escape(str(case.get('expectation')))}</td></tr>"
         f"<tr><th>duration</th><td>{escape(str(case.get('duration')))} ms</td></tr></table>"
-        + (f"<h2>Harness error</h2><pre>{escape(str(harness))}</pre>" if harness else "")
+        + (
+            "<h2>Harness error (the suite's fault: this case judged nothing)</h2>"
+            f"<pre>{escape(str(harness))}</pre>"
+            if harness
+            else ""
+        )
+        + (f"<h2>IUT error</h2><pre>{escape(str(iut_error))}</pre>" if iut_error else "")
+        + (
+            "<p>Trace capped: entries dropped by kind: "
+            f"{escape(json.dumps(dropped, sort_keys=True))}</p>"
+            if dropped
+            else ""
+        )
         + f"<h2>Contract</h2><table>{clauses}</table>"
         f"<h2>Checks</h2><table><tr><th>verdict</th><th>clause</th><th>what</th>"
         f"<th>expected</th><th>observed</th></tr>{checks}</table>"

@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-VERDICTS = ("OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED", "MISSING")
+# HARNESS-ERROR: the suite broke in that case and judged nothing (never the IUT's FAILED).
+VERDICTS = (
+    "OK",
+    "NON-STRICT",
+    "INFORMATIONAL",
+    "UNIMPLEMENTED",
+    "FAILED",
+    "HARNESS-ERROR",
+    "MISSING",
+)
 AREAS = ("module", "connect", "send", "close", "events", "ordering", "errors", "protocol")
 
 
