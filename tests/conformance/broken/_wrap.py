@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from impl import webSocket as reference
 from impl.webSocket import WebSocketCloseOptions, WebSocketRequestOptions
 
 __all__ = [
+    "Relaying",
     "WebSocketCloseOptions",
     "WebSocketRequestOptions",
     "Wrapper",
+    "call_mapped",
     "reference",
     "resolving",
+    "split_callback",
 ]
 
 
@@ -53,3 +58,78 @@ def resolving(result: Any, value: Any) -> Any:
 
     result.add_done_callback(settle)
     return out
+
+
+def split_callback(args: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+    """``(rest, callback)``: the trailing callable of a call's arguments, if any."""
+    if args and callable(args[-1]):
+        return args[:-1], args[-1]
+    return args, None
+
+
+Mapper = Callable[[Any, Any], tuple[Any, Any]]
+
+
+def call_mapped(method: Callable[..., Any], args: tuple[Any, ...], mapper: Mapper) -> Any:
+    """Call ``method`` in callback style, pass its ``(err, value)`` through ``mapper``, and
+    answer in the caller's style (the caller's callback, or a promise on its loop)."""
+    rest, callback = split_callback(args)
+    if callback is not None:
+        method(*rest, lambda err=None, value=None: callback(*mapper(err, value)))
+        return None
+    future = asyncio.get_running_loop().create_future()
+
+    def settle(err: Any = None, value: Any = None) -> None:
+        err, value = mapper(err, value)
+        if future.done():
+            return
+        if err is not None:
+            future.set_exception(err)
+        else:
+            future.set_result(value)
+
+    method(*rest, settle)
+    return future
+
+
+EVENTS = ("open", "message", "close", "error")
+
+
+class Relaying(Wrapper):
+    """Keeps the caller's subscriptions itself (in order) and gives impl one relay per event
+    type, so a broken module can change how events are delivered by overriding ``deliver``.
+    Exceptions in callbacks are logged, as impl does (EV10)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subs: dict[str, list[Any]] = {}
+        self._relayed: set[str] = set()
+
+    def on(self, event: Any, callback: Any) -> Any:
+        if event not in EVENTS or not callable(callback):
+            return self.inner.on(event, callback)  # impl's own argument errors
+        if event not in self._relayed:
+            self._relayed.add(event)
+            self.inner.on(event, lambda *args: self.deliver(event, args))
+        listeners = self.subs.setdefault(event, [])
+        if callback not in listeners:
+            listeners.append(callback)
+        return None
+
+    def off(self, event: Any, callback: Any = None) -> Any:
+        if event not in EVENTS or (callback is not None and not callable(callback)):
+            return self.inner.off(event, callback)
+        listeners = self.subs.get(event, [])
+        listeners[:] = [] if callback is None else [c for c in listeners if c != callback]
+        return None
+
+    def deliver(self, event: str, args: tuple[Any, ...]) -> None:
+        for callback in list(self.subs.get(event, [])):
+            self.call(callback, args)
+
+    @staticmethod
+    def call(callback: Any, args: tuple[Any, ...]) -> None:
+        try:
+            callback(*args)
+        except Exception:
+            logging.getLogger("impl.webSocket").exception("a callback raised")

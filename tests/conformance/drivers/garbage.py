@@ -43,9 +43,9 @@ GARBAGE: dict[str, Callable[[], None]] = {
     "bad-utf8": lambda: _out(b'{"event": "trace", "entry": {"kind": "log", "message": "\xff"}}'),
     "stderr-bytes": _stderr_bytes,
     "no-kind": lambda: _out(b'{"event": "trace", "entry": {"socket": "s1"}}'),
-    "huge-line": lambda: _out(b'{"event": "trace", "entry": {"kind": "log", "message": "'
-    + b"x" * 50_000_000
-    + b'"}}'),
+    "huge-line": lambda: _out(
+        b'{"event": "trace", "entry": {"kind": "log", "message": "' + b"x" * 50_000_000 + b'"}}'
+    ),
     "flood": _flood,
 }
 
