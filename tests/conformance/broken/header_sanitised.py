@@ -1,4 +1,4 @@
-"""CN14: CR, LF and NUL are stripped from header values, bad names dropped; connect succeeds, no 401."""
+"""CN14: CR, LF and NUL are stripped from values, bad names dropped; no 401."""
 
 import re
 from typing import Any
