@@ -42,7 +42,13 @@ function splitCallback(rest, most) {
  * never called synchronously from inside the API call. */
 function deliver(callback, work) {
   const done = new Promise((resolve) => resolve(work())).then(() => true);
-  if (callback === undefined) return done;
+  if (callback === undefined) {
+    // Marked as handled, still rejected for whoever awaits it: a fire-and-forget
+    // `ws.send(...)` that fails must not become an unhandled rejection, which ends a Node
+    // process (ER3; the contract's "a rejected promise nobody looked at" stays quiet).
+    done.catch(() => {});
+    return done;
+  }
   done.then(
     (value) => invoke(callback, 'AsyncCallback', undefined, value),
     (err) => invoke(callback, 'AsyncCallback', err),

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The Node.js reference driver of the stdio driver protocol, version 2 (docs/driver-protocol.md).
 //
-//   node conformance/drivers/node/driver.mjs <path-or-specifier of a module exporting createWebSocket>
+//   node conformance/drivers/node/driver.mjs MODULE
+//
+// MODULE: a path or package specifier of an ES module exporting createWebSocket().
 //
 // Requests come on stdin, one JSON object per line; replies and trace events go to stdout, one
 // per line, in the order things happen. Node 18+, standard library only. The Python twin is
@@ -58,10 +60,18 @@ function redirectConsole() {
  * uncaught exception is a `loop_error` entry (ER3 evidence). */
 function catchEscapes() {
   process.on('unhandledRejection', (reason) =>
-    sink({ kind: 'loop_error', message: `unhandled rejection: ${safeString(reason, 200)}`, exc: describeThrown(reason) }),
+    sink({
+      kind: 'loop_error',
+      message: `unhandled rejection: ${safeString(reason, 200)}`,
+      exc: describeThrown(reason),
+    }),
   );
   process.on('uncaughtException', (err) =>
-    sink({ kind: 'loop_error', message: `uncaught exception: ${safeString(err, 200)}`, exc: describeThrown(err) }),
+    sink({
+      kind: 'loop_error',
+      message: `uncaught exception: ${safeString(err, 200)}`,
+      exc: describeThrown(err),
+    }),
   );
 }
 
@@ -105,7 +115,9 @@ function describeText(text) {
 
 const isBinary = (value) =>
   ArrayBuffer.isView(value) ||
-  ['[object ArrayBuffer]', '[object SharedArrayBuffer]'].includes(Object.prototype.toString.call(value));
+  ['[object ArrayBuffer]', '[object SharedArrayBuffer]'].includes(
+    Object.prototype.toString.call(value),
+  );
 
 function describeBinary(value) {
   const bytes = ArrayBuffer.isView(value)
@@ -162,7 +174,8 @@ function describeError(err) {
     type: typeName(err),
     code: describePlain(code),
     message: describePlain(message),
-    is_business_error: typeof err === 'object' && typeof code === 'number' && typeof message === 'string',
+    is_business_error:
+      typeof err === 'object' && typeof code === 'number' && typeof message === 'string',
     repr: safeString(err, 300),
   };
 }
@@ -191,7 +204,8 @@ function isThenable(value) {
 // -- generated payloads -------------------------------------------------------------------------
 
 function generate(kind, size) {
-  if (kind === 'str') return 'abcdefghijklmnopqrstuvwxyz'.repeat(Math.ceil(size / 26)).slice(0, size);
+  if (kind === 'str')
+    return 'abcdefghijklmnopqrstuvwxyz'.repeat(Math.ceil(size / 26)).slice(0, size);
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i += 1) bytes[i] = i % 251;
   return bytes.buffer;
@@ -252,7 +266,8 @@ class Executor {
   }
 
   create(mode) {
-    if (mode !== 'async') throw new Unsupported(`create mode ${JSON.stringify(mode)} is not supported (only "async")`);
+    if (mode !== 'async')
+      throw new Unsupported(`create mode ${JSON.stringify(mode)} is not supported (only "async")`);
     let ws;
     try {
       ws = this.api.createWebSocket();
@@ -273,11 +288,18 @@ class Executor {
     const args = rawArgs.map((a) => this.decode(a, sock, call, rawArgs));
     const style = promise ? 'promise' : rawArgs.some(isCallbackTag) ? 'callback' : 'plain';
     const argsJson = JSON.stringify(rawArgs);
-    sink({ kind: 'call', socket: sock, call, method: String(method), style, args: argsJson.length < ARGS_CAP ? rawArgs : '(large)' });
+    sink({
+      kind: 'call',
+      socket: sock,
+      call,
+      method: String(method),
+      style,
+      args: argsJson.length < ARGS_CAP ? rawArgs : '(large)',
+    });
     const { returned, raised } = this.invoke(this.sockets.get(sock), String(method), args);
     const kind = raised ? 'none' : describeReturned(returned);
     sink({ kind: 'return', socket: sock, call, returned: kind, raised });
-    if (kind === 'future') this.follow(sock, call, returned, promise);
+    if (promise && kind === 'future') this.follow(sock, call, returned);
     return { call, returned: kind, raised };
   }
 
@@ -301,21 +323,28 @@ class Executor {
     }
   }
 
-  /** promise: true → report the settlement as a `result`. Otherwise nobody asked about the
-   * promise: observe it anyway, or its rejection would read as the IUT's leak (ER3). */
-  follow(sock, call, thenable, promise) {
+  /** promise: true → report how the returned promise settles as a `result`. Otherwise it is
+   * left alone, like a caller that ignores it: if the IUT lets its rejection go unhandled,
+   * that is a `loop_error` (ER3), as in the Python executor. */
+  follow(sock, call, thenable) {
     const generation = this.generation;
     const report = (err, value) => {
-      if (promise && generation === this.generation) this.result(sock, call, err, value);
+      if (generation === this.generation) this.result(sock, call, err, value);
     };
     Promise.resolve(thenable).then(
       (value) => report(null, value),
-      (err) => report(err ?? new Error('rejected with nothing'), undefined),
+      (err) => report(err ?? new Error(`rejected with ${err}`), undefined),
     );
   }
 
   result(sock, call, err, value) {
-    sink({ kind: 'result', socket: sock, call, err: describeError(err), value: describeValue(value) });
+    sink({
+      kind: 'result',
+      socket: sock,
+      call,
+      err: describeError(err),
+      value: describeValue(value),
+    });
   }
 
   async reset(timeout) {
@@ -353,8 +382,11 @@ class Executor {
   }
 
   decodeFields(fields, sock, call, rawArgs) {
-    if (fields === null || typeof fields !== 'object') throw new CommandError('a tag needs an object');
-    return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, this.decode(v, sock, call, rawArgs)]));
+    if (fields === null || typeof fields !== 'object')
+      throw new CommandError('a tag needs an object');
+    return Object.fromEntries(
+      Object.entries(fields).map(([k, v]) => [k, this.decode(v, sock, call, rawArgs)]),
+    );
   }
 
   decodeTag(tag, inner, sock, call, rawArgs) {
@@ -371,8 +403,8 @@ class Executor {
         const type = typeof rawArgs[0] === 'string' ? rawArgs[0] : '?';
         return this.subscriber(sock, String(inner.name), String(inner.behaviour ?? 'record'), type);
       }
-      case '$options':
-        return this.decodeFields(inner.fields ?? {}, sock, call, rawArgs); // JS options are plain objects
+      case '$options': // JS option "classes" are plain objects
+        return this.decodeFields(inner.fields ?? {}, sock, call, rawArgs);
       case '$opaque':
         return Symbol('opaque'); // not a function, string, number or plain object
       case '$dict':
@@ -434,7 +466,8 @@ class Executor {
 
 const NOT_A_TAG = Symbol('not a tag');
 
-const isCallbackTag = (arg) => arg !== null && typeof arg === 'object' && !Array.isArray(arg) && '$callback' in arg;
+const isCallbackTag = (arg) =>
+  arg !== null && typeof arg === 'object' && !Array.isArray(arg) && '$callback' in arg;
 
 /** A rejection the driver itself provoked (a subscriber's close/echo) is not the IUT's leak. */
 function swallow(returned) {
@@ -445,7 +478,8 @@ function swallow(returned) {
 
 /** A file path (relative to the current directory) or a package specifier resolved from it. */
 function moduleUrl(spec) {
-  if (existsSync(spec)) return { url: pathToFileURL(path.resolve(spec)).href, name: path.resolve(spec) };
+  if (existsSync(spec))
+    return { url: pathToFileURL(path.resolve(spec)).href, name: path.resolve(spec) };
   try {
     const resolved = createRequire(path.join(process.cwd(), 'noop.js')).resolve(spec);
     return { url: pathToFileURL(resolved).href, name: spec };
@@ -466,8 +500,10 @@ async function loadIut(spec) {
   const { url, name } = moduleUrl(spec);
   const mod = await import(url);
   const api = findApi(mod);
-  if (api === null) throw new Error(`${spec} exports no createWebSocket (nor webSocket.createWebSocket)`);
-  const closeTimeout = [mod.CLOSE_TIMEOUT_S, api.CLOSE_TIMEOUT_S].find((v) => typeof v === 'number') ?? null;
+  if (api === null)
+    throw new Error(`${spec} exports no createWebSocket (nor webSocket.createWebSocket)`);
+  const closeTimeout =
+    [mod.CLOSE_TIMEOUT_S, api.CLOSE_TIMEOUT_S].find((v) => typeof v === 'number') ?? null;
   return new Executor(api, name, closeTimeout);
 }
 
@@ -477,7 +513,8 @@ async function answer(executor, loadError, line) {
   let request;
   try {
     request = JSON.parse(line);
-    if (request === null || typeof request !== 'object' || !('id' in request)) throw new Error('no id');
+    if (request === null || typeof request !== 'object' || !('id' in request))
+      throw new Error('no id');
   } catch (err) {
     write({ id: null, ok: false, error: `bad request: ${err.message}` });
     return;
@@ -491,7 +528,11 @@ async function answer(executor, loadError, line) {
     const reply = executor.handle(request);
     write({ id, ok: true, ...(reply instanceof Promise ? await reply : reply) });
   } catch (err) {
-    const reply = { id, ok: false, error: err instanceof CommandError ? err.message : `driver error: ${safeString(err, 300)}` };
+    const reply = {
+      id,
+      ok: false,
+      error: err instanceof CommandError ? err.message : `driver error: ${safeString(err, 300)}`,
+    };
     if (err instanceof Unsupported) reply.unsupported = true;
     write(reply);
   }
@@ -499,7 +540,9 @@ async function answer(executor, loadError, line) {
 
 async function main(argv) {
   if (argv.length !== 1) {
-    process.stderr.write('usage: node driver.mjs <module path or specifier exporting createWebSocket>\n');
+    process.stderr.write(
+      'usage: node driver.mjs <module path or specifier exporting createWebSocket>\n',
+    );
     process.exit(2);
   }
   redirectConsole();

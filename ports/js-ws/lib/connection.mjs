@@ -110,7 +110,9 @@ export class Connection {
    * already reported by 'error' and the connect failure. */
   #failedHandshakeClosed() {
     this.state = 'closed';
-    const detail = this.#aborted ? 'closed before the connection was established' : 'handshake failed';
+    const detail = this.#aborted
+      ? 'closed before the connection was established'
+      : 'handshake failed';
     this.#settleOpen.reject(new BusinessError(OTHER_ERROR, detail)); // no-op if already settled
     this.#resolveClosed();
   }

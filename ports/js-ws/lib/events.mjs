@@ -14,7 +14,8 @@ export function invoke(callback, what, ...args) {
 }
 
 function checkType(type) {
-  if (typeof type !== 'string') throw parameterError(`event type must be a string, not ${typeof type}`);
+  if (typeof type !== 'string')
+    throw parameterError(`event type must be a string, not ${typeof type}`);
   // EV9 (INFO): an unknown name is refused like the reference implementation does, so a
   // typo ('opened') is found at once instead of a subscription that never fires.
   if (!EVENT_TYPES.includes(type)) throw parameterError(`unknown event type '${type}'`);
@@ -40,7 +41,10 @@ export class EventRegistry {
     }
     if (typeof callback !== 'function') throw parameterError('callback must be a function');
     // A new array, so a dispatch already running keeps its own snapshot (OR5).
-    this.#listeners.set(type, this.#listeners.get(type).filter((cb) => cb !== callback));
+    this.#listeners.set(
+      type,
+      this.#listeners.get(type).filter((cb) => cb !== callback),
+    );
   }
 
   /** Dispatch to a snapshot: a callback added meanwhile sees the next event (OR5); one

@@ -42,7 +42,8 @@ export function requestHeaders(options) {
   for (const [name, value] of Object.entries(header)) {
     if (typeof value !== 'string') throw parameterError(`header '${name}': value must be a string`);
     if (!HEADER_NAME.test(name)) throw parameterError(`header name '${name}' is not an HTTP token`);
-    if (FORBIDDEN_IN_VALUE.test(value)) throw parameterError(`header '${name}': CR, LF or NUL in value`);
+    if (FORBIDDEN_IN_VALUE.test(value))
+      throw parameterError(`header '${name}': CR, LF or NUL in value`);
     headers[name] = asLatin1(value);
   }
   return headers;
@@ -71,8 +72,10 @@ export function closeArguments(options) {
   const reason = options.reason ?? DEFAULT_CLOSE_REASON;
   if (!Number.isInteger(code)) throw parameterError('options.code must be an integer');
   if (typeof reason !== 'string') throw parameterError('options.reason must be a string');
-  if (!closeCodeAllowed(code)) throw parameterError(`close code ${code} is not allowed (RFC 6455 §7.4)`);
+  if (!closeCodeAllowed(code))
+    throw parameterError(`close code ${code} is not allowed (RFC 6455 §7.4)`);
   const bytes = Buffer.byteLength(reason, 'utf8');
-  if (bytes > MAX_REASON_BYTES) throw parameterError(`close reason is ${bytes} UTF-8 bytes, at most 123`);
+  if (bytes > MAX_REASON_BYTES)
+    throw parameterError(`close reason is ${bytes} UTF-8 bytes, at most 123`);
   return { code, reason };
 }
