@@ -46,8 +46,7 @@ export class Connection {
           followRedirects: false,
         });
       } catch (err) {
-        this.state = 'closed';
-        this.#resolveClosed();
+        this.#ended();
         reject(new BusinessError(OTHER_ERROR, `cannot start the handshake: ${err.message}`, err));
         return;
       }
@@ -85,6 +84,9 @@ export class Connection {
     if (this.state === 'closed' || this.#aborted || this.#errorEmitted) return;
     this.#errorEmitted = true;
     const error = new BusinessError(OTHER_ERROR, cause.message, cause);
+    // A failed handshake ends here: 'error' is all it gets (no 'close'), and a connect()
+    // from inside the 'error' callback must find the object free again (CN11).
+    if (!this.#opened) this.#ended();
     this.#emit('error', error);
     if (!this.#opened) this.#settleOpen.reject(error);
   }
@@ -101,19 +103,22 @@ export class Connection {
       this.#errorEmitted = true;
       this.#emit('error', new BusinessError(OTHER_ERROR, 'connection lost without a close frame'));
     }
-    this.state = 'closed';
+    this.#ended();
     this.#emit('close', undefined, { code, reason: reasonBuffer.toString('utf8') });
-    this.#resolveClosed();
   }
 
-  /** A connection that never opened gets no 'close' event (as the reference): its end was
-   * already reported by 'error' and the connect failure. */
+  /** A handshake that ended without an 'error' (aborted by close(), or ws gave no reason);
+   * a connection that never opened gets no 'close' event (as the reference). */
   #failedHandshakeClosed() {
-    this.state = 'closed';
+    this.#ended();
     const detail = this.#aborted
       ? 'closed before the connection was established'
       : 'handshake failed';
-    this.#settleOpen.reject(new BusinessError(OTHER_ERROR, detail)); // no-op if already settled
+    this.#settleOpen.reject(new BusinessError(OTHER_ERROR, detail));
+  }
+
+  #ended() {
+    this.state = 'closed';
     this.#resolveClosed();
   }
 

@@ -10,7 +10,9 @@ function shape(value) {
   if (typeof value === 'function') return 'function';
   if (Array.isArray(value)) return `[${value.map(shape).join(' ')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${k}:${shape(v)}`).join(' ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}:${shape(v)}`)
+      .join(' ')}}`;
   }
   return JSON.stringify(value);
 }
@@ -26,7 +28,10 @@ class FakeSocket {
   }
 
   off(type, cb) {
-    this.listeners.set(type, (this.listeners.get(type) ?? []).filter((x) => x !== cb));
+    this.listeners.set(
+      type,
+      (this.listeners.get(type) ?? []).filter((x) => x !== cb),
+    );
   }
 
   send(data) {
