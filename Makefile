@@ -8,6 +8,12 @@ AGENT ?= impl
 install:
 	$(PYTHON) -m pip install --upgrade pip
 	$(PYTHON) -m pip install -e '.[dev]'
+	@# The JS port (ports/js-ws) and its pinned ws; tests/conformance/test_js_port.py skips without it.
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix ports/js-ws --no-audit --no-fund; \
+	else \
+		echo "note: npm not found: ports/js-ws not installed, its conformance test will skip"; \
+	fi
 
 test: lint typecheck unit
 
@@ -29,4 +35,4 @@ bench:
 	$(PYTHON) bench/mockserver_echo.py
 
 clean:
-	rm -rf build *.egg-info .mypy_cache .ruff_cache reports/*/ reports/index.html
+	rm -rf ports/js-ws/node_modules build *.egg-info .mypy_cache .ruff_cache reports/*/ reports/index.html

@@ -1,0 +1,160 @@
+// One connection's life on one `ws` client: handshake, messages, closing handshake, and the
+// events the OpenHarmony API promises (CN4, CN7, EV2–EV5, OR1–OR4, CL4, CL7).
+
+import WebSocket from 'ws';
+import { BusinessError, OTHER_ERROR } from './errors.mjs';
+
+/** A copy of the message's bytes as an ArrayBuffer (a Buffer may be a view into a pool). */
+const toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+
+export class Connection {
+  /** 'connecting' | 'open' | 'closing' | 'closed' */
+  state = 'connecting';
+  #ws = null;
+  #emit;
+  #timeouts;
+  #opened = false;
+  #errorEmitted = false;
+  #closingByUs = false;
+  #aborted = false;
+  // The status line the server answered with; ws hands it over in its 'upgrade' event.
+  #statusLine = { status: 101, message: 'Switching Protocols' };
+  #settleOpen = { resolve: () => {}, reject: () => {} };
+  #resolveClosed = () => {};
+  #closed = new Promise((resolve) => {
+    this.#resolveClosed = resolve;
+  });
+
+  /** emit(type, ...args) dispatches an API event; timeouts in milliseconds. */
+  constructor(emit, { closeTimeoutMs, handshakeTimeoutMs }) {
+    this.#emit = emit;
+    this.#timeouts = { closeTimeout: closeTimeoutMs, handshakeTimeout: handshakeTimeoutMs };
+  }
+
+  /** Resolves after 'open' was emitted (CN12: a send right after the promise works);
+   * rejects with a BusinessError after 'error' was emitted (CN7, CN8). */
+  open(url, headers) {
+    return new Promise((resolve, reject) => {
+      this.#settleOpen = { resolve, reject };
+      try {
+        this.#ws = new WebSocket(url, {
+          headers,
+          ...this.#timeouts,
+          // Not offered: the API has no option for it, and an unasked-for extension only
+          // adds surface (PR7 is INFO either way).
+          perMessageDeflate: false,
+          followRedirects: false,
+        });
+      } catch (err) {
+        this.#ended();
+        reject(new BusinessError(OTHER_ERROR, `cannot start the handshake: ${err.message}`, err));
+        return;
+      }
+      this.#listen(this.#ws);
+    });
+  }
+
+  #listen(ws) {
+    ws.on('upgrade', (res) => {
+      this.#statusLine = { status: res.statusCode, message: res.statusMessage };
+    });
+    ws.on('open', () => this.#onOpen());
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('error', (err) => this.#onError(err));
+    ws.on('close', (code, reason) => this.#onClose(code, reason));
+  }
+
+  #onOpen() {
+    this.state = 'open';
+    this.#opened = true;
+    this.#emit('open', undefined, { ...this.#statusLine });
+    this.#settleOpen.resolve();
+  }
+
+  #onMessage(data, isBinary) {
+    if (this.state === 'closed') return; // OR2: nothing after 'close'
+    // ws hands over a Buffer (binaryType 'nodebuffer'), the whole message even if it came
+    // fragmented (EV2); the API gives a string for text and an ArrayBuffer for binary.
+    this.#emit('message', undefined, isBinary ? toArrayBuffer(data) : data.toString('utf8'));
+  }
+
+  #onError(cause) {
+    // One 'error' per connection, never after 'close' (OR2, OR4), and none for a handshake
+    // the user aborted with close().
+    if (this.state === 'closed' || this.#aborted || this.#errorEmitted) return;
+    this.#errorEmitted = true;
+    const error = new BusinessError(OTHER_ERROR, cause.message, cause);
+    // A failed handshake ends here: 'error' is all it gets (no 'close'), and a connect()
+    // from inside the 'error' callback must find the object free again (CN11).
+    if (!this.#opened) this.#ended();
+    this.#emit('error', error);
+    if (!this.#opened) this.#settleOpen.reject(error);
+  }
+
+  #onClose(code, reasonBuffer) {
+    if (this.state === 'closed') return;
+    if (!this.#opened) {
+      this.#failedHandshakeClosed();
+      return;
+    }
+    if (code === 1006 && !this.#closingByUs && !this.#errorEmitted) {
+      // EV5: ws reports a dropped connection with 'close' 1006 only; the contract wants
+      // 'error' first (OR4).
+      this.#errorEmitted = true;
+      this.#emit('error', new BusinessError(OTHER_ERROR, 'connection lost without a close frame'));
+    }
+    this.#ended();
+    this.#emit('close', undefined, { code, reason: reasonBuffer.toString('utf8') });
+  }
+
+  /** A handshake that ended without an 'error' (aborted by close(), or ws gave no reason);
+   * a connection that never opened gets no 'close' event (as the reference). */
+  #failedHandshakeClosed() {
+    this.#ended();
+    const detail = this.#aborted
+      ? 'closed before the connection was established'
+      : 'handshake failed';
+    this.#settleOpen.reject(new BusinessError(OTHER_ERROR, detail));
+  }
+
+  #ended() {
+    this.state = 'closed';
+    this.#resolveClosed();
+  }
+
+  /** Resolves once the message is handed to the socket; rejects 2302999 unless open (SD6). */
+  send(data) {
+    return new Promise((resolve, reject) => {
+      if (this.state !== 'open' || this.#ws.readyState !== WebSocket.OPEN) {
+        reject(new BusinessError(OTHER_ERROR, 'the connection is not open'));
+        return;
+      }
+      // ws writes in call order and calls back in call order (SD5).
+      this.#ws.send(data, { binary: typeof data !== 'string' }, (err) => {
+        if (err) reject(new BusinessError(OTHER_ERROR, `send failed: ${err.message}`, err));
+        else resolve();
+      });
+    });
+  }
+
+  /** Starts the closing handshake; resolves once 'close' was emitted, which ws bounds by
+   * closeTimeout when the server never answers (CL7: then 'close' reports 1006). */
+  close(code, reason) {
+    if (this.state === 'connecting') return this.#abort();
+    if (this.state !== 'open') {
+      return Promise.reject(new BusinessError(OTHER_ERROR, 'the connection is not open'));
+    }
+    this.state = 'closing';
+    this.#closingByUs = true;
+    this.#ws.close(code, reason); // when the server closed first, ws just waits for the end
+    return this.#closed;
+  }
+
+  /** close() during the handshake: give it up (connect then fails with 2302999). */
+  #abort() {
+    this.#aborted = true;
+    this.#closingByUs = true;
+    this.#ws?.terminate();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,81 @@
+// Argument checks: URL, connect options (headers), close options. All refusals are
+// BusinessErrors (401 or 2302001), raised before anything reaches the wire.
+
+import { BusinessError, URL_ERROR, parameterError } from './errors.mjs';
+
+export const DEFAULT_CLOSE_CODE = 1000;
+export const DEFAULT_CLOSE_REASON = '';
+const MAX_REASON_BYTES = 123; // a close payload holds at most 125 bytes, two are the code
+// RFC 7230 token: what Node's http module would accept as a header name anyway.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
+
+const isPlainObject = (value) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** CN10: a string that parses as a ws:// or wss:// URL with a host and no fragment. */
+export function checkUrl(url) {
+  if (typeof url !== 'string') throw parameterError(`url must be a string, not ${typeof url}`);
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new BusinessError(URL_ERROR, `cannot parse '${url}'`, err);
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new BusinessError(URL_ERROR, `'${url}' is not a ws:// or wss:// URL`);
+  }
+  if (!parsed.hostname) throw new BusinessError(URL_ERROR, `'${url}' has no host`);
+  // RFC 6455 §3: a WebSocket URI has no fragment (ws would refuse it later, less clearly).
+  if (parsed.hash) throw new BusinessError(URL_ERROR, `'${url}' has a fragment`);
+  return parsed.href;
+}
+
+/** CN5, CN13: the headers to send; nothing that could forge another header line. */
+export function requestHeaders(options) {
+  if (options === undefined || options === null) return {};
+  if (!isPlainObject(options)) throw parameterError('options must be an object');
+  const { header } = options;
+  if (header === undefined || header === null) return {};
+  if (!isPlainObject(header)) throw parameterError('options.header must be an object');
+  const headers = {};
+  for (const [name, value] of Object.entries(header)) {
+    if (typeof value !== 'string') throw parameterError(`header '${name}': value must be a string`);
+    if (!HEADER_NAME.test(name)) throw parameterError(`header name '${name}' is not an HTTP token`);
+    if (FORBIDDEN_IN_VALUE.test(value))
+      throw parameterError(`header '${name}': CR, LF or NUL in value`);
+    headers[name] = asLatin1(value);
+  }
+  return headers;
+}
+
+/** Node's http module writes header text as latin-1 and refuses characters above U+00FF;
+ * the API takes any string. Each UTF-8 byte as one latin-1 character puts exactly the
+ * value's UTF-8 bytes on the wire (CN5: values arrive exactly), as the shipped
+ * implementation (libwebsockets) and the reference send them. */
+const asLatin1 = (value) => Buffer.from(value, 'utf8').toString('latin1');
+
+/** Codes an endpoint may put in a close frame (RFC 6455 §7.4.1–7.4.2). */
+export const closeCodeAllowed = (code) =>
+  [1000, 1001, 1002, 1003].includes(code) ||
+  (code >= 1007 && code <= 1014) ||
+  (code >= 3000 && code <= 4999);
+
+/** CL2, CL6: {code, reason} for the close frame, defaults filled in, 401 for what RFC 6455
+ * forbids on the wire (ws would throw a TypeError/RangeError for those instead). */
+export function closeArguments(options) {
+  if (options === undefined || options === null) {
+    return { code: DEFAULT_CLOSE_CODE, reason: DEFAULT_CLOSE_REASON };
+  }
+  if (!isPlainObject(options)) throw parameterError('options must be an object');
+  const code = options.code ?? DEFAULT_CLOSE_CODE;
+  const reason = options.reason ?? DEFAULT_CLOSE_REASON;
+  if (!Number.isInteger(code)) throw parameterError('options.code must be an integer');
+  if (typeof reason !== 'string') throw parameterError('options.reason must be a string');
+  if (!closeCodeAllowed(code))
+    throw parameterError(`close code ${code} is not allowed (RFC 6455 §7.4)`);
+  const bytes = Buffer.byteLength(reason, 'utf8');
+  if (bytes > MAX_REASON_BYTES)
+    throw parameterError(`close reason is ${bytes} UTF-8 bytes, at most 123`);
+  return { code, reason };
+}
