@@ -21,17 +21,6 @@ PORT = REPO / "ports" / "js-ws"
 EXPECTED = PORT / "expected-verdicts.json"
 PASSING = ("OK", "INFORMATIONAL")
 
-# Until main's suite speaks driver protocol 2, it still wants a binary message described as
-# Python `bytes`; a JS driver reports an ArrayBuffer. These cases fail for that alone while the
-# check below still reads `pytype` (it switches itself off once the suite no longer does).
-PENDING_PROTOCOL_V2 = {"events.message[binary]", "events.message[fragmented-binary]"}
-
-
-def _suite_wants_python_bytes() -> bool:
-    cases = REPO / "conformance" / "cases" / "test_events.py"
-    return '"pytype": "bytes"' in cases.read_text("utf-8")
-
-
 def _skip_reason() -> str | None:
     if shutil.which("node") is None:
         return "node (Node.js 18+) is not on PATH"
@@ -49,12 +38,6 @@ def test_js_port_verdicts_are_the_expected_ones(tmp_path: Path) -> None:
     assert len(rows) > 150, f"only {len(rows)} cases ran"
     not_passing = {case: row["behavior"] for case, row in rows.items()}
     not_passing = {case: v for case, v in not_passing.items() if v not in PASSING}
-    if _suite_wants_python_bytes():
-        not_passing = {
-            case: v
-            for case, v in not_passing.items()
-            if not (case in PENDING_PROTOCOL_V2 and v == "FAILED")
-        }
     wanted = {case: entry["verdict"] for case, entry in expected.items()}
     unexplained = {c: v for c, v in not_passing.items() if wanted.get(c) != v}
     gone = {c: v for c, v in wanted.items() if not_passing.get(c) != v}
