@@ -21,6 +21,7 @@ PORT = REPO / "ports" / "js-ws"
 EXPECTED = PORT / "expected-verdicts.json"
 PASSING = ("OK", "INFORMATIONAL")
 
+
 def _skip_reason() -> str | None:
     if shutil.which("node") is None:
         return "node (Node.js 18+) is not on PATH"
