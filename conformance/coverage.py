@@ -153,3 +153,56 @@ def _cases(case_ids: list[str]) -> str:
         return "**none**"
     shown = ", ".join(f"`{c}`" for c in case_ids[:3])
     return shown + (f" (+{len(case_ids) - 3})" if len(case_ids) > 3 else "")
+
+
+def collect_case_cells() -> dict[str, tuple[Cell, ...]]:
+    """Collect the shipped cases (no run) and read the cells each declares."""
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    from .plugin import CASE_KEY
+
+    found: dict[str, tuple[Cell, ...]] = {}
+
+    class Reader:
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            for item in session.items:
+                if CASE_KEY in item.stash:
+                    meta = item.stash[CASE_KEY]
+                    found[meta["id"]] = tuple(meta["cells"])
+
+    cases = Path(__file__).parent / "cases"
+    args = ["-c", os.devnull, "--rootdir", str(cases), "-p", "no:cacheprovider"]
+    status = pytest.main([*args, "-p", "no:xdist", "--collect-only", "-q", str(cases)], [Reader()])
+    if status != 0:
+        raise RuntimeError(f"collecting the cases failed (pytest exit {status})")
+    return found
+
+
+def check(case_cells: dict[str, tuple[Cell, ...]]) -> list[str]:
+    """What is wrong with the matrix: required cells no case fills, cells nobody requires."""
+    declared = {cell for cells in case_cells.values() for cell in cells}
+    problems = [f"no case fills {cell}" for cell in REQUIRED if cell not in declared]
+    problems += [f"{cell} is declared but not in the matrix" for cell in declared - set(REQUIRED)]
+    return problems
+
+
+def main() -> int:
+    """``python -m conformance.coverage``: the matrix as Markdown; exit 1 if a cell is empty."""
+    import contextlib
+    import io
+    import sys
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        case_cells = collect_case_cells()
+    print(markdown(case_cells), end="")
+    problems = check(case_cells)
+    for problem in problems:
+        print(f"coverage: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..coverage import REQUIRED, SEP
 from .model import VERDICTS, Matrix, counts, load_root
 
 COLOURS = {
@@ -33,6 +34,8 @@ LEGEND = {
     "HARNESS-ERROR": "Harness error",
     "MISSING": "Missing",
 }
+# For one cell's worst verdict: NON-STRICT is worse than INFORMATIONAL here.
+WORSE = ("OK", "INFORMATIONAL", "UNIMPLEMENTED", "NON-STRICT", "FAILED", "HARNESS-ERROR", "MISSING")
 OPCODES = {0: "CONT", 1: "TEXT", 2: "BINARY", 8: "CLOSE", 9: "PING", 10: "PONG"}
 
 CSS = """
@@ -130,8 +133,34 @@ def _index_page(matrix: Matrix, root: Path) -> str:
         f"{_legend()}<h2>Totals</h2><table><tr><th>agent</th>{head}</tr>{totals}</table>"
         f"<h2>Cases</h2><table id='cases'><tr><th>case</th><th>clauses</th>{agents}</tr>"
         f"{''.join(rows)}</table>"
+        f"{_coverage(matrix, agents)}"
     )
     return _page("@ohos.net.webSocket conformance", body)
+
+
+def _coverage(matrix: Matrix, agents: str) -> str:
+    """The coverage matrix (docs/coverage.md) with, per agent, the worst verdict of the cases
+    that fill each cell; a cell no case of the run fills shows as Missing."""
+    by_cell: dict[str, list[str]] = {}
+    for case_id, per_agent in matrix.rows.items():
+        first = next(iter(per_agent.values()))
+        for cell in first.get("cells") or []:
+            by_cell.setdefault(str(cell), []).append(case_id)
+    rows = []
+    for cell in REQUIRED:
+        parts = cell.split(SEP)[1:]
+        cases = by_cell.get(cell, [])
+        cells = []
+        for agent in matrix.agents:
+            verdicts = [matrix.verdict(c, agent) for c in cases]
+            verdict = max(verdicts, key=WORSE.index) if verdicts else "MISSING"
+            cells.append(_cell(verdict, f"{LEGEND[verdict]} ({len(cases)})"))
+        rows.append(f"<tr><td>{escape(' · '.join(parts))}</td>{''.join(cells)}</tr>")
+    return (
+        "<h2>Coverage matrix</h2><p>overload · option or default · outcome, and direction · "
+        "kind · size; the worst verdict of the cases in each cell (how many)</p>"
+        f"<table id='coverage'><tr><th>cell</th>{agents}</tr>{''.join(rows)}</table>"
+    )
 
 
 def _inside(path: Path, root: Path) -> bool:
