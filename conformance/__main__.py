@@ -1,8 +1,7 @@
 """``python -m conformance``: run the suite against an IUT, write reports, print a summary.
 
 Extra arguments go to pytest (``-n auto``, ``-k CL2``, ``--junitxml``, ``--alluredir`` ...).
-The exit code is pytest's: non-zero when a case is FAILED (or NON-STRICT with
-``--fail-on non-strict``).
+The exit code is pytest's as the gating plugin sets it (docs/conformance.md, "Exit status").
 """
 
 from __future__ import annotations
@@ -16,13 +15,19 @@ import pytest
 CASES = Path(__file__).parent / "cases"
 
 
-def _option(argv: list[str], name: str) -> str | None:
-    for i, arg in enumerate(argv):
-        if arg == name and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith(name + "="):
-            return arg.split("=", 1)[1]
-    return None
+class ReportLocation:
+    """Learns from the run's own config where the plugin wrote (no re-parsing of argv)."""
+
+    def __init__(self) -> None:
+        self.agent_dir: Path | None = None
+        self.explicit = False
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        from .plugin import report_dir
+
+        self.agent_dir = report_dir(config)
+        self.explicit = bool(config.getoption("--report-dir"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,19 +44,22 @@ def main(argv: list[str] | None = None) -> int:
         str(CASES),
         *args,
     ]
-    status = int(pytest.main(pytest_args))
-    from .iut.session import IUT
+    where = ReportLocation()
+    status = int(pytest.main(pytest_args, plugins=[where]))
+    if where.agent_dir is None or not (where.agent_dir / "index.json").exists():
+        return status
     from .report import build_html, summary_table
 
-    agent_dir = _option(args, "--report-dir")
-    agent = _option(args, "--agent") or IUT.agent_for(_option(args, "--iut") or "impl")
     # Default: reports/, one column per agent dir below it. With --report-dir, that dir alone,
     # so nothing is written outside the folder the user chose.
-    root = Path(agent_dir) if agent_dir else Path("reports")
-    if (root / "index.json").exists() or (root / agent / "index.json").exists():
+    root = where.agent_dir if where.explicit else where.agent_dir.parent
+    try:
         index = build_html(root)
-        print(summary_table(root))
-        print(f"HTML report: {index.resolve()}")
+    except (OSError, ValueError) as exc:
+        print(f"conformance: the HTML report could not be written: {exc}", file=sys.stderr)
+        return status or 1
+    print(summary_table(root))
+    print(f"HTML report: {index.resolve()}")
     return status
 
 

@@ -28,6 +28,7 @@ from .context import (
 )
 from .coverage import cells_for
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
+from .iut.session import driver_argv, load_module
 from .results import CaseRow, clear_cases, write_index
 from .verdicts import FAILED, HARNESS_ERROR
 
@@ -81,12 +82,26 @@ def pytest_configure(config: pytest.Config) -> None:
         "a conformance case; clauses[0] is the main clause",
     )
     config.pluginmanager.register(RunCollector(config), f"ohos-ws-run-{id(config)}")
+    if config.getoption("--iut") != "impl":  # the default ships with the suite
+        _check_iut(config)
     unknown = [c for c in config.getoption("--clause") if not _known_clause(c)]
     if unknown:
         raise pytest.UsageError(
             f"--clause {', '.join(unknown)}: no such clause in the contract; "
             "use an id of conformance/data/API-CONTRACT.md such as CL2"
         )
+
+
+def _check_iut(config: pytest.Config) -> None:
+    """A --iut that cannot serve stops the run at once with one line, before any case."""
+    spec = str(config.getoption("--iut"))
+    try:
+        if spec.startswith("cmd:"):
+            driver_argv(spec[4:])
+        else:
+            load_module(spec)
+    except CommandError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _known_clause(clause_id: str) -> bool:

@@ -39,7 +39,10 @@ def resolve_module(module: ModuleType) -> ModuleType:
     inner = getattr(module, "webSocket", None)
     if inner is not None and hasattr(inner, "createWebSocket"):
         return inner
-    raise CommandError(f"{module.__name__} has no createWebSocket (nor webSocket.createWebSocket)")
+    raise CommandError(
+        f"--iut {module.__name__}: the module has no createWebSocket (nor "
+        "webSocket.createWebSocket); name the module that defines it"
+    )
 
 
 class Executor:
