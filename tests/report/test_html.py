@@ -38,10 +38,10 @@ def test_summary_counts_per_verdict_and_area(report_root: Path) -> None:
     table = summary_table(report_root)
     alpha = table.split("agent beta")[0]
     total = next(line for line in alpha.splitlines() if line.strip().startswith("total"))
-    assert total.split()[1:] == ["5", "5", "5", "5", "5", "0"]
+    assert total.split()[1:] == ["5", "5", "5", "5", "5", "0", "0"]
     beta = table.split("agent beta")[1]
     beta_total = next(line for line in beta.splitlines() if line.strip().startswith("total"))
-    assert beta_total.split()[1:] == ["22", "0", "0", "0", "0", "3"]
+    assert beta_total.split()[1:] == ["22", "0", "0", "0", "0", "0", "3"]
 
 
 def test_merge_joins_and_refuses_a_clash(report_root: Path, tmp_path: Path) -> None:
