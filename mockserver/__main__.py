@@ -1,33 +1,100 @@
-"""``python -m mockserver``: serve on loopback until Ctrl-C or SIGTERM."""
+"""``python -m mockserver``: serve on loopback until Ctrl-C or SIGTERM.
+
+Every option's bounds are in ``mockserver.limits`` (docs/mockserver.md, "Limits"); a value
+out of them, or an address the server cannot listen on, is one line on stderr (exit 2).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import signal
+from collections.abc import Callable
 
+from .limits import (
+    DEFAULT_MAX_LOGS,
+    DEFAULT_MAX_MESSAGE,
+    DEFAULT_PAYLOAD_CAP,
+    MAX_LOGS_LIMIT,
+    MAX_MAX_MESSAGE,
+    MAX_PAYLOAD_CAP,
+    check_option,
+    check_port,
+)
 from .server import run_mockserver
 
 
-async def _serve(host: str, port: int, payload_cap: int, max_logs: int) -> None:
+async def _serve(host: str, port: int, payload_cap: int, max_logs: int, max_message: int) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with run_mockserver(host, port, payload_cap, max_logs) as server:
+    async with run_mockserver(host, port, payload_cap, max_logs, max_message) as server:
         print(f"mockserver listening on {server.base_url} (ws: {server.ws_url}/echo)", flush=True)
         await stop.wait()
     print("mockserver stopped", flush=True)
 
 
+def _bounded(name: str, low: int, high: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        try:
+            return check_option(name, value, low, high, what)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
+
+    parse.__name__ = name
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mockserver", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (loopback default)")
-    parser.add_argument("--port", type=int, default=9001, help="0 picks a free port")
-    parser.add_argument("--payload-cap", type=int, default=4096, help="payload bytes logged")
-    parser.add_argument("--max-logs", type=int, default=1000, help="connection logs kept")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="bind address (loopback default; any other also lets other Host names reach "
+        "the control routes)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_bounded("--port", 0, 65535, "a TCP port"),
+        default=9001,
+        help="0..65535; 0 picks a free port",
+    )
+    parser.add_argument(
+        "--payload-cap",
+        type=_bounded("--payload-cap", 0, MAX_PAYLOAD_CAP, "payload bytes"),
+        default=DEFAULT_PAYLOAD_CAP,
+        help=f"payload bytes logged per frame and message, 0..{MAX_PAYLOAD_CAP} "
+        f"(default {DEFAULT_PAYLOAD_CAP})",
+    )
+    parser.add_argument(
+        "--max-logs",
+        type=_bounded("--max-logs", 1, MAX_LOGS_LIMIT, "connection logs"),
+        default=DEFAULT_MAX_LOGS,
+        help=f"connection logs kept, 1..{MAX_LOGS_LIMIT} (default {DEFAULT_MAX_LOGS})",
+    )
+    parser.add_argument(
+        "--max-message",
+        type=_bounded("--max-message", 1, MAX_MAX_MESSAGE, "bytes"),
+        default=DEFAULT_MAX_MESSAGE,
+        help=f"bytes of one incoming message, 1..{MAX_MAX_MESSAGE}; past it the server closes "
+        f"with 1009 (default {DEFAULT_MAX_MESSAGE})",
+    )
     args = parser.parse_args(argv)
-    asyncio.run(_serve(args.host, args.port, args.payload_cap, args.max_logs))
+    check_port(args.port)
+    try:
+        asyncio.run(_serve(args.host, args.port, args.payload_cap, args.max_logs, args.max_message))
+    except OSError as exc:  # the address is taken, not ours, or not a name at all
+        reason = exc.strerror or str(exc)
+        parser.exit(
+            2,
+            f"{parser.prog}: error: cannot listen on {args.host}:{args.port} ({reason}): "
+            "pick another --port (0: any free one) or a local --host\n",
+        )
     return 0
 
 

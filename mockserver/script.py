@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from .limits import MAX_CONTROL_PAYLOAD, MAX_FRAME_LENGTH, MAX_FRAMES
 
 
 class ScriptError(ValueError):
@@ -87,11 +91,42 @@ class Script:
     steps: list[dict[str, Any]] = field(default_factory=list)
 
 
+# RFC 9110 §5.6.2: a header name, and a subprotocol (RFC 6455 §4.1), is a token.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# A header value: visible characters, spaces and tabs (no CR, LF, NUL or other controls).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _check_type(value: Any, types: tuple[type, ...], name: str, step: int | None) -> None:
     if types != _BOOL and isinstance(value, bool):
         raise ScriptError(step, f"{name} must be {types[0].__name__}, not a boolean")
     if not isinstance(value, types):
         raise ScriptError(step, f"{name} must be {types[0].__name__}, not {type(value).__name__}")
+    if isinstance(value, str):
+        _check_text(value, name, step)
+
+
+def _check_text(value: str, name: str, step: int | None) -> None:
+    """A string that is Unicode text: no lone surrogate (JSON's ``"\\ud800"``)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ScriptError(
+            step, f"{name} holds a lone surrogate at {exc.start}: write the character itself"
+        ) from None
+
+
+def load_script_text(text: str | bytes) -> Script:
+    """A script document from JSON text: any text gives a Script or a ScriptError."""
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise ScriptError(None, "script is nested too deeply: flatten it") from None
+    except UnicodeDecodeError as exc:
+        raise ScriptError(None, f"script is not UTF-8 ({exc.reason}): send UTF-8 JSON") from None
+    except ValueError as exc:  # JSONDecodeError, and integers past Python's digit limit
+        raise ScriptError(None, f"script is not JSON: {str(exc)[:200]}") from None
+    return parse_script(document)
 
 
 def payload_bytes(step: dict[str, Any], index: int | None = None) -> bytes:
@@ -147,11 +182,17 @@ def _check_step(index: int, step: Any) -> dict[str, Any]:
         raise ScriptError(index, f"waits are limited to {MAX_MS} ms")
     if op == "raw_frame" and not 0 <= step["opcode"] <= 15:
         raise ScriptError(index, "opcode must be 0..15")
+    if op == "raw_frame" and step.get("length", 0) > MAX_FRAME_LENGTH:
+        raise ScriptError(index, f"length is limited to {MAX_FRAME_LENGTH} (63 bits)")
     if op == "send_fragmented":
         if step["kind"] not in ("text", "binary"):
             raise ScriptError(index, "kind must be 'text' or 'binary'")
-        if step["frames"] < 1:
-            raise ScriptError(index, "frames must be at least 1")
+        if not 1 <= step["frames"] <= MAX_FRAMES:
+            raise ScriptError(index, f"frames must be 1..{MAX_FRAMES}")
+    if op in ("ping", "pong") and len(step.get("data", "").encode("utf-8")) > MAX_CONTROL_PAYLOAD:
+        raise ScriptError(
+            index, f"{op} data is over {MAX_CONTROL_PAYLOAD} UTF-8 bytes (a control frame's limit)"
+        )
     if op == "expect" and step.get("kind", "any") not in ("text", "binary", "close", "any"):
         raise ScriptError(index, "kind must be text, binary, close or any")
     if op == "close" and "code" in step and not 0 <= step["code"] <= 65535:
@@ -182,8 +223,22 @@ def parse_script(document: Any) -> Script:
     if handshake.get("accept") not in (None, "wrong", "missing"):
         raise ScriptError(None, "handshake.accept must be 'wrong' or 'missing'")
     for name, value in handshake.get("headers", {}).items():
-        if not isinstance(value, str) or any(c in name + value for c in "\r\n\0"):
-            raise ScriptError(None, f"handshake header {name!r}: a string without CR/LF/NUL")
+        _check_text(name, "handshake header name", None)
+        if not _TOKEN.fullmatch(name):
+            raise ScriptError(
+                None, f"handshake header name {name[:60]!r}: letters, digits and !#$%&'*+.^_`|~-"
+            )
+        if not isinstance(value, str):
+            raise ScriptError(None, f"handshake header {name!r}: the value must be a string")
+        _check_text(value, f"handshake header {name!r}", None)
+        if _CONTROL.search(value):
+            raise ScriptError(None, f"handshake header {name!r}: a value without CR/LF/NUL")
+    if "subprotocol" in handshake and not _TOKEN.fullmatch(handshake["subprotocol"]):
+        raise ScriptError(
+            None, "handshake.subprotocol must be a token: letters, digits and !#$%&'*+.^_`|~-"
+        )
+    if handshake.get("delay_ms", 0) < 0 or handshake.get("delay_ms", 0) > MAX_MS:
+        raise ScriptError(None, f"handshake.delay_ms must be 0..{MAX_MS}")
     steps = document.get("steps", [])
     if not isinstance(steps, list):
         raise ScriptError(None, "steps must be a list")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import threading
 import time
@@ -18,14 +17,27 @@ from typing import Any
 from aiohttp import web
 
 from .frames import header_text as _text
-from .script import Script, ScriptError, parse_script
+from .guard import control_guard, handshake_refusal
+from .limits import (
+    DEFAULT_MAX_LOGS,
+    DEFAULT_MAX_MESSAGE,
+    DEFAULT_PAYLOAD_CAP,
+    MAX_MAX_MESSAGE,
+    MAX_SCRIPT_BODY,
+    ScriptStore,
+    check_option,
+    check_port,
+    is_loopback,
+)
+from .script import Script, ScriptError, load_script_text, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
 from .wirelog import WireLog
 
 NEVER_ANSWER_LIMIT = 60.0
 
 WIRELOG_KEY = web.AppKey("wirelog", WireLog)
-SCRIPTS_KEY = web.AppKey("scripts", dict)
+SCRIPTS_KEY = web.AppKey("scripts", ScriptStore)
+MAX_MESSAGE_KEY = web.AppKey("max_message", int)
 
 
 def _bad_request(why: str, step: int | None = None) -> web.Response:
@@ -66,10 +78,7 @@ def _route_script(request: web.Request) -> Script:
             raise ScriptError(None, "no such script")
         return script
     if name == "oneoff":
-        try:
-            return parse_script(json.loads(query.get("script", "")))
-        except json.JSONDecodeError as exc:
-            raise ScriptError(None, f"script is not JSON: {exc}") from exc
+        return load_script_text(query.get("script", ""))
     raise ScriptError(None, f"no script for route {name!r}")
 
 
@@ -96,7 +105,10 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
     upgraded = False
     try:
         if handshake.get("delay_ms"):
-            await asyncio.sleep(handshake["delay_ms"] / 1000)
+            await _wait_for_client_to_go(request, handshake["delay_ms"] / 1000)
+            if _transport_gone(request):  # the client left while the answer was delayed
+                ended_by = "client"
+                raise _Abort
         if handshake.get("never_answer"):
             await _wait_for_client_to_go(request, NEVER_ANSWER_LIMIT)
             ended_by = "client" if _transport_gone(request) else "server"
@@ -104,8 +116,18 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
         if "status" in handshake:
             log.entry["handshake"]["response_status"] = handshake["status"]
             return web.Response(status=handshake["status"], text="refused by script\n")
+        refusal = handshake_refusal(request)
+        if refusal is not None:  # not a handshake this server can accept (RFC 6455 §4.2.2)
+            log.entry["handshake"]["response_status"] = refusal.status
+            log.note("handshake_refused", refusal.text or "")
+            return refusal
         protocols = (handshake["subprotocol"],) if "subprotocol" in handshake else ()
-        ws = TappedWebSocketResponse(log, accept=handshake.get("accept"), protocols=protocols)
+        ws = TappedWebSocketResponse(
+            log,
+            accept=handshake.get("accept"),
+            protocols=protocols,
+            max_msg_size=request.app[MAX_MESSAGE_KEY],
+        )
         ws.headers.update(handshake.get("headers", {}))
         if "subprotocol" in handshake:
             ws.headers["Sec-WebSocket-Protocol"] = handshake["subprotocol"]
@@ -143,37 +165,46 @@ async def _wait_for_client_to_go(request: web.Request, limit: float) -> None:
 
 
 async def post_script(request: web.Request) -> web.Response:
+    body = await request.read()  # at most MAX_SCRIPT_BODY bytes: aiohttp answers 413 past it
     try:
-        document = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _bad_request(f"body is not JSON: {exc}")
-    try:
-        script = parse_script(document)
+        script = load_script_text(body)
     except ScriptError as exc:
         return _bad_request(exc.why, exc.step)
-    script_id = str(next(_script_ids))
-    request.app[SCRIPTS_KEY][script_id] = script
+    script_id = request.app[SCRIPTS_KEY].add(script, len(body))
     return web.json_response({"id": script_id, "path": f"/_scripts/{script_id}"})
 
 
 async def get_logs(request: web.Request) -> web.Response:
-    return web.json_response(request.app[WIRELOG_KEY].summary(request.query.get("tag")))
+    wirelog, tag = request.app[WIRELOG_KEY], request.query.get("tag")
+    return await _json_off_loop(lambda: wirelog.summary(tag))
 
 
 async def get_log(request: web.Request) -> web.Response:
-    entry = request.app[WIRELOG_KEY].get(request.match_info["conn_id"])
-    if entry is None:
+    wirelog, conn_id = request.app[WIRELOG_KEY], request.match_info["conn_id"]
+    response = await _json_off_loop(lambda: wirelog.get(conn_id))
+    if response.text == "null":
         return web.json_response({"error": "no such connection log"}, status=404)
-    return web.json_response(entry)
+    return response
 
 
-_script_ids = itertools.count(1)
+async def _json_off_loop(build: Any) -> web.Response:
+    """Build and serialise a log document on a worker thread: the loop keeps serving."""
+    loop = asyncio.get_running_loop()
+    text = await loop.run_in_executor(None, lambda: json.dumps(build()))
+    return web.Response(text=text, content_type="application/json")
 
 
-def make_app(wirelog: WireLog) -> web.Application:
-    app = web.Application()
+def make_app(
+    wirelog: WireLog, max_message: int = DEFAULT_MAX_MESSAGE, loopback_only: bool = True
+) -> web.Application:
+    check_option("max_message", max_message, 1, MAX_MAX_MESSAGE, "bytes of one incoming message")
+    app = web.Application(
+        middlewares=[control_guard(loopback_only)],  # type: ignore[list-item]
+        client_max_size=MAX_SCRIPT_BODY,
+    )
     app[WIRELOG_KEY] = wirelog
-    app[SCRIPTS_KEY] = {}
+    app[SCRIPTS_KEY] = ScriptStore()
+    app[MAX_MESSAGE_KEY] = max_message
     app.router.add_get("/echo", websocket_route, name="echo")
     app.router.add_get("/close", websocket_route, name="close")
     app.router.add_get("/headers", websocket_route, name="headers")
@@ -201,8 +232,7 @@ class MockServer:
     def add_script(self, document: Any) -> str:
         """Validate and store a script; returns its path. Raises ScriptError if bad."""
         script = parse_script(document)
-        script_id = str(next(_script_ids))
-        self._app[SCRIPTS_KEY][script_id] = script
+        script_id = self._app[SCRIPTS_KEY].add(script, len(json.dumps(document, default=repr)))
         return f"/_scripts/{script_id}"
 
     def wait_done_sync(self, tag: str, timeout: float = 5.0) -> dict[str, Any] | None:
@@ -211,7 +241,11 @@ class MockServer:
     @staticmethod
     @contextlib.contextmanager
     def in_thread(
-        host: str = "127.0.0.1", port: int = 0, payload_cap: int = 4096, max_logs: int = 1000
+        host: str = "127.0.0.1",
+        port: int = 0,
+        payload_cap: int = DEFAULT_PAYLOAD_CAP,
+        max_logs: int = DEFAULT_MAX_LOGS,
+        max_message: int = DEFAULT_MAX_MESSAGE,
     ) -> Iterator[MockServer]:
         """The server on a loop in a thread of its own: a caller whose loop blocks (a hanging
         implementation under test) cannot stop it."""
@@ -222,7 +256,7 @@ class MockServer:
 
         async def serve() -> None:
             try:
-                async with run_mockserver(host, port, payload_cap, max_logs) as server:
+                async with run_mockserver(host, port, payload_cap, max_logs, max_message) as server:
                     started["server"] = server
                     ready.set()
                     await stop.wait()
@@ -247,11 +281,17 @@ class MockServer:
 
 @contextlib.asynccontextmanager
 async def run_mockserver(
-    host: str = "127.0.0.1", port: int = 0, payload_cap: int = 4096, max_logs: int = 1000
+    host: str = "127.0.0.1",
+    port: int = 0,
+    payload_cap: int = DEFAULT_PAYLOAD_CAP,
+    max_logs: int = DEFAULT_MAX_LOGS,
+    max_message: int = DEFAULT_MAX_MESSAGE,
 ) -> AsyncIterator[MockServer]:
-    """Start the server on the running loop; 127.0.0.1 and an ephemeral port by default."""
+    """Start the server on the running loop; 127.0.0.1 and an ephemeral port by default.
+    A value out of its bounds (``mockserver.limits``) is a ValueError naming it."""
+    check_port(port)
     wirelog = WireLog(max_logs=max_logs, payload_cap=payload_cap)
-    app = make_app(wirelog)
+    app = make_app(wirelog, max_message, loopback_only=is_loopback(host))
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

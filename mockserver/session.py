@@ -30,9 +30,14 @@ class TappedWebSocketResponse(web.WebSocketResponse):
     tests/mockserver fail loudly if a new aiohttp moves them.
     """
 
-    def __init__(self, log: ConnectionLog, accept: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, log: ConnectionLog, accept: str | None = None, max_msg_size: int = 0, **kwargs: Any
+    ) -> None:
         # No permessage-deflate: the wire log shows frames as written, and raw frames stay raw.
-        super().__init__(autoclose=False, autoping=False, max_msg_size=0, compress=False, **kwargs)
+        # max_msg_size: past it aiohttp fails the connection with 1009 (--max-message).
+        super().__init__(
+            autoclose=False, autoping=False, max_msg_size=max_msg_size, compress=False, **kwargs
+        )
         self.log = log
         self._accept_mode = accept
 
@@ -141,10 +146,19 @@ class ScriptRun:
             # CLOSED / ERROR: TCP ended or the client broke the protocol
             if msg.type is WSMsgType.ERROR:
                 self.log.note("client_protocol_error", repr(msg.data))
+                self._log_aiohttp_close(msg.data)
             self.closed = True
             self.client_gone = True
             return None
         return None
+
+    def _log_aiohttp_close(self, error: Any) -> None:
+        """aiohttp answered a client's error with a close frame of its own (1009 past
+        --max-message): it goes into the log like the frames this module writes."""
+        code = getattr(error, "code", None)
+        if isinstance(code, int) and self.ws.close_code == code and not self.close_sent:
+            self.log.sent(8, struct.pack("!H", code))
+            self.close_sent = True
 
     # -- the steps ---------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """The wire log: every connection's handshake, frames both ways, closes and TCP end.
 
-Bounded twice: payload capture per frame is capped, and old connections are evicted past
-``max_logs``. The hot path (every frame, every message) only appends a tuple; the records
-(text or base64, digests of small messages) are built when someone reads the log, once.
+Bounded (``mockserver.limits``): payload capture per frame is capped, a connection keeps its
+first and last frames and messages (close frames always) and counts the rest, captured bytes
+share one budget, and old connections are evicted past ``max_logs``. The hot path (every
+frame, every message) only appends a tuple; the records (text or base64, digests of small
+messages) are built when someone reads the log, off the server's loop.
 Thread-safe reads, because a suite may read the log from another thread than the server's.
 """
 
@@ -19,6 +21,16 @@ from collections import OrderedDict
 from typing import Any
 
 from .frames import apply_mask, close_payload_fields, first_byte, header_fields
+from .limits import (
+    DEFAULT_MAX_LOGS,
+    DEFAULT_PAYLOAD_CAP,
+    LOG_NOTES,
+    MAX_LOGS_LIMIT,
+    MAX_PAYLOAD_CAP,
+    Budget,
+    HeadTail,
+    check_option,
+)
 
 
 def payload_fields(payload: bytes, length: int, opcode: int, cap: int) -> dict[str, Any]:
@@ -45,8 +57,15 @@ def _hexdigest(data: bytes) -> str:
 class ConnectionLog:
     """One connection's entry; written only on the server's loop, read from anywhere."""
 
-    def __init__(self, conn_id: str, tag: str | None, route: str, cap: int) -> None:
+    def __init__(
+        self, conn_id: str, tag: str | None, route: str, cap: int, budget: Budget | None = None
+    ) -> None:
         self.cap = cap
+        self.budget = budget if budget is not None else Budget()
+        self.retained = 0  # captured payload bytes this log holds (taken from the budget)
+        self.payload_dropped = 0  # frames and messages logged without payload (budget spent)
+        self.notes_dropped = 0
+        self._counts = {"in": [0, 0, 0, 0], "out": [0, 0, 0, 0]}  # frames, bytes, messages, bytes
         self.t0 = time.monotonic()
         self.entry: dict[str, Any] = {
             "id": conn_id,
@@ -62,25 +81,50 @@ class ConnectionLog:
             "notes": [],
         }
         self._done = threading.Event()
-        self._frames: list[tuple[float, str, int, bytes | None, int, bytes]] = []
-        self._messages: list[tuple[float, str, str, int, bytes, Any]] = []
-        self._built_frames: list[dict[str, Any]] = []
-        self._built_messages: list[dict[str, Any]] = []
-        self._build_lock = threading.Lock()
+        self._frames: HeadTail[tuple[float, str, int, bytes | None, int, bytes]] = HeadTail(
+            pinned=lambda f: f[2] & 0x0F == 8  # close frames stay, wherever they fall
+        )
+        self._messages: HeadTail[tuple[float, str, str, int, bytes, Any]] = HeadTail()
 
     def now(self) -> float:
         return round(time.monotonic() - self.t0, 6)
 
     @property
     def frame_count(self) -> int:
-        return len(self._frames)
+        return self._frames.total
+
+    def _capture(self, payload: bytes) -> bytes:
+        """At most ``cap`` bytes of a payload, if the shared budget has room; else none."""
+        kept = payload[: self.cap]
+        if not kept:
+            return b""
+        if not self.budget.take(len(kept)):
+            self.payload_dropped += 1
+            return b""
+        self.retained += len(kept)
+        return bytes(kept)
+
+    def _release(self, dropped: Any, payload_index: int) -> None:
+        if dropped is not None:
+            size = len(dropped[payload_index])
+            self.retained -= size
+            self.budget.give(size)
+
+    def release_all(self) -> None:
+        """This log leaves the wire log: its bytes go back to the budget."""
+        self.budget.give(self.retained)
+        self.retained = 0
 
     def frame(
         self, direction: str, first: int, key: bytes | None, length: int, payload: bytes
     ) -> None:
         """One frame: its first byte, mask key, declared length and (capped, still masked)
         payload, as a tuple; the record is built when the log is read."""
-        self._frames.append((self.now(), direction, first, key, length, payload[: self.cap]))
+        counts = self._counts[direction]
+        counts[0] += 1
+        counts[1] += length
+        kept = self._capture(payload)
+        self._release(self._frames.append((self.now(), direction, first, key, length, kept)), 5)
         if first & 0x0F == 8:
             close = self.entry["close"]
             if close[direction] is None:
@@ -112,37 +156,65 @@ class ConnectionLog:
         Small messages keep their bytes (they fit the cap) and are digested when read; large
         ones are digested on a worker thread now (hashlib releases the GIL)."""
         digest: Any = _hasher.submit(_hexdigest, data) if len(data) > self.cap else None
-        self._messages.append((self.now(), direction, kind, len(data), data[: self.cap], digest))
+        counts = self._counts[direction]
+        counts[2] += 1
+        counts[3] += len(data)
+        kept = self._capture(data)
+        if len(kept) < len(data) and digest is None:  # the budget is spent: digest it now
+            digest = _hasher.submit(_hexdigest, data)
+        item = (self.now(), direction, kind, len(data), kept, digest)
+        self._release(self._messages.append(item), 4)
 
     def note(self, kind: str, detail: str) -> None:
-        self.entry["notes"].append({"t": self.now(), "kind": kind, "detail": detail})
+        if len(self.entry["notes"]) >= LOG_NOTES:
+            self.notes_dropped += 1
+            return
+        self.entry["notes"].append({"t": self.now(), "kind": kind, "detail": detail[:1000]})
+
+    def bounds(self) -> tuple[dict[str, int], dict[str, Any]]:
+        """What the log left out (``dropped``) and what went by (``totals``)."""
+        dropped = {
+            "frames": self._frames.dropped,
+            "messages": self._messages.dropped,
+            "payloads": self.payload_dropped,
+            "notes": self.notes_dropped,
+        }
+        totals = {
+            direction: {
+                "frames": c[0],
+                "frame_bytes": c[1],
+                "messages": c[2],
+                "message_bytes": c[3],
+            }
+            for direction, c in self._counts.items()
+        }
+        return dropped, totals
 
     def records(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Frames and messages as JSON-ready records, built once each."""
-        with self._build_lock:
-            for t, direction, first, key, length, payload in self._frames[
-                len(self._built_frames) :
-            ]:
-                record = {"t": t, "dir": direction, **header_fields(first, key, length)}
-                if key is not None and direction == "in":
-                    payload = apply_mask(payload, key)
-                elif key is not None:  # a frame we masked by hand: the log holds it unmasked
-                    record["mask_key"] = None
-                record.update(payload_fields(payload, length, first & 0x0F, self.cap))
-                self._built_frames.append(record)
-            for t, direction, kind, length, data, digest in self._messages[
-                len(self._built_messages) :
-            ]:
-                record = {
-                    "t": t,
-                    "dir": direction,
-                    "kind": kind,
-                    "len": length,
-                    "sha256": _digest(data, digest),
-                }
-                record.update(payload_fields(data, length, 1 if kind == "text" else 2, self.cap))
-                self._built_messages.append(record)
-            return list(self._built_frames), list(self._built_messages)
+        """Frames and messages as JSON-ready records (at most LOG_HEAD + LOG_TAIL of each, and
+        the close frames); ``seq`` numbers them in the whole stream, so a gap shows."""
+        frames = []
+        for seq, (t, direction, first, key, length, payload) in self._frames.items():
+            record = {"seq": seq, "t": t, "dir": direction, **header_fields(first, key, length)}
+            if key is not None and direction == "in":
+                payload = apply_mask(payload, key)
+            elif key is not None:  # a frame we masked by hand: the log holds it unmasked
+                record["mask_key"] = None
+            record.update(payload_fields(payload, length, first & 0x0F, self.cap))
+            frames.append(record)
+        messages = []
+        for seq, (t, direction, kind, length, data, digest) in self._messages.items():
+            record = {
+                "seq": seq,
+                "t": t,
+                "dir": direction,
+                "kind": kind,
+                "len": length,
+                "sha256": _digest(data, digest),
+            }
+            record.update(payload_fields(data, length, 1 if kind == "text" else 2, self.cap))
+            messages.append(record)
+        return frames, messages
 
     def finish(self, ended_by: str) -> None:
         if self.entry["done"]:
@@ -169,22 +241,40 @@ def _digest(data: bytes, pending: Any) -> str | None:
 
 
 class WireLog:
-    """All connections' logs, newest last, at most ``max_logs`` kept."""
+    """All connections' logs, newest last, at most ``max_logs`` kept; their captured payloads
+    share ``budget`` (past half of it, finished connections' logs are evicted oldest first)."""
 
-    def __init__(self, max_logs: int = 1000, payload_cap: int = 4096) -> None:
+    def __init__(
+        self,
+        max_logs: int = DEFAULT_MAX_LOGS,
+        payload_cap: int = DEFAULT_PAYLOAD_CAP,
+        budget: Budget | None = None,
+    ) -> None:
+        check_option("max_logs", max_logs, 1, MAX_LOGS_LIMIT, "the connections' logs kept")
+        check_option("payload_cap", payload_cap, 0, MAX_PAYLOAD_CAP, "payload bytes logged")
         self.max_logs = max_logs
         self.payload_cap = payload_cap
+        self.budget = budget if budget is not None else Budget()
         self._logs: OrderedDict[str, ConnectionLog] = OrderedDict()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def open(self, tag: str | None, route: str) -> ConnectionLog:
-        log = ConnectionLog(str(next(self._ids)), tag, route, self.payload_cap)
+        log = ConnectionLog(str(next(self._ids)), tag, route, self.payload_cap, self.budget)
         with self._lock:
             self._logs[log.entry["id"]] = log
             while len(self._logs) > self.max_logs:
-                self._logs.popitem(last=False)
+                self._logs.popitem(last=False)[1].release_all()
+            if self.budget.used > self.budget.limit // 2:
+                self._evict_done()
         return log
+
+    def _evict_done(self) -> None:
+        """Finished connections' logs, oldest first, until the budget is back under half."""
+        for conn_id in [i for i, log in self._logs.items() if log.entry["done"]]:
+            if self.budget.used <= self.budget.limit // 2:
+                break
+            self._logs.pop(conn_id).release_all()
 
     def get(self, conn_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -236,6 +326,7 @@ def _snapshot(log: ConnectionLog) -> dict[str, Any]:
     entry = dict(log.entry)
     entry["frames"], entry["messages"] = log.records()
     entry["notes"] = list(entry["notes"])
+    entry["dropped"], entry["totals"] = log.bounds()
     entry["close"] = dict(entry["close"])
     entry["tcp"] = dict(entry["tcp"])
     return entry

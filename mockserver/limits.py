@@ -1,0 +1,219 @@
+"""Every bound the mock server keeps, in one place, and the small checks that enforce them.
+
+Each constant is the default or the ceiling of an option (``python -m mockserver --help`` and
+docs/mockserver.md, "Limits", list them); nothing here imports the rest of the server, so the
+other modules call in with one line each.
+
+What is bounded, and how:
+
+- the wire log: per connection, the first ``LOG_HEAD`` and the last ``LOG_TAIL`` frames and
+  messages (close frames always), at most ``payload_cap`` payload bytes each, ``LOG_NOTES``
+  notes; what was left out is counted in the entry's ``dropped`` and ``totals``. Across all
+  connections, captured payload bytes share ``LOG_BUDGET``: past it, new frames keep their
+  header and lose their payload (counted), and finished connections' logs go first.
+- the connections' logs kept: ``--max-logs`` (1..``MAX_LOGS_LIMIT``).
+- an incoming message: ``--max-message`` bytes (aiohttp refuses more with close code 1009).
+- a stored script: aiohttp's request body limit (``MAX_SCRIPT_BODY``); all stored scripts:
+  ``MAX_SCRIPTS`` and ``SCRIPT_STORE_BYTES`` (the oldest go first).
+- a script's fields: see ``mockserver.script`` (waits, sizes, frames, control payloads).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
+
+# -- options: defaults and ceilings --------------------------------------------------------
+
+DEFAULT_PAYLOAD_CAP = 4096  # --payload-cap: payload bytes logged per frame and message
+MAX_PAYLOAD_CAP = 1 << 20
+DEFAULT_MAX_LOGS = 1000  # --max-logs: connections' logs kept
+MAX_LOGS_LIMIT = 100_000
+DEFAULT_MAX_MESSAGE = 64 << 20  # --max-message: bytes of one incoming message (1009 past it)
+MAX_MAX_MESSAGE = 1 << 30
+
+# -- the wire log ----------------------------------------------------------------------------
+
+LOG_HEAD = 100  # first frames (and, apart, first messages) of a connection kept
+LOG_TAIL = 100  # last ones kept
+LOG_NOTES = 200  # notes kept per connection
+LOG_BUDGET = 128 << 20  # captured payload bytes, all connections together
+
+# -- stored scripts --------------------------------------------------------------------------
+
+MAX_SCRIPT_BODY = 1 << 20  # bytes of one POST /_scripts body (aiohttp's client_max_size)
+MAX_SCRIPTS = 1000
+SCRIPT_STORE_BYTES = 64 << 20
+
+# -- script fields (mockserver.script enforces them) ----------------------------------------
+
+MAX_FRAMES = 65_536  # send_fragmented.frames (Autobahn's 4 MiB in 64-byte fragments)
+MAX_CONTROL_PAYLOAD = 125  # ping / pong data, UTF-8 bytes (RFC 6455 §5.5)
+MAX_FRAME_LENGTH = (1 << 63) - 1  # raw_frame.length: what a 64-bit length field may say
+
+
+def check_option(name: str, value: int, low: int, high: int, what: str) -> int:
+    """An option's value within ``low..high``; ValueError with a one-line mend otherwise."""
+    if not low <= value <= high:
+        raise ValueError(f"{name} {value}: {what} must be {low}..{high}")
+    return value
+
+
+def check_port(value: int) -> int:
+    return check_option("--port", value, 0, 65535, "a TCP port (0: pick a free one)")
+
+
+# -- the budget and the head-and-tail lists -------------------------------------------------
+
+
+class Budget:
+    """Bytes shared by every connection's captured payloads (only the server's loop writes)."""
+
+    def __init__(self, limit: int = LOG_BUDGET) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, n: int) -> bool:
+        if self.used + n > self.limit:
+            return False
+        self.used += n
+        return True
+
+    def give(self, n: int) -> None:
+        self.used = max(0, self.used - n)
+
+
+T = TypeVar("T")
+
+
+class HeadTail(Generic[T]):
+    """The first ``head`` and last ``tail`` items of a stream, and items ``pinned`` says to keep
+    wherever they fall; ``total`` counts all, ``dropped`` those left out. ``append`` returns the
+    item it dropped (so its bytes go back to the budget), else None."""
+
+    def __init__(
+        self, head: int = LOG_HEAD, tail: int = LOG_TAIL, pinned: Callable[[T], bool] | None = None
+    ) -> None:
+        self._head_max = head
+        self._head: list[tuple[int, T]] = []
+        self._tail: deque[tuple[int, T]] = deque()
+        self._tail_max = tail
+        self._pinned: list[tuple[int, T]] = []
+        self._is_pinned = pinned
+        self.total = 0
+        self.dropped = 0
+
+    def append(self, item: T) -> T | None:
+        seq = self.total
+        self.total += 1
+        if len(self._head) < self._head_max:
+            self._head.append((seq, item))
+            return None
+        self._tail.append((seq, item))
+        if len(self._tail) <= self._tail_max:
+            return None
+        old_seq, old = self._tail.popleft()
+        if self._is_pinned is not None and self._is_pinned(old):
+            self._pinned.append((old_seq, old))
+            return None
+        self.dropped += 1
+        return old
+
+    def items(self) -> list[tuple[int, T]]:
+        """``(sequence number, item)`` in stream order; a copy, safe from another thread."""
+        head, pinned, tail = list(self._head), list(self._pinned), list(self._tail)
+        return head + pinned + tail if not pinned else sorted(head + pinned + tail)
+
+    def __iter__(self) -> Iterator[T]:
+        return (item for _, item in self.items())
+
+    def __len__(self) -> int:
+        return self.total
+
+
+# -- stored scripts --------------------------------------------------------------------------
+
+
+class ScriptStore:
+    """Stored scripts by id, bounded in count and bytes: the oldest go first."""
+
+    def __init__(self, max_scripts: int = MAX_SCRIPTS, max_bytes: int = SCRIPT_STORE_BYTES):
+        self.max_scripts = max_scripts
+        self.max_bytes = max_bytes
+        self._scripts: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._ids = itertools.count(1)
+        self.evicted = 0
+
+    def add(self, script: Any, size: int) -> str:
+        script_id = str(next(self._ids))
+        self._scripts[script_id] = (script, size)
+        self._bytes += size
+        while len(self._scripts) > 1 and (
+            len(self._scripts) > self.max_scripts or self._bytes > self.max_bytes
+        ):
+            _, (_, old_size) = self._scripts.popitem(last=False)
+            self._bytes -= old_size
+            self.evicted += 1
+        return script_id
+
+    def get(self, script_id: str) -> Any:
+        found = self._scripts.get(script_id)
+        return None if found is None else found[0]
+
+    def __len__(self) -> int:
+        return len(self._scripts)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+
+# -- who may use the control routes ----------------------------------------------------------
+
+LOOPBACK_NAMES = ("localhost", "localhost.", "ip6-localhost")
+
+
+def is_loopback(host: str) -> bool:
+    """A host name or address that can only mean this machine."""
+    name = host.strip("[]").lower()
+    if name in LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_part(authority: str) -> str:
+    """``host`` of ``host:port`` / ``[v6]:port``."""
+    if authority.startswith("["):
+        return authority[1 : authority.find("]")] if "]" in authority else authority
+    return authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
+
+
+def control_refusal(host_header: str | None, origin: str | None, loopback_only: bool) -> str | None:
+    """Why a request to a control route (``/_scripts``, ``/_log``) is refused, or None.
+
+    A browser page may send requests here (a form POST, DNS rebinding): a request with an
+    ``Origin`` other than the server itself is refused, and while the server listens on
+    loopback only, so is a ``Host`` that is not a loopback name (a rebound name)."""
+    host = (host_header or "").strip()
+    if loopback_only and not is_loopback(_host_part(host)):
+        return (
+            f"Host {host or '(none)'!r} is not a loopback name; use http://127.0.0.1:<port>, "
+            "or start the server with --host to listen elsewhere"
+        )
+    if origin is not None:
+        parts = urlsplit(origin)
+        same = parts.netloc.lower() == host.lower() and bool(host)
+        if not same:
+            return (
+                f"cross-origin request from {origin[:100]!r} refused: the control routes serve "
+                "tools (curl, scripts), not web pages; send no Origin header"
+            )
+    return None
