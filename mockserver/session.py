@@ -156,7 +156,7 @@ class ScriptRun:
         """aiohttp answered a client's error with a close frame of its own (1009 past
         --max-message): it goes into the log like the frames this module writes."""
         code = getattr(error, "code", None)
-        if isinstance(code, int) and self.ws.close_code == code and not self.close_sent:
+        if isinstance(code, int) and not self.close_sent:
             self.log.sent(8, struct.pack("!H", code))
             self.close_sent = True
 
