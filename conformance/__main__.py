@@ -48,17 +48,18 @@ def main(argv: list[str] | None = None) -> int:
     status = int(pytest.main(pytest_args, plugins=[where]))
     if where.agent_dir is None or not (where.agent_dir / "index.json").exists():
         return status
-    from .report import build_html, summary_table
+    from .report import ReportError, build_html, summary_table
 
     # Default: reports/, one column per agent dir below it. With --report-dir, that dir alone,
     # so nothing is written outside the folder the user chose.
     root = where.agent_dir if where.explicit else where.agent_dir.parent
     try:
         index = build_html(root)
-    except (OSError, ValueError) as exc:
+        table = summary_table(root)
+    except (OSError, ValueError, ReportError) as exc:
         print(f"conformance: the HTML report could not be written: {exc}", file=sys.stderr)
         return status or 1
-    print(summary_table(root))
+    print(table)
     print(f"HTML report: {index.resolve()}")
     return status
 

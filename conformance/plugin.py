@@ -8,6 +8,7 @@ sessions in one process (pytester, an IDE) cannot see each other's results.
 from __future__ import annotations
 
 import math
+import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from .context import (
 from .coverage import cells_for
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.session import driver_argv, load_module
+from .report.paths import safe_name
 from .results import CaseRow, clear_cases, write_index
 from .verdicts import FAILED, HARNESS_ERROR
 
@@ -84,6 +86,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(RunCollector(config), f"ohos-ws-run-{id(config)}")
     if config.getoption("--iut") != "impl":  # the default ships with the suite
         _check_iut(config)
+    _check_agent(config)
+    if config.getoption("--report-dir") and not hasattr(config, "workerinput"):
+        _check_report_dir(report_dir(config))
     unknown = [c for c in config.getoption("--clause") if not _known_clause(c)]
     if unknown:
         raise pytest.UsageError(
@@ -104,6 +109,31 @@ def _check_iut(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
+MAX_AGENT = 100  # characters of an agent name (it names files and folders)
+
+
+def _check_agent(config: pytest.Config) -> None:
+    agent = config.getoption("--agent")
+    if agent is not None and (not agent.strip() or len(agent) > MAX_AGENT):
+        raise pytest.UsageError(
+            f"--agent {agent[:40]!r}: an agent name is 1..{MAX_AGENT} characters, not blank"
+        )
+
+
+def _check_report_dir(directory: Path) -> None:
+    """The report folder can be made and written, or the run stops at once with one line."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"--report-dir {directory}: cannot be written ({exc.strerror or exc}): "
+            "choose a folder you can create and write"
+        ) from None
+
+
 def _known_clause(clause_id: str) -> bool:
     try:
         clause(clause_id)
@@ -122,7 +152,8 @@ def agent_name(config: pytest.Config) -> str:
 
 def report_dir(config: pytest.Config) -> Path:
     explicit = config.getoption("--report-dir")
-    return Path(explicit) if explicit else Path("reports") / agent_name(config)
+    # The agent's name is made filename-safe: "../x" or "a/b" stay folders inside reports/.
+    return Path(explicit) if explicit else Path("reports") / safe_name(agent_name(config))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -10,12 +10,12 @@ suite spells them out.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .clauses import clause
+from .report.paths import safe_name
 
 
 def report_filename(agent: str, case_id: str) -> str:
@@ -23,8 +23,7 @@ def report_filename(agent: str, case_id: str) -> str:
     return f"{_safe(agent)}_case_{_safe(case_id)}.json"
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "_"
+_safe = safe_name  # one rule for every file and folder name made from a report's names
 
 
 @dataclass(frozen=True)

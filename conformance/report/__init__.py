@@ -2,5 +2,6 @@
 
 from .html import build_html
 from .model import load_root, summary_table
+from .paths import ReportError
 
-__all__ = ["build_html", "load_root", "summary_table"]
+__all__ = ["ReportError", "build_html", "load_root", "summary_table"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import build_html, summary_table
 from .merge import MergeClash, merge
+from .paths import ReportError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,16 +20,26 @@ def main(argv: list[str] | None = None) -> int:
     merging.add_argument("out", type=Path)
     merging.add_argument("sources", type=Path, nargs="+")
     args = parser.parse_args(argv)
-    if args.command == "build":
-        print(build_html(args.root))
-    elif args.command == "summary":
-        print(summary_table(args.root))
-    else:
-        try:
+    try:
+        if args.command == "build":
+            print(build_html(args.root))
+        elif args.command == "summary":
+            print(summary_table(args.root))
+        else:
             print(merge(args.out, args.sources))
-        except MergeClash as exc:
-            print(f"merge refused: {exc}", file=sys.stderr)
-            return 1
+    except MergeClash as exc:
+        print(f"merge refused: {exc}", file=sys.stderr)
+        return 1
+    except ReportError as exc:
+        print(f"{parser.prog} {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"{parser.prog} {args.command}: {exc.filename or ''}: {exc.strerror or exc}: "
+            "check the folder exists and can be read and written",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

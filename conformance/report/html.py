@@ -15,6 +15,7 @@ from typing import Any
 
 from ..coverage import REQUIRED, SEP
 from .model import VERDICTS, Matrix, counts, load_root
+from .paths import ReportError, case_file
 
 COLOURS = {
     "OK": "#0a0",
@@ -78,18 +79,42 @@ def detail_name(reportfile: str) -> str:
 
 
 def build_html(root: Path) -> Path:
-    """Write ``root/index.html`` and each case's detail page; returns the index path."""
+    """Write ``root/index.html`` and each case's detail page; returns the index path.
+
+    Every page is rendered before the first is written, so a report that cannot be shown
+    (``ReportError``, one line naming the file) leaves the folder as it was."""
+    root = Path(root)
+    pages = render_pages(root)
+    try:
+        for path, text in pages.items():
+            if path.is_symlink():  # never write through a link out of the report
+                path.unlink()
+            path.write_text(text, "utf-8")
+    except OSError as exc:
+        raise ReportError(
+            f"{exc.filename or root}: cannot be written ({exc.strerror or exc}): "
+            "choose a folder you can write"
+        ) from None
+    return root / "index.html"
+
+
+def render_pages(root: Path) -> dict[Path, str]:
+    """Every page of the report under ``root``, by the path it goes to; nothing written."""
     root = Path(root)
     matrix = load_root(root)
+    pages: dict[Path, str] = {}
     for agent in matrix.agents:
+        directory = matrix.dirs[agent]
+        back = _relative(root / "index.html", directory)
         for case_id in matrix.rows:
             row = matrix.rows[case_id].get(agent)
             if row is not None:
-                back = _relative(root / "index.html", matrix.dirs[agent])
-                _write_detail(matrix.dirs[agent], row["reportfile"], back)
-    index = root / "index.html"
-    index.write_text(_index_page(matrix, root), "utf-8")
-    return index
+                source = case_file(directory, row["reportfile"], f"{directory}: case {case_id!r}")
+                page = _render_detail(source, back)
+                if page is not None:
+                    pages[directory / detail_name(row["reportfile"])] = page
+    pages[root / "index.html"] = _index_page(matrix, root)
+    return pages
 
 
 def _index_page(matrix: Matrix, root: Path) -> str:
@@ -176,12 +201,26 @@ def _relative(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
-def _write_detail(directory: Path, reportfile: str, back: str) -> None:
-    source = directory / reportfile
+def _render_detail(source: Path, back: str) -> str | None:
+    """A case file's page; None when the file is absent (the index alone is shown)."""
     if not source.exists():
-        return
-    case = json.loads(source.read_text("utf-8"))
-    (directory / detail_name(reportfile)).write_text(_detail_page(case, back), "utf-8")
+        return None
+    mend = "rerun the suite, or remove the file"
+    try:
+        case = json.loads(source.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ReportError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise ReportError(f"{source}: not a JSON case file ({str(exc)[:120]}): {mend}") from None
+    if not isinstance(case, dict):
+        raise ReportError(f"{source}: a case file is a JSON object: {mend}")
+    try:
+        return _detail_page(case, back)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+        raise ReportError(
+            f"{source}: not a case file this report can show "
+            f"({type(exc).__name__}: {str(exc)[:100]}): {mend}"
+        ) from None
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:

@@ -1,31 +1,90 @@
-"""Joining reports made on different machines into one matrix."""
+"""Joining reports made on different machines into one matrix.
+
+Everything is read and checked before the first file is written: a source that cannot be read
+or shown, or an agent held by two sources with different results (whatever their folders are
+called), is refused and ``OUT`` is left as it was. Only each agent's ``index.json`` and the
+case files it names are copied (never links, never anything else), each agent to a folder of
+its own in ``OUT``.
+"""
 
 from __future__ import annotations
 
-import filecmp
+import json
 import shutil
 from pathlib import Path
 
-from .html import build_html
-from .model import load_root
+from .html import build_html, render_pages
+from .model import load_root, read_index
+from .paths import ReportError, case_file, safe_name
 
 
-class MergeClash(Exception):
+class MergeClash(ReportError):
     """Two reports hold the same agent name with different results (or a source is empty)."""
 
 
 def merge(out: Path, sources: list[Path]) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    existing = load_root(out) if out.is_dir() and _has_index(out) else None
+    taken: dict[str, str] = {}  # folder name in OUT -> agent
+    seen: dict[str, tuple[Path, object]] = {}  # agent -> (its folder, its rows)
+    if existing is not None:
+        for agent, directory in existing.dirs.items():
+            taken[directory.name] = agent
+            seen[agent] = (directory, read_index(directory / "index.json")[agent])
+    plan: list[tuple[str, Path, str]] = []  # (agent, source folder, folder name in OUT)
     for source in sources:
-        matrix = load_root(source)
-        if not matrix.agents:
-            raise MergeClash(f"{source} holds no */index.json")
+        render_pages(Path(source))  # the whole source can be read and shown (nothing written)
+        matrix = load_root(Path(source))
         for agent, directory in matrix.dirs.items():
-            target = out / directory.name
-            if target.exists():
-                same = filecmp.cmp(directory / "index.json", target / "index.json", shallow=False)
-                if not same:
-                    raise MergeClash(f"agent {agent!r} is in two reports with different results")
+            rows = read_index(directory / "index.json")[agent]
+            if agent in seen:
+                other, other_rows = seen[agent]
+                if _canonical(rows) != _canonical(other_rows):
+                    raise MergeClash(
+                        f"agent {agent!r} is in {other} and {directory} with different "
+                        "results: rerun one of them with another --agent, or leave one out"
+                    )
                 continue
-            shutil.copytree(directory, target)
+            name = _free_name(directory.name, taken)
+            taken[name] = agent
+            seen[agent] = (directory, rows)
+            plan.append((agent, directory, name))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for agent, directory, name in plan:
+            _copy_agent(agent, directory, out / name)
+    except OSError as exc:
+        raise ReportError(
+            f"{exc.filename or out}: cannot be written ({exc.strerror or exc}): "
+            "choose an output folder you can write"
+        ) from None
     return build_html(out)
+
+
+def _has_index(root: Path) -> bool:
+    return (root / "index.json").exists() or any(root.glob("*/index.json"))
+
+
+def _canonical(rows: object) -> str:
+    return json.dumps(rows, sort_keys=True)
+
+
+def _free_name(wanted: str, taken: dict[str, str]) -> str:
+    base = safe_name(wanted)
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+def _copy_agent(agent: str, source: Path, target: Path) -> None:
+    """The agent's index and the case files it names; regular files only."""
+    target.mkdir(parents=True, exist_ok=True)
+    index = read_index(source / "index.json")
+    (target / "index.json").write_text(
+        json.dumps({agent: index[agent]}, ensure_ascii=False, indent=1), "utf-8"
+    )
+    for case_id, row in index[agent].items():
+        origin = case_file(source, row["reportfile"], f"{source}: case {case_id!r}")
+        if origin.is_file() and not origin.is_symlink():
+            shutil.copyfile(origin, target / origin.name)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .paths import ReportError, case_file, inside
+
 # HARNESS-ERROR: the suite broke in that case and judged nothing (never the IUT's FAILED).
 VERDICTS = (
     "OK",
@@ -43,17 +45,93 @@ class Matrix:
 
 
 def load_root(root: Path) -> Matrix:
-    """Every ``root/<agent>/index.json``; or ``root/index.json`` when root is one agent's dir."""
+    """Every ``root/<agent>/index.json``; or ``root/index.json`` when root is one agent's dir.
+
+    A folder that is missing or holds no index, an index that is not what
+    docs/report-format.md describes, a ``reportfile`` that would lead out of its folder, or
+    one agent in two folders, is a ``ReportError`` (one line: the file, what, how to mend)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ReportError(
+            f"{root}: no such folder: give the folder that holds <agent>/index.json "
+            "(reports/ by default)"
+        )
     matrix = Matrix()
-    single = Path(root) / "index.json"
-    for index in [single] if single.exists() else sorted(Path(root).glob("*/index.json")):
-        data = json.loads(index.read_text("utf-8"))
-        for agent, cases in data.items():
+    single = root / "index.json"
+    indexes = [single] if single.exists() else sorted(root.glob("*/index.json"))
+    if not indexes:
+        raise ReportError(
+            f"{root} holds no index.json nor <agent>/index.json: run the suite first "
+            "(python -m conformance), or give the folder it wrote"
+        )
+    for index in indexes:
+        if not inside(index, root):
+            raise ReportError(f"{index} leads out of {root} (a link): copy the report in instead")
+        for agent, cases in read_index(index).items():
+            if agent in matrix.dirs:
+                raise ReportError(
+                    f"agent {agent!r} is in both {matrix.dirs[agent]} and {index.parent}: "
+                    "remove one, or rerun one with another --agent"
+                )
             matrix.agents.append(agent)
             matrix.dirs[agent] = index.parent
             for case_id, row in cases.items():
                 matrix.rows.setdefault(case_id, {})[agent] = row
     return matrix
+
+
+def read_index(index: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """One ``index.json``, checked: ``{agent: {case_id: row}}`` with the fields the report
+    shows of the types it expects; a ReportError naming the file otherwise."""
+    mend = "rerun the suite, or remove that folder"
+    try:
+        data = json.loads(index.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ReportError(f"{index}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{index}: not UTF-8 ({exc.reason}): {mend}") from None
+    except RecursionError:
+        raise ReportError(f"{index}: nested too deeply to be an index: {mend}") from None
+    except ValueError as exc:
+        raise ReportError(f"{index}: not JSON ({str(exc)[:120]}): {mend}") from None
+    if not isinstance(data, dict) or not data:
+        raise ReportError(f"{index}: not an object of agents ({{agent: {{case: row}}}}): {mend}")
+    for agent, cases in data.items():
+        if not isinstance(cases, dict):
+            raise ReportError(f"{index}: agent {agent[:60]!r} holds no object of cases: {mend}")
+        for case_id, row in cases.items():
+            where = f"{index}: case {case_id[:80]!r}"
+            _check_row(row, where, mend)
+            case_file(index.parent, row["reportfile"], where)
+    return data
+
+
+_ROW_TYPES: dict[str, tuple[type, ...]] = {
+    "area": (str, type(None)),
+    "duration": (int, float, type(None)),
+    "method": (str, type(None)),
+    "overload": (str, type(None)),
+    "level": (str, type(None)),
+}
+
+
+def _check_row(row: Any, where: str, mend: str) -> None:
+    if not isinstance(row, dict):
+        raise ReportError(f"{where}: the row is not an object: {mend}")
+    behavior = row.get("behavior")
+    if behavior not in VERDICTS[:-1]:
+        raise ReportError(
+            f"{where}: behavior {str(behavior)[:40]!r} is none of {', '.join(VERDICTS[:-1])}: "
+            f"{mend}"
+        )
+    for name in ("clause", "cells"):
+        value = row.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ReportError(f"{where}: {name} is not a list of strings: {mend}")
+    for name, types in _ROW_TYPES.items():
+        value = row.get(name)
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise ReportError(f"{where}: {name} is not {types[0].__name__}: {mend}")
 
 
 def counts(matrix: Matrix, agent: str) -> dict[str, int]:
