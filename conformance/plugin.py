@@ -7,6 +7,7 @@ sessions in one process (pytester, an IDE) cannot see each other's results.
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import traceback
@@ -55,9 +56,12 @@ def run_state(config: pytest.Config) -> RunState:
 
 
 def _positive_seconds(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds (e.g. 10)")
     return value
 
 

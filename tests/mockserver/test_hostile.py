@@ -164,7 +164,8 @@ def test_a_delayed_handshake_ends_when_its_client_leaves(mockserver_thread: Mock
     sock = socket.create_connection(("127.0.0.1", mockserver_thread.port), timeout=5)
     sock.sendall(
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade"
-        "\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        "\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
     )
     assert mockserver_thread.wirelog.wait_done_sync("gone-early", 0.2) is None  # still waiting
     sock.close()
