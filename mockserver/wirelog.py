@@ -24,6 +24,8 @@ from .frames import apply_mask, close_payload_fields, first_byte, header_fields
 from .limits import (
     DEFAULT_MAX_LOGS,
     DEFAULT_PAYLOAD_CAP,
+    HASH_BACKLOG,
+    HASH_INLINE,
     LOG_NOTES,
     MAX_LOGS_LIMIT,
     MAX_PAYLOAD_CAP,
@@ -52,6 +54,33 @@ _hasher = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefi
 
 def _hexdigest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class _Backlog:
+    """Bytes waiting for the hashing thread (it runs while the loop writes more)."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            self.bytes += n
+
+
+_backlog = _Backlog()
+
+
+def _digest_later(data: bytes) -> Any:
+    """A message's SHA-256: now when small (under HASH_INLINE: microseconds), or when the
+    hashing thread's backlog is full (HASH_BACKLOG: so it never holds more than that many
+    bytes alive); else on that thread, as a future."""
+    if len(data) <= HASH_INLINE or _backlog.bytes + len(data) > HASH_BACKLOG:
+        return _hexdigest(data)
+    _backlog.add(len(data))
+    future = _hasher.submit(_hexdigest, data)
+    future.add_done_callback(lambda _: _backlog.add(-len(data)))
+    return future
 
 
 class ConnectionLog:
@@ -155,13 +184,13 @@ class ConnectionLog:
 
         Small messages keep their bytes (they fit the cap) and are digested when read; large
         ones are digested on a worker thread now (hashlib releases the GIL)."""
-        digest: Any = _hasher.submit(_hexdigest, data) if len(data) > self.cap else None
+        digest: Any = _digest_later(data) if len(data) > self.cap else None
         counts = self._counts[direction]
         counts[2] += 1
         counts[3] += len(data)
         kept = self._capture(data)
         if len(kept) < len(data) and digest is None:  # the budget is spent: digest it now
-            digest = _hasher.submit(_hexdigest, data)
+            digest = _digest_later(data)
         item = (self.now(), direction, kind, len(data), kept, digest)
         self._release(self._messages.append(item), 4)
 
@@ -234,6 +263,8 @@ class ConnectionLog:
 def _digest(data: bytes, pending: Any) -> str | None:
     if pending is None:
         return _hexdigest(data)
+    if isinstance(pending, str):
+        return pending
     try:
         return str(pending.result(timeout=10))
     except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):

@@ -1,0 +1,244 @@
+"""Soak: the mock server's memory and loop latency under long and many connections.
+
+    python bench/soak.py [--seconds 60] [--connections 5000] [--long 4]
+
+The server runs in a process of its own (``python -m mockserver --port 0``, loopback only);
+this process drives it:
+
+1. ``--long`` connections echo as fast as they can for ``--seconds`` (32 B text and 64 KiB
+   binary, alternating), while every 0.25 s one of their log entries is read
+   (``GET /_log/<id>``), and a probe process sends a small echo every 10 ms on a connection
+   of its own, timing each round trip;
+2. then ``--connections`` connections are opened at once (each one echo, all held open), the
+   summary and entries are read, and they are closed;
+3. at the end every entry still in the log is read, the probe still running.
+
+Printed: the server's RSS (sampled every 0.2 s, and its peak from /proc), the longest probe
+round trip per phase (a probe process of its own: an upper bound of how long the server's
+loop was blocked; in phases 1 and 2 it includes waiting behind other clients' work), and
+the longest log read. Bounded in count and time; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    """(current RSS, peak RSS) of ``pid`` in MiB, from /proc."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def probe(port: int) -> None:
+    """``--probe PORT``: a small echo every 10 ms over a raw socket, in a process of its own
+    (so nothing here competes with it), until stdin closes; prints ``time rtt`` per trip."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET /echo?tag=probe HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(4096)
+    frame = b"\x81\x84" + b"\0\0\0\0" + b"ping"  # masked with a zero key: payload as is
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    out = []
+    while not stop.is_set():
+        started = time.perf_counter()
+        sock.sendall(frame)
+        got = b""
+        while len(got) < 6:
+            got += sock.recv(64)
+        out.append(f"{time.time():.4f} {time.perf_counter() - started:.5f}")
+        time.sleep(0.01)
+    sock.close()
+    print("\n".join(out), flush=True)
+
+
+async def echo_forever(ws: Any, until: float) -> int:
+    count, small, large = 0, "x" * 32, b"\xab" * 65536
+    while time.monotonic() < until:
+        if count % 2:
+            await ws.send_bytes(large)
+        else:
+            await ws.send_str(small)
+        await ws.receive()
+        count += 1
+    return count
+
+
+async def read_entry(session: aiohttp.ClientSession, base: str, conn_id: str) -> float:
+    started = time.perf_counter()
+    async with session.get(f"{base}/_log/{conn_id}") as response:
+        await response.read()
+    return time.perf_counter() - started
+
+
+async def soak(
+    base: str, pid: int, seconds: float, connections: int, long: int
+) -> dict[str, tuple[float, float]]:
+    """Runs the three phases; returns each phase's (start, end) wall-clock times."""
+    phases: dict[str, tuple[float, float]] = {}
+    samples: list[float] = []
+    sampling = True
+
+    async def sample() -> None:
+        while sampling:
+            samples.append(rss_mib(pid)[0])
+            await asyncio.sleep(0.2)
+
+    sampler = asyncio.create_task(sample())
+    ws_base = base.replace("http://", "ws://")
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        # 1. long-lived echoing connections, their log entries read as they grow
+        sockets = [
+            await session.ws_connect(f"{ws_base}/echo?tag=long-{i}", max_msg_size=0)
+            for i in range(long)
+        ]
+        async with session.get(f"{base}/_log") as response:
+            ids = [e["id"] for e in await response.json() if str(e["tag"]).startswith("long-")]
+        begun = time.time()
+        until = time.monotonic() + seconds
+        echoes = [asyncio.create_task(echo_forever(ws, until)) for ws in sockets]
+        reads: list[float] = []
+        while time.monotonic() < until:
+            reads.append(await read_entry(session, base, ids[len(reads) % len(ids)]))
+            await asyncio.sleep(0.25)
+        messages = sum(await asyncio.gather(*echoes))
+        for ws in sockets:
+            await ws.close()
+        phases["1 (long connections, log reads)"] = (begun, time.time())
+        rss_long = rss_mib(pid)[0]
+        print(
+            f"phase 1: {long} connections, {messages} echoes in {seconds:.0f} s; "
+            f"RSS now {rss_long:.0f} MiB; {len(reads)} log reads, "
+            f"longest {max(reads) * 1000:.0f} ms"
+        )
+
+        # 2. many connections at once
+        started, begun = time.monotonic(), time.time()
+        semaphore = asyncio.Semaphore(500)
+
+        async def one(i: int) -> Any:
+            async with semaphore:
+                ws = await session.ws_connect(f"{ws_base}/echo?tag=many-{i}")
+                await ws.send_str("hi")
+                await ws.receive()
+                return ws
+
+        held = await asyncio.gather(*(one(i) for i in range(connections)))
+        rss_many = rss_mib(pid)[0]
+        async with session.get(f"{base}/_log") as response:
+            summary = await response.json()
+        many_reads = [await read_entry(session, base, e["id"]) for e in summary[-50:]]
+        await asyncio.gather(*(ws.close() for ws in held))
+        phases["2 (many connections)"] = (begun, time.time())
+        print(
+            f"phase 2: {connections} connections open at once after "
+            f"{time.monotonic() - started:.1f} s; RSS {rss_many:.0f} MiB; "
+            f"summary of {len(summary)} entries; longest entry read "
+            f"{max(many_reads) * 1000:.0f} ms"
+        )
+
+        # 3. every entry still kept
+        begun = time.time()
+        async with session.get(f"{base}/_log") as response:
+            summary = await response.json()
+        final_reads = [await read_entry(session, base, e["id"]) for e in summary]
+        print(
+            f"phase 3: read all {len(final_reads)} entries, longest {max(final_reads) * 1000:.0f}"
+            " ms"
+        )
+        phases["3 (every entry read, nothing else)"] = (begun, time.time())
+    sampling = False
+    await sampler
+    current, peak = rss_mib(pid)
+    print(
+        f"server RSS: max sampled {max(samples):.0f} MiB, peak (VmHWM) {peak:.0f} MiB, "
+        f"at the end {current:.0f} MiB"
+    )
+    return phases
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="phase 1 length (<= 600)")
+    parser.add_argument("--connections", type=int, default=5000, help="phase 2 (<= 8000)")
+    parser.add_argument("--long", type=int, default=4, help="phase 1 connections (<= 64)")
+    parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe:
+        probe(args.probe)
+        return 0
+    if not (0 < args.seconds <= 600 and 0 < args.connections <= 8000 and 0 < args.long <= 64):
+        parser.error("--seconds 0..600, --connections 1..8000, --long 1..64")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = 2 * args.connections + 200
+    if hard != resource.RLIM_INFINITY and hard < need:
+        parser.error(f"the open-file limit is {hard}; {need} are needed: lower --connections")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, need), hard))  # the server inherits it
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:(\d+))", first)
+        if match is None:
+            print(f"the server did not start: {first!r}", file=sys.stderr)
+            return 1
+        base, port = match.group(1), int(match.group(2))
+        print(f"server pid {server.pid} at {base}; RSS at start {rss_mib(server.pid)[0]:.0f} MiB")
+        prober = subprocess.Popen(
+            [sys.executable, __file__, "--probe", str(port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            phases = asyncio.run(soak(base, server.pid, args.seconds, args.connections, args.long))
+        finally:
+            output = prober.communicate("", timeout=30)[0]
+        trips = [tuple(map(float, line.split())) for line in output.splitlines() if line.strip()]
+        print(f"probe: {len(trips)} round trips (10 ms apart, from a process of its own)")
+        for name, (start, end) in phases.items():
+            inside = [rtt for t, rtt in trips if start <= t <= end]
+            if inside:
+                print(
+                    f"  phase {name}: {len(inside)} trips, longest {max(inside) * 1000:.1f} ms, "
+                    f"median {sorted(inside)[len(inside) // 2] * 1000:.2f} ms"
+                )
+    finally:
+        server.terminate()
+        server.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
