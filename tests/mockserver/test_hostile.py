@@ -362,3 +362,30 @@ def test_fragments_are_capped() -> None:
     with pytest.raises(ScriptError, match="frames"):
         parse_script({"steps": [{"op": "send_fragmented", "kind": "binary", "frames": 65537}]})
     parse_script({"steps": [{"op": "send_fragmented", "kind": "binary", "frames": MAX_FRAMES}]})
+
+
+def test_the_hashing_backlog_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large messages wait for the hashing thread; past HASH_BACKLOG they are hashed at once,
+    so a slow hasher never keeps an unbounded number of messages alive."""
+    import concurrent.futures
+    import hashlib
+    import threading
+
+    from mockserver import wirelog
+
+    gate = threading.Event()
+    stuck = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    stuck.submit(gate.wait)  # the hashing thread is busy until the gate opens
+    monkeypatch.setattr(wirelog, "_hasher", stuck)
+    monkeypatch.setattr(wirelog, "HASH_BACKLOG", 4 << 20)
+    log = WireLog(max_logs=2, payload_cap=16)
+    conn = log.open("h", "/echo")
+    data = bytes(range(256)) * 4096  # 1 MiB
+    for _ in range(50):
+        conn.message("in", "binary", data)
+        assert wirelog._backlog.bytes <= 4 << 20
+    gate.set()
+    entry = log.find("h")[0]
+    assert {m["sha256"] for m in entry["messages"]} == {hashlib.sha256(data).hexdigest()}
+    stuck.shutdown()
+    assert wirelog._backlog.bytes == 0
