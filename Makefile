@@ -3,7 +3,7 @@ PYTHON ?= python3
 PYTEST_WORKERS ?= 2
 AGENT ?= impl
 
-.PHONY: install test lint typecheck unit conformance bench clean
+.PHONY: install test lint typecheck unit conformance bench soak clean
 
 install:
 	$(PYTHON) -m pip install --upgrade pip
@@ -33,6 +33,9 @@ conformance:
 bench:
 	$(PYTHON) bench/impl_echo.py
 	$(PYTHON) bench/mockserver_echo.py
+
+soak:
+	$(PYTHON) bench/soak.py
 
 clean:
 	rm -rf ports/js-ws/node_modules build *.egg-info .mypy_cache .ruff_cache reports/*/ reports/index.html
