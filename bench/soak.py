@@ -11,7 +11,8 @@ this process drives it:
    of its own, timing each round trip;
 2. then ``--connections`` connections are opened at once (each one echo, all held open), the
    summary and entries are read, and they are closed;
-3. at the end every entry still in the log is read, the probe still running.
+3. once the server has finished with those, every entry still in the log is read, with
+   nothing else going on but the probe.
 
 Printed: the server's RSS (sampled every 0.2 s, and its peak from /proc), the longest probe
 round trip per phase (a probe process of its own: an upper bound of how long the server's
@@ -124,13 +125,18 @@ async def soak(
         until = time.monotonic() + seconds
         echoes = [asyncio.create_task(echo_forever(ws, until)) for ws in sockets]
         reads: list[float] = []
+        read_windows: list[tuple[float, float]] = []
         while time.monotonic() < until:
+            read_started = time.time()
             reads.append(await read_entry(session, base, ids[len(reads) % len(ids)]))
+            read_windows.append((read_started, time.time()))
             await asyncio.sleep(0.25)
         messages = sum(await asyncio.gather(*echoes))
         for ws in sockets:
             await ws.close()
         phases["1 (long connections, log reads)"] = (begun, time.time())
+        for n, window in enumerate(read_windows):
+            phases[f"1, during log read {n}"] = window
         rss_long = rss_mib(pid)[0]
         print(
             f"phase 1: {long} connections, {messages} echoes in {seconds:.0f} s; "
@@ -163,7 +169,13 @@ async def soak(
             f"{max(many_reads) * 1000:.0f} ms"
         )
 
-        # 3. every entry still kept
+        # 3. every entry still kept, once the server has finished with phase 2's connections
+        settle = time.monotonic() + 60
+        while time.monotonic() < settle:
+            async with session.get(f"{base}/_log") as response:
+                if all(e["done"] for e in await response.json() if e["tag"] != "probe"):
+                    break
+            await asyncio.sleep(0.5)
         begun = time.time()
         async with session.get(f"{base}/_log") as response:
             summary = await response.json()
@@ -227,13 +239,23 @@ def main() -> int:
             output = prober.communicate("", timeout=30)[0]
         trips = [tuple(map(float, line.split())) for line in output.splitlines() if line.strip()]
         print(f"probe: {len(trips)} round trips (10 ms apart, from a process of its own)")
+        during_reads = []
         for name, (start, end) in phases.items():
             inside = [rtt for t, rtt in trips if start <= t <= end]
+            if name.startswith("1, during"):
+                # a trip that was under way while the entry was read (t: when it ended)
+                during_reads += [rtt for t, rtt in trips if start <= t <= end + rtt]
+                continue
             if inside:
                 print(
                     f"  phase {name}: {len(inside)} trips, longest {max(inside) * 1000:.1f} ms, "
                     f"median {sorted(inside)[len(inside) // 2] * 1000:.2f} ms"
                 )
+        if during_reads:
+            print(
+                f"  phase 1, trips overlapping a log read: {len(during_reads)}, "
+                f"longest {max(during_reads) * 1000:.1f} ms"
+            )
     finally:
         server.terminate()
         server.wait(10)

@@ -42,6 +42,7 @@ LOG_HEAD = 100  # first frames (and, apart, first messages) of a connection kept
 LOG_TAIL = 100  # last ones kept
 LOG_NOTES = 200  # notes kept per connection
 LOG_BUDGET = 128 << 20  # captured payload bytes, all connections together
+READ_SLICE = 8  # records a log read builds before it lets the loop serve others
 HASH_INLINE = 256 << 10  # a message up to this size is hashed at once (well under 1 ms)
 HASH_BACKLOG = 64 << 20  # bytes of larger messages waiting for the hashing thread, at most
 

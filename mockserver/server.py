@@ -174,39 +174,29 @@ async def post_script(request: web.Request) -> web.Response:
     return web.json_response({"id": script_id, "path": f"/_scripts/{script_id}"})
 
 
-async def get_logs(request: web.Request) -> web.Response:
-    wirelog, tag = request.app[WIRELOG_KEY], request.query.get("tag")
-    return await _json_off_loop(lambda: _dumps_list(wirelog.summary(tag)))
+async def get_logs(request: web.Request) -> web.StreamResponse:
+    pieces = request.app[WIRELOG_KEY].summary_json(request.query.get("tag"))
+    return await _stream_json(request, pieces)
 
 
-async def get_log(request: web.Request) -> web.Response:
-    wirelog, conn_id = request.app[WIRELOG_KEY], request.match_info["conn_id"]
-    response = await _json_off_loop(lambda: _dumps_entry(wirelog.get(conn_id)))
-    if response.text == "null":
+async def get_log(request: web.Request) -> web.StreamResponse:
+    pieces = request.app[WIRELOG_KEY].entry_json(request.match_info["conn_id"])
+    return await _stream_json(request, pieces)
+
+
+async def _stream_json(request: web.Request, pieces: AsyncIterator[str]) -> web.StreamResponse:
+    """A log document streamed as it is built (a slice at a time, on the loop: other
+    connections are served in between, and no whole copy of a large entry is ever made)."""
+    first = await anext(pieces, None)
+    if first is None:
         return web.json_response({"error": "no such connection log"}, status=404)
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    await response.write(first.encode("utf-8"))
+    async for piece in pieces:
+        await response.write(piece.encode("utf-8"))
+    await response.write_eof()
     return response
-
-
-async def _json_off_loop(build: Any) -> web.Response:
-    """Build and serialise a log document on a worker thread: the loop keeps serving."""
-    loop = asyncio.get_running_loop()
-    text = await loop.run_in_executor(None, build)
-    return web.Response(text=text, content_type="application/json")
-
-
-def _dumps_list(items: list[Any]) -> str:
-    """JSON of a list, one item per ``json.dumps`` call: the C encoder holds the GIL for a
-    whole call, so many small calls let the server's loop run in between."""
-    return "[" + ", ".join(json.dumps(item) for item in items) + "]"
-
-
-def _dumps_entry(entry: dict[str, Any] | None) -> str:
-    if entry is None:
-        return "null"
-    lists = {name: entry.pop(name) for name in ("frames", "messages") if name in entry}
-    head = json.dumps(entry)
-    parts = [f'"{name}": {_dumps_list(items)}' for name, items in lists.items()]
-    return head[:-1] + (", " if len(head) > 2 else "") + ", ".join(parts) + "}"
 
 
 def make_app(

@@ -15,9 +15,11 @@ import base64
 import concurrent.futures
 import hashlib
 import itertools
+import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import Any
 
 from .frames import apply_mask, close_payload_fields, first_byte, header_fields
@@ -29,6 +31,7 @@ from .limits import (
     LOG_NOTES,
     MAX_LOGS_LIMIT,
     MAX_PAYLOAD_CAP,
+    READ_SLICE,
     Budget,
     HeadTail,
     check_option,
@@ -222,28 +225,29 @@ class ConnectionLog:
     def records(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Frames and messages as JSON-ready records (at most LOG_HEAD + LOG_TAIL of each, and
         the close frames); ``seq`` numbers them in the whole stream, so a gap shows."""
-        frames = []
-        for seq, (t, direction, first, key, length, payload) in self._frames.items():
-            record = {"seq": seq, "t": t, "dir": direction, **header_fields(first, key, length)}
-            if key is not None and direction == "in":
-                payload = apply_mask(payload, key)
-            elif key is not None:  # a frame we masked by hand: the log holds it unmasked
-                record["mask_key"] = None
-            record.update(payload_fields(payload, length, first & 0x0F, self.cap))
-            frames.append(record)
-        messages = []
-        for seq, (t, direction, kind, length, data, digest) in self._messages.items():
-            record = {
-                "seq": seq,
-                "t": t,
-                "dir": direction,
-                "kind": kind,
-                "len": length,
-                "sha256": _digest(data, digest),
-            }
-            record.update(payload_fields(data, length, 1 if kind == "text" else 2, self.cap))
-            messages.append(record)
+        frames = [self.frame_record(seq, item) for seq, item in self._frames.items()]
+        messages = [
+            self.message_record(seq, item, _digest(item[4], item[5]))
+            for seq, item in self._messages.items()
+        ]
         return frames, messages
+
+    def frame_record(self, seq: int, item: tuple[Any, ...]) -> dict[str, Any]:
+        t, direction, first, key, length, payload = item
+        record = {"seq": seq, "t": t, "dir": direction, **header_fields(first, key, length)}
+        if key is not None and direction == "in":
+            payload = apply_mask(payload, key)
+        elif key is not None:  # a frame we masked by hand: the log holds it unmasked
+            record["mask_key"] = None
+        record.update(payload_fields(payload, length, first & 0x0F, self.cap))
+        return record
+
+    def message_record(self, seq: int, item: tuple[Any, ...], sha256: str | None) -> dict[str, Any]:
+        t, direction, kind, length, data, _ = item
+        record = {"seq": seq, "t": t, "dir": direction, "kind": kind, "len": length}
+        record["sha256"] = sha256
+        record.update(payload_fields(data, length, 1 if kind == "text" else 2, self.cap))
+        return record
 
     def finish(self, ended_by: str) -> None:
         if self.entry["done"]:
@@ -318,10 +322,49 @@ class WireLog:
         return [_snapshot(log) for log in logs]
 
     def summary(self, tag: str | None = None) -> list[dict[str, Any]]:
-        keys = ("id", "tag", "route", "script_id", "started", "ended", "done")
         with self._lock:
             logs = [log for log in self._logs.values() if tag is None or log.entry["tag"] == tag]
-        return [{k: log.entry[k] for k in keys} | {"frames": log.frame_count} for log in logs]
+        return [_summary(log) for log in logs]
+
+    async def summary_json(self, tag: str | None = None) -> AsyncIterator[str]:
+        """``summary`` as JSON pieces, built on the server's loop a slice at a time."""
+        with self._lock:
+            logs = [log for log in self._logs.values() if tag is None or log.entry["tag"] == tag]
+        yield "["
+        for start in range(0, len(logs), READ_SLICE * 8):
+            chunk = logs[start : start + READ_SLICE * 8]
+            yield (", " if start else "") + ", ".join(json.dumps(_summary(log)) for log in chunk)
+            await asyncio.sleep(0)
+        yield "]"
+
+    async def entry_json(self, conn_id: str) -> AsyncIterator[str]:
+        """One entry as JSON pieces, built on the server's loop a few records at a time, so a
+        read never holds the loop longer than READ_SLICE records take; nothing when there is
+        no such entry. Pending digests are awaited, not waited for."""
+        with self._lock:
+            log = self._logs.get(conn_id)
+        if log is None:
+            return
+        head = dict(log.entry)
+        head["notes"] = list(head["notes"])
+        head["dropped"], head["totals"] = log.bounds()
+        text = json.dumps(head)
+        yield text[:-1] + ', "frames": ['
+        for i, (seq, item) in enumerate(log._frames.items()):
+            yield (", " if i else "") + json.dumps(log.frame_record(seq, item))
+            if i % READ_SLICE == READ_SLICE - 1:
+                await asyncio.sleep(0)
+        yield '], "messages": ['
+        for i, (seq, message) in enumerate(log._messages.items()):
+            pending = message[5]
+            if isinstance(pending, concurrent.futures.Future):
+                sha256 = await _await_digest(pending)
+            else:
+                sha256 = _digest(message[4], pending)
+            yield (", " if i else "") + json.dumps(log.message_record(seq, message, sha256))
+            if i % READ_SLICE == READ_SLICE - 1:
+                await asyncio.sleep(0)
+        yield "]}"
 
     def _first(self, tag: str) -> ConnectionLog | None:
         with self._lock:
@@ -350,6 +393,18 @@ class WireLog:
             if time.monotonic() >= deadline:
                 return None
             await asyncio.sleep(0.005)
+
+
+def _summary(log: ConnectionLog) -> dict[str, Any]:
+    keys = ("id", "tag", "route", "script_id", "started", "ended", "done")
+    return {k: log.entry[k] for k in keys} | {"frames": log.frame_count}
+
+
+async def _await_digest(pending: concurrent.futures.Future[str]) -> str | None:
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(pending), 10)
+    except (TimeoutError, concurrent.futures.CancelledError):
+        return None
 
 
 def _snapshot(log: ConnectionLog) -> dict[str, Any]:
