@@ -1,14 +1,14 @@
 """Soak: the mock server's memory and loop latency under long and many connections.
 
-    python bench/soak.py [--seconds 60] [--connections 5000] [--long 4]
+    python bench/soak.py [--seconds 60] [--connections 5000] [--long 4] [--rate 0]
 
 The server runs in a process of its own (``python -m mockserver --port 0``, loopback only);
 this process drives it:
 
-1. ``--long`` connections echo as fast as they can for ``--seconds`` (32 B text and 64 KiB
-   binary, alternating), while every 0.25 s one of their log entries is read
-   (``GET /_log/<id>``), and a probe process sends a small echo every 10 ms on a connection
-   of its own, timing each round trip;
+1. ``--long`` connections echo (as fast as they can, or ``--rate`` a second) for
+   ``--seconds`` (32 B text and 64 KiB binary, alternating), while every 0.25 s one of their
+   log entries is read (``GET /_log/<id>``), and a probe process sends a small echo every
+   10 ms on a connection of its own, timing each round trip;
 2. then ``--connections`` connections are opened at once (each one echo, all held open), the
    summary and entries are read, and they are closed;
 3. once the server has finished with those, every entry still in the log is read, with
@@ -78,9 +78,11 @@ def probe(port: int) -> None:
     print("\n".join(out), flush=True)
 
 
-async def echo_forever(ws: Any, until: float) -> int:
+async def echo_forever(ws: Any, until: float, rate: float) -> int:
     count, small, large = 0, "x" * 32, b"\xab" * 65536
     while time.monotonic() < until:
+        if rate:
+            await asyncio.sleep(1 / rate)
         if count % 2:
             await ws.send_bytes(large)
         else:
@@ -98,7 +100,7 @@ async def read_entry(session: aiohttp.ClientSession, base: str, conn_id: str) ->
 
 
 async def soak(
-    base: str, pid: int, seconds: float, connections: int, long: int
+    base: str, pid: int, seconds: float, connections: int, long: int, rate: float = 0
 ) -> dict[str, tuple[float, float]]:
     """Runs the three phases; returns each phase's (start, end) wall-clock times."""
     phases: dict[str, tuple[float, float]] = {}
@@ -123,7 +125,7 @@ async def soak(
             ids = [e["id"] for e in await response.json() if str(e["tag"]).startswith("long-")]
         begun = time.time()
         until = time.monotonic() + seconds
-        echoes = [asyncio.create_task(echo_forever(ws, until)) for ws in sockets]
+        echoes = [asyncio.create_task(echo_forever(ws, until, rate)) for ws in sockets]
         reads: list[float] = []
         read_windows: list[tuple[float, float]] = []
         while time.monotonic() < until:
@@ -200,6 +202,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="phase 1 length (<= 600)")
     parser.add_argument("--connections", type=int, default=5000, help="phase 2 (<= 8000)")
     parser.add_argument("--long", type=int, default=4, help="phase 1 connections (<= 64)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="phase 1 echoes per second per connection (0: as fast as they go, which saturates "
+        "a small machine: the probe then also measures its own wait for a CPU)",
+    )
     parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -234,7 +243,9 @@ def main() -> int:
             text=True,
         )
         try:
-            phases = asyncio.run(soak(base, server.pid, args.seconds, args.connections, args.long))
+            phases = asyncio.run(
+                soak(base, server.pid, args.seconds, args.connections, args.long, args.rate)
+            )
         finally:
             output = prober.communicate("", timeout=30)[0]
         trips = [tuple(map(float, line.split())) for line in output.splitlines() if line.strip()]
