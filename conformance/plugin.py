@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from .context import (
     CaseContext,
 )
 from .coverage import cells_for
+from .expectations import EXPECTATIONS_KEY
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.session import driver_argv, load_module
 from .results import CaseRow, clear_cases, write_index
@@ -229,9 +230,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     config = pyfuncitem.config
     info = _driver_info(ctx.iut) if ctx.iut.driver is not None else None
     result = ctx.result(agent_name(config), None if info is None else info.as_json())
+    expectations = config.stash.get(EXPECTATIONS_KEY, None)
+    outcome = None if expectations is None else expectations.judge(ctx.case_id, ctx.verdict)
+    if outcome is not None:
+        result.row = replace(result.row, expected=outcome.expected or "pass")
     result.write(report_dir(config))
     pyfuncitem.user_properties.extend(result.row.as_properties())
     if ctx.verdict in (FAILED, HARNESS_ERROR):
+        if outcome is not None and outcome.as_expected:
+            pytest.xfail(f"{ctx.case_id}: {ctx.verdict} as expected: {outcome.reason}")
         pytest.fail(f"{ctx.case_id}: {ctx.verdict}\n{ctx.failures()}", pytrace=False)
     return True
 
