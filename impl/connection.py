@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import WSMsgType
 
-from . import inbound
+from . import inbound, tls
 from .errors import OTHER_ERROR, BusinessError
 from .options import close_code_allowed
 
@@ -106,6 +106,7 @@ class Connection:
                 self._ws = await self._session.ws_connect(
                     url,
                     headers=headers,
+                    ssl=tls.client_context() if url.startswith("wss:") else True,
                     autoclose=False,
                     autoping=True,
                     max_msg_size=0,
