@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -122,7 +123,7 @@ class Call:
         loop, never inside the call itself.
         """
         if self.loop is self._caller:
-            _start_eagerly(self.loop, self._guarded(work), self)
+            _start_task(self.loop, self._guarded(work), self)
         else:
             asyncio.run_coroutine_threadsafe(self._guarded(work), self.loop)
         return self.returned
@@ -162,28 +163,28 @@ class Call:
                 self._thread_future.set_exception(err)
 
 
-def _start_eagerly(
+def _start_task(
     loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None], call: Call
 ) -> None:
-    """Step ``coro`` now; if it has to wait, a task takes it over once the wait is over."""
-    call.eager = True
-    try:
-        blocked_on = coro.send(None)
-    except StopIteration:
-        return
-    finally:
-        call.eager = False
+    """Run ``coro`` as a task of ``loop`` (the running loop, in this thread).
 
-    def take_over(_: object = None) -> None:
-        task = loop.create_task(coro)  # resumes the coroutine where it stopped
+    Python 3.12+: an eager task. It runs at once, inside the API call, up to its first real
+    wait, with ``current_task()`` set to itself (``asyncio.timeout`` and friends work); a send
+    the transport takes at once is on the wire, and its promise settled, before ``send``
+    returns. ``call.eager`` is True meanwhile, so a callback is still called later, from the
+    loop. Python 3.11 has no eager tasks: a plain task, which starts on the next loop turn.
+    """
+    if sys.version_info >= (3, 12):
+        call.eager = True
+        try:
+            task = asyncio.Task(coro, loop=loop, eager_start=True)
+        finally:
+            call.eager = False
+    else:
+        task = loop.create_task(coro)
+    if not task.done():
         _tasks.add(task)
         task.add_done_callback(_tasks.discard)
-
-    if asyncio.isfuture(blocked_on):
-        blocked_on._asyncio_future_blocking = False  # what a task does before it waits
-        blocked_on.add_done_callback(take_over)
-    else:  # a bare yield (asyncio.sleep(0)): just continue on the next turn
-        take_over()
 
 
 _tasks: set[asyncio.Task[None]] = set()
