@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -31,6 +32,7 @@ class _BackgroundLoop:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._busy = 0
+        self._past: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
     def acquire(self) -> asyncio.AbstractEventLoop:
         """A running background loop, kept alive until the matching ``release``."""
@@ -44,8 +46,21 @@ class _BackgroundLoop:
                 thread.start()
                 ready.wait(5.0)
                 self._loop = loop
+                self._past.add(loop)
             self._busy += 1
             return self._loop
+
+    def lease(self, loop: asyncio.AbstractEventLoop) -> bool | None:
+        """Keep ``loop`` alive until ``release`` if it is the running background loop (True).
+
+        None: ``loop`` is not the library's. False: it was, and is stopping or stopped; a call
+        sent there would never run.
+        """
+        with self._lock:
+            if loop is self._loop:
+                self._busy += 1
+                return True
+            return False if loop in self._past else None
 
     def release(self) -> None:
         with self._lock:
@@ -88,13 +103,17 @@ class Call:
         caller = running_loop()
         self.callback = callback
         self._held = False
-        if owner is not None and not owner.is_closed():
-            self.loop = owner
-        elif caller is not None:
-            self.loop = caller
-        else:
-            self.loop = background.acquire()
-            self._held = True
+        loop = None
+        for candidate in (owner, caller):
+            if candidate is None or candidate.is_closed():
+                continue
+            held = background.lease(candidate)  # the library's own loop: keep it running
+            if held is not False:
+                loop, self._held = candidate, bool(held)
+                break
+        if loop is None:
+            loop, self._held = background.acquire(), True
+        self.loop: asyncio.AbstractEventLoop = loop
         self._caller = caller
         self.eager = False  # True while the work runs synchronously inside the API call
         self._async_future: asyncio.Future[Any] | None = None
@@ -183,9 +202,15 @@ def _start_task(
     else:
         task = loop.create_task(coro)
     if not task.done():
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
+        tasks = _tasks.get(loop)
+        if tasks is None:
+            tasks = _tasks[loop] = set()
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
 
-_tasks: set[asyncio.Task[None]] = set()
-"""Strong references to running calls (asyncio keeps only weak ones)."""
+_tasks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[asyncio.Task[None]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Strong references to running calls (asyncio keeps only weak ones), per loop: a loop that
+is closed and dropped with calls still pending takes them along instead of leaking them."""
