@@ -93,6 +93,7 @@ class WebSocket:
         self._lock = threading.Lock()
         self._connection: Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # owner of the live connection
+        self._opening: asyncio.Event | None = None  # set once the connection's handshake is over
 
     # -- subscriptions (errors raise at once: EV9) -----------------------------------------
 
@@ -152,6 +153,7 @@ class WebSocket:
             checked_url = _check_url(url)
             headers = request_headers(options)
             connection = Connection(self._emit, self.close_timeout, self.handshake_timeout)
+            opening = asyncio.Event()
             with self._lock:  # check and claim at once: two threads may connect together
                 current, owner = self._connection, self._loop
                 if (
@@ -160,7 +162,7 @@ class WebSocket:
                     and not (owner is not None and owner.is_closed())
                 ):
                     raise BusinessError(ALREADY_CONNECTED, "connecting or connected already")
-                self._connection, self._loop = connection, call.loop
+                self._connection, self._loop, self._opening = connection, call.loop, opening
         except BusinessError as exc:
             call.settle(exc)
             return
@@ -170,6 +172,8 @@ class WebSocket:
             self._disown(connection)
             call.settle(exc)
             return
+        finally:
+            opening.set()
         call.settle(None, True)  # after 'open' (CN12): a send right after connect works
         try:
             await connection.run()  # this call keeps a synchronous caller's loop alive
@@ -203,7 +207,13 @@ class WebSocket:
     async def _close(self, call: Call, options: object) -> None:
         async def work() -> None:
             code, reason = close_arguments(options)
-            await self._live_connection().close(code, reason)
+            connection = self._live_connection()
+            opening = self._opening
+            if connection.state is State.CONNECTING and opening is not None:
+                # close() while connecting closes the connection once it is open (or fails
+                # as "not open" if it never opens), rather than leave it open behind the call.
+                await opening.wait()
+            await connection.close(code, reason)
 
         await _settle(call, work())
 
