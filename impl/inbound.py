@@ -9,9 +9,8 @@
 
 The guard reads frame headers only and passes every other byte on untouched: a chunk with no
 close frame in it is handed on as the very same object. It sits in front of aiohttp's parser
-from the first byte, through a public trace hook that wraps the connection protocol's
-``set_parser`` (aiohttp 3.10–3.14); if that hook cannot run, ``install`` wraps the private
-``_payload_parser`` slot after the handshake instead.
+from the first byte, through ``_aiohttp_compat.ParserHook`` (a public trace hook that wraps the
+connection protocol's ``set_parser``); the connection verifies after each handshake that it took.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-import aiohttp
+from . import _aiohttp_compat
 
 CLOSE = 0x8
 
@@ -138,33 +137,12 @@ class _GuardedParser:
         return getattr(self._inner, name)
 
 
-def trace_config(guard: InboundGuard) -> aiohttp.TraceConfig:
-    """A trace hook that puts ``guard`` in front of the WebSocket parser before its first byte."""
-    config = aiohttp.TraceConfig()
+def parser_hook(guard: InboundGuard) -> _aiohttp_compat.ParserHook:
+    """Puts ``guard`` in front of the WebSocket parser before its first byte; after the
+    handshake, ``verify()`` the hook or the connection must not go on."""
 
-    async def on_request_end(_: Any, __: Any, params: aiohttp.TraceRequestEndParams) -> None:
-        protocol = getattr(params.response.connection, "protocol", None)
-        original = getattr(protocol, "set_parser", None)
-        if original is None:
-            return
-
-        def set_parser(parser: Any, *args: Any, **kwargs: Any) -> Any:
-            guard.installed = True
-            return original(_GuardedParser(parser, guard), *args, **kwargs)
-
-        protocol.set_parser = set_parser  # type: ignore[union-attr]
-
-    config.on_request_end.append(on_request_end)
-    return config
-
-
-def install(ws: Any, guard: InboundGuard) -> None:
-    """Fallback when the trace hook could not run: guard from now on (best effort)."""
-    if guard.installed:
-        return
-    connection = getattr(getattr(ws, "_response", None), "connection", None)
-    protocol = getattr(connection, "protocol", None)
-    inner = getattr(protocol, "_payload_parser", None)
-    if inner is not None:
-        protocol._payload_parser = _GuardedParser(inner, guard)  # type: ignore[union-attr]
+    def wrap(parser: Any) -> _GuardedParser:
         guard.installed = True
+        return _GuardedParser(parser, guard)
+
+    return _aiohttp_compat.ParserHook(wrap)
