@@ -3,7 +3,7 @@ PYTHON ?= python3
 PYTEST_WORKERS ?= 2
 AGENT ?= impl
 
-.PHONY: install test lint typecheck unit conformance bench clean
+.PHONY: install test lint typecheck unit conformance bench autobahn clean
 
 install:
 	$(PYTHON) -m pip install --upgrade pip
@@ -27,6 +27,11 @@ conformance:
 bench:
 	$(PYTHON) bench/impl_echo.py
 	$(PYTHON) bench/mockserver_echo.py
+
+# Maintainers only (not part of `test`): the real Autobahn|Testsuite (Python 2.7, cached in
+# .cache/autobahn) against impl, the JS port if present, and the mock server.
+autobahn:
+	$(PYTHON) tools/autobahn/calibrate.py
 
 clean:
 	rm -rf build *.egg-info .mypy_cache .ruff_cache reports/*/ reports/index.html
