@@ -435,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents", default="impl,js-ws,mockserver", help="comma-separated")
     parser.add_argument("--cases", default=None, help="comma-separated case patterns, e.g. '9.*'")
     parser.add_argument("--out", type=Path, default=None, help=f"results folder ({RESULTS})")
+    parser.add_argument("--js-port", type=Path, default=JS_PORT, help="the JS port's module")
     parser.add_argument("--reinstall", action="store_true")
     parser.add_argument("--table-only", action="store_true", help="only rebuild the doc's tables")
     args = parser.parse_args(argv)
@@ -453,13 +454,14 @@ def main(argv: list[str] | None = None) -> int:
                 python2, paths, agent, [sys.executable, str(here / "impl_client.py")], cases
             )
         elif agent == "js-ws":
-            if not JS_PORT.exists():
-                log(f"[js-ws] skipped: no JS port at {JS_PORT.relative_to(ROOT)}")
+            if not args.js_port.exists():
+                log(f"[js-ws] skipped: no JS port at {args.js_port}")
                 continue
             node = shutil.which("node")
             if node is None:
                 log("[js-ws] skipped: no node on PATH")
                 continue
+            os.environ["JS_WS_PORT"] = str(args.js_port.resolve())  # read by js_client.mjs
             client = [node, str(here / "js_client.mjs")]
             run = run_fuzzingserver(python2, paths, agent, client, cases)
         elif agent == "mockserver":
