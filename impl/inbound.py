@@ -33,7 +33,7 @@ import aiohttp
 
 CONTINUATION, TEXT, CLOSE = 0x0, 0x1, 0x8
 PAD_LIMIT = 1 << 24  # bytes of padding the guard writes at most to fail a text message early
-_utf8_decoder = codecs.getincrementaldecoder("utf-8")
+_utf8_decode = codecs.utf_8_decode  # (data, errors, final) -> (text, bytes used): no copy
 
 
 class InboundGuard:
@@ -45,8 +45,9 @@ class InboundGuard:
         self._remaining = 0  # payload bytes of the current frame still to come
         self._hold: bytearray | None = None  # a close frame being held back
         self.bad_text = False  # a text message was not UTF-8 (found as its bytes arrived)
-        self._decoder: codecs.IncrementalDecoder | None = None  # the text message in progress
-        self._checking = False  # the current frame's payload goes through ``_decoder``
+        self._text = False  # a text message is in progress, being checked
+        self._carry = b""  # its last bytes so far, when they end inside a UTF-8 sequence
+        self._checking = False  # the current frame's payload is UTF-8-checked
         self._fin = False  # the current frame ends its message
         self._failed = False  # a bad text message was completed for aiohttp: pass nothing more
 
@@ -87,25 +88,26 @@ class InboundGuard:
             self._checking = False
             return
         if opcode == TEXT:  # a compressed (RSV1) message cannot be checked as it arrives
-            self._decoder = None if first & 0x40 else _utf8_decoder()
+            self._text, self._carry = not first & 0x40, b""
         elif opcode != CONTINUATION:
-            self._decoder = None
-        self._checking = self._decoder is not None and not second & 0x80
+            self._text = False
+        self._checking = self._text and not second & 0x80
         self._fin = bool(first & 0x80)
 
     def _check(self, piece: bytes | memoryview) -> bool:
         """Decode the next piece of a text frame's payload; False: fail the connection now."""
-        assert self._decoder is not None
         final = self._fin and not self._remaining
+        data = self._carry + piece if self._carry else piece
         try:
-            self._decoder.decode(piece, final)
+            used = _utf8_decode(data, "strict", final)[1]
         except UnicodeDecodeError:
             self.bad_text = True
-            self._decoder, self._checking = None, False
+            self._text = self._checking = False
             # Too much to pad: let the message run to its end, where aiohttp fails it.
             return self._remaining > PAD_LIMIT
+        self._carry = bytes(data[used:]) if used < len(data) else b""
         if final:
-            self._decoder, self._checking = None, False
+            self._text = self._checking = False
         return True
 
     def _fail(self) -> bytes:
