@@ -392,22 +392,26 @@ def render_tables(cols: list[tuple[str, dict[str, Any]]]) -> str:
     for verdict in VERDICTS:
         row = [str(r["counts"]["behavior"].get(verdict, 0)) for _, r in cols]
         lines.append(f"| {verdict} | " + " | ".join(row) + " |")
+    walls = [str(r.get("wall_seconds", "–")) for _, r in cols]
+    lines.append("| wall seconds | " + " | ".join(walls) + " |")
     cells = [f"`{r.get('commit') or '?'}` {str(r.get('measured', '?'))[:10]}" for _, r in cols]
     lines.append("| measured at | " + " | ".join(cells) + " |")
-    lines += ["", "### Per case (`behavior` / `behaviorClose`)", ""]
-    lines.append("| case | " + " | ".join(label for label, _ in cols) + " |")
-    lines.append("|---|" + "---|" * len(cols))
     ids = sorted({case for _, r in cols for case in r["cases"]}, key=_case_key)
-    for case_id in ids:
-        row = []
-        for _, result in cols:
-            case = result["cases"].get(case_id)
-            row.append("–" if case is None else _cell(case))
-        lines.append(f"| {case_id} | " + " | ".join(row) + " |")
+    rows = {case_id: [_cell(r["cases"].get(case_id)) for _, r in cols] for case_id in ids}
+    header = ["| case | " + " | ".join(label for label, _ in cols) + " |"]
+    header.append("|---|" + "---|" * len(cols))
+    differ = [case_id for case_id, row in rows.items() if len(set(row)) > 1]
+    lines += ["", "### Where the columns differ (`behavior` / `behaviorClose`)", ""]
+    lines += header if differ else ["(nowhere)"]
+    lines += [f"| {case_id} | " + " | ".join(rows[case_id]) + " |" for case_id in differ]
+    lines += ["", "### Every case (`behavior` / `behaviorClose`)", "", *header]
+    lines += [f"| {case_id} | " + " | ".join(row) + " |" for case_id, row in rows.items()]
     return "\n".join(lines)
 
 
-def _cell(case: dict[str, str]) -> str:
+def _cell(case: dict[str, str] | None) -> str:
+    if case is None:
+        return "–"
     behavior, close = case["behavior"], case["behaviorClose"]
     text = f"{behavior} / {close}"
     return f"**{text}**" if behavior in ("NON-STRICT", "FAILED") else text
