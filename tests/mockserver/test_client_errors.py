@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mockserver import MockServer
-from mockserver.frames import build_frame
+from mockserver.frames import apply_mask, build_frame
 
 PART1 = "κόσμε".encode()
 PART2 = b"\xf4\x90\x80\x80"  # would be U+110000: never UTF-8
@@ -204,3 +204,12 @@ def test_valid_frames_are_not_errors(mockserver_thread: MockServer, name: str) -
     assert client.ends_tcp(within=5)
     entry: Any = mockserver_thread.wait_done_sync(name, 5)
     assert entry is not None and entry["client_error"] is None and entry["notes"] == []
+
+
+@pytest.mark.parametrize("size", [1, 3, 4, 5, 32, 4099])
+def test_apply_mask_is_rfc_6455_masking(size: int) -> None:
+    """aiohttp's C unmasking (private) must keep matching §5.3, byte by byte."""
+    data, key = os.urandom(size), os.urandom(4)
+    expected = bytes(b ^ key[i % 4] for i, b in enumerate(data))
+    assert apply_mask(data, key) == expected
+    assert apply_mask(memoryview(data)[1:], key[1:] + key[:1]) == expected[1:]
