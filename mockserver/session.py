@@ -53,7 +53,19 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         return headers, protocol, compress, notakeover
 
     def _post_start(self, request: Any, protocol: Any, writer: Any) -> None:
+        # Bytes a client sent right behind its handshake request wait in the handler's private
+        # ``_message_tail``; aiohttp would feed them to its parser before the tap is in.
+        handler = request.protocol
+        tail = getattr(handler, "_message_tail", b"")
+        if tail:
+            handler._message_tail = b""
         super()._post_start(request, protocol, writer)
+        self._install_tap(request)
+        parser = getattr(handler, "_payload_parser", None)
+        if tail and parser is not None:
+            parser.feed_data(tail)
+
+    def _install_tap(self, request: Any) -> None:
         log = self.log
         seen = self.client_close_seen
 

@@ -24,13 +24,15 @@ PART3 = b"edited"
 class Client:
     """A WebSocket client by hand: masked frames unless told otherwise, frames read raw."""
 
-    def __init__(self, port: int, tag: str) -> None:
+    def __init__(self, port: int, tag: str, early: bytes = b"") -> None:
+        """``early``: frames sent in the same write as the handshake request."""
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(
             f"GET /echo?tag={tag} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
             "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+            + early
         )
         data = b""
         while b"\r\n\r\n" not in data:
@@ -213,3 +215,18 @@ def test_apply_mask_is_rfc_6455_masking(size: int) -> None:
     expected = bytes(b ^ key[i % 4] for i, b in enumerate(data))
     assert apply_mask(data, key) == expected
     assert apply_mask(memoryview(data)[1:], key[1:] + key[:1]) == expected[1:]
+
+
+def test_frames_right_behind_the_handshake_are_logged_and_checked(
+    mockserver_thread: MockServer,
+) -> None:
+    early = build_frame(1, b"early", mask=True) + build_frame(1, b"x", rsv2=True, mask=True)
+    client = Client(mockserver_thread.port, "early", early=early)
+    assert client.frame() == (0x81, b"early")
+    assert client.close_code() == 1002
+    client.send(close_frame(1002))
+    assert client.ends_tcp(within=5)
+    entry = mockserver_thread.wait_done_sync("early", 5)
+    assert entry is not None and entry["client_error"]["close_code"] == 1002
+    inbound = [(f["opcode"], f["rsv2"]) for f in entry["frames"] if f["dir"] == "in"]
+    assert inbound == [(1, False), (1, True), (8, False)]
