@@ -42,7 +42,8 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         self._accept_mode = accept
         self.violation: tuple[int, str] | None = None  # the client's first protocol error
         self.on_violation: Callable[[int, str], None] | None = None
-        self.client_close_seen = asyncio.Event()  # a close frame from the client is in
+        # the client has said its last: its close frame is in, or its TCP stream ended
+        self.client_done = asyncio.Event()
 
     def _handshake(self, request: Any) -> Any:
         headers, protocol, compress, notakeover = super()._handshake(request)
@@ -67,7 +68,7 @@ class TappedWebSocketResponse(web.WebSocketResponse):
 
     def _install_tap(self, request: Any) -> None:
         log = self.log
-        seen = self.client_close_seen
+        seen = self.client_done
 
         def on_frame(first: int, key: bytes | None, length: int, data: bytes) -> None:
             log.frame("in", first, key, length, data)
@@ -79,7 +80,9 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         handler = request.protocol
         inner = getattr(handler, "_payload_parser", None)
         if inner is not None:
-            handler._payload_parser = _TeeParser(inner, tap, check, self._client_broke)
+            handler._payload_parser = _TeeParser(
+                inner, tap, check, self._client_broke, self.client_done.set
+            )
 
     def _client_broke(self, code: int, why: str) -> None:
         self.violation = (code, why)
@@ -93,12 +96,18 @@ class _TeeParser:
     client breaks the protocol, the bytes before the broken frame then, nothing after."""
 
     def __init__(
-        self, inner: Any, tap: FrameTap, check: FrameCheck, broke: Callable[[int, str], None]
+        self,
+        inner: Any,
+        tap: FrameTap,
+        check: FrameCheck,
+        broke: Callable[[int, str], None],
+        eof: Callable[[], None],
     ) -> None:
         self._inner = inner
         self._tap = tap
         self._check = check
         self._broke = broke
+        self._eof = eof
         self._blocked = False
 
     def feed_data(self, data: bytes) -> Any:
@@ -115,6 +124,7 @@ class _TeeParser:
         return False, b""
 
     def feed_eof(self) -> Any:
+        self._eof()
         return self._inner.feed_eof()
 
     def __getattr__(self, name: str) -> Any:
@@ -152,9 +162,9 @@ class ScriptRun:
         try:
             if not self.close_sent:
                 await self.send_close(code)
-            if not self.ws.client_close_seen.is_set():
+            if not self.ws.client_done.is_set():
                 try:
-                    await asyncio.wait_for(self.ws.client_close_seen.wait(), FAIL_LINGER)
+                    await asyncio.wait_for(self.ws.client_done.wait(), FAIL_LINGER)
                 except TimeoutError:
                     pass
         except ConnectionError:
@@ -162,7 +172,9 @@ class ScriptRun:
         finally:
             self.closed = True
             transport = self.request.transport
-            if transport is not None and not transport.is_closing():
+            if transport is None or transport.is_closing():
+                self.client_gone = True  # the client ended TCP before we did
+            else:
                 transport.close()
 
     # -- writing ---------------------------------------------------------------------------
@@ -221,7 +233,8 @@ class ScriptRun:
                 self.log.client_error(code, f"aiohttp: {msg.data!r}")
                 self.failed = True
             self.closed = True
-            self.client_gone = not self.failed
+            if not self.failed:  # else ``_fail`` knows who ended TCP
+                self.client_gone = True
             return None
         return None
 
@@ -245,7 +258,8 @@ class ScriptRun:
             try:
                 await self._wait_for_close()
             except ConnectionError:
-                self.client_gone = not self.failed
+                if not self.failed:
+                    self.client_gone = True
         if self._failing is not None:
             await self._failing  # our close frame is out and logged before the log ends
 

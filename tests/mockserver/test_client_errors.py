@@ -142,6 +142,18 @@ def test_broken_frame_fails_the_connection(mockserver_thread: MockServer, name: 
     assert len(entry["messages"]) == 2  # nothing of the broken frame was delivered
 
 
+def test_a_client_that_drops_tcp_is_not_waited_for(mockserver_thread: MockServer) -> None:
+    client = Client(mockserver_thread.port, "dropper")
+    client.send(build_frame(1, b"x", rsv1=True, mask=True))
+    assert client.close_code() == 1002
+    started = time.monotonic()
+    client.sock.close()
+    entry = mockserver_thread.wait_done_sync("dropper", 5)
+    assert entry is not None and time.monotonic() - started < 0.5  # not the 1 s linger
+    assert entry["client_error"]["close_code"] == 1002 and entry["close"]["in"] is None
+    assert entry["tcp"]["ended_by"] == "client"
+
+
 def test_a_client_that_never_answers_is_dropped_soon(mockserver_thread: MockServer) -> None:
     client = Client(mockserver_thread.port, "silent")
     client.send(close_frame(1006))
