@@ -341,6 +341,11 @@ def make_result(agent: str, run: dict[str, Any], cases_spec: list[str]) -> dict[
     }
 
 
+def _relative(path: Path) -> str:
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
 def _git_head() -> str | None:
     done = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -440,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default=None, help="comma-separated case patterns, e.g. '9.*'")
     parser.add_argument("--out", type=Path, default=None, help=f"results folder ({RESULTS})")
     parser.add_argument("--js-port", type=Path, default=JS_PORT, help="the JS port's module")
+    parser.add_argument("--js-port-rev", default=None, help="which port that is (for results)")
     parser.add_argument("--reinstall", action="store_true")
     parser.add_argument("--table-only", action="store_true", help="only rebuild the doc's tables")
     args = parser.parse_args(argv)
@@ -468,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["JS_WS_PORT"] = str(args.js_port.resolve())  # read by js_client.mjs
             client = [node, str(here / "js_client.mjs")]
             run = run_fuzzingserver(python2, paths, agent, client, cases)
+            run["port"] = args.js_port_rev or _relative(args.js_port)
         elif agent == "mockserver":
             run = run_fuzzingclient(python2, paths, cases)
         else:
