@@ -475,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
             client = [node, str(here / "js_client.mjs")]
             run = run_fuzzingserver(python2, paths, agent, client, cases)
             run["port"] = args.js_port_rev or _relative(args.js_port)
+            if args.js_port_rev:
+                run["label"] = f"js-ws ({args.js_port_rev})"
         elif agent == "mockserver":
             run = run_fuzzingclient(python2, paths, cases)
         else:
