@@ -467,6 +467,10 @@ def main(argv: list[str] | None = None) -> int:
             if not args.js_port.exists():
                 log(f"[js-ws] skipped: no JS port at {args.js_port}")
                 continue
+            port_dir = args.js_port.parent
+            if (port_dir / "package.json").exists() and not (port_dir / "node_modules").exists():
+                log(f"[js-ws] skipped: its dependencies are missing (npm ci --prefix {port_dir})")
+                continue
             node = shutil.which("node")
             if node is None:
                 log("[js-ws] skipped: no node on PATH")
