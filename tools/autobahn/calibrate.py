@@ -8,7 +8,8 @@
    dependencies known to install and run; ``--reinstall`` starts over). Python 2.7 is taken
    from ``$AUTOBAHN_PYTHON2``, else ``python2.7`` on PATH, else pyenv's 2.7.x.
 2. Runs ``wstest -m fuzzingserver`` and drives it with impl (``impl_client.py``, impl's public
-   API only) and, if ``ports/js-ws/index.mjs`` exists, with the JS port (``js_client.mjs``).
+   API only) and, if ``ports/js-ws/index.mjs`` exists (or ``--js-port PATH``; its npm
+   dependencies installed), with the JS port (``js_client.mjs``, on ``node``).
 3. Runs ``wstest -m fuzzingclient`` against the mock server's ``/echo``
    (``python -m mockserver`` as a subprocess).
 4. Writes each agent's per-case verdicts to ``tools/autobahn/results/<agent>.json``, prints the
