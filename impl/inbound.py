@@ -14,13 +14,14 @@
   bytes, then an empty final continuation frame if the frame was not final), so aiohttp fails
   it with 1007 right away, through its own path, and hands nothing more to the parser. A frame
   whose rest is over ``PAD_LIMIT`` is not padded: aiohttp still fails it at its end.
-  Binary, compressed (RSV1) and masked frames are not decoded.
+  Binary, compressed (RSV1) and masked frames are not decoded. (Text payloads are the only
+  payload bytes the guard reads; a chunk with bad text is the other chunk it changes.)
 
-The guard reads frame headers and text payloads only and passes every byte on untouched: a
-chunk with no close frame or bad text in it is handed on as the very same object. It sits in
-front of aiohttp's parser from the first byte, through a public trace hook that wraps the
-connection protocol's ``set_parser`` (aiohttp 3.10–3.14); if that hook cannot run,
-``install`` wraps the private ``_payload_parser`` slot after the handshake instead.
+The guard reads frame headers only and passes every other byte on untouched: a chunk with no
+close frame in it is handed on as the very same object. It sits in front of aiohttp's parser
+from the first byte, through a public trace hook that wraps the connection protocol's
+``set_parser`` (aiohttp 3.10–3.14); if that hook cannot run, ``install`` wraps the private
+``_payload_parser`` slot after the handshake instead.
 """
 
 from __future__ import annotations
