@@ -226,15 +226,17 @@ class ScriptRun:
                     await self.send_close(msg.data or None)
                 self.closed = True
                 return msg
-            # CLOSED / ERROR: TCP ended, or the server failed the connection
-            if msg.type is WSMsgType.ERROR and not self.failed:
-                # a rule FrameCheck does not know, caught by aiohttp (which answered it)
+            if self.failed:  # the server failed the connection: ``_fail`` knows who ended TCP
+                self.closed = True
+                return None
+            if msg.type is WSMsgType.ERROR:  # a limit aiohttp keeps (FrameCheck keeps RFC 6455)
                 code = getattr(msg.data, "code", None)
-                self.log.client_error(code, f"aiohttp: {msg.data!r}")
-                self.failed = True
+                self.log.client_error(code, f"aiohttp: {msg.data!r}", note=False)
+            # CLOSED / ERROR: TCP ended or the client broke the protocol
+            if msg.type is WSMsgType.ERROR:
+                self.log.note("client_protocol_error", repr(msg.data))
             self.closed = True
-            if not self.failed:  # else ``_fail`` knows who ended TCP
-                self.client_gone = True
+            self.client_gone = True
             return None
         return None
 

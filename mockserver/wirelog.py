@@ -118,11 +118,12 @@ class ConnectionLog:
     def note(self, kind: str, detail: str) -> None:
         self.entry["notes"].append({"t": self.now(), "kind": kind, "detail": detail})
 
-    def client_error(self, code: int | None, why: str) -> None:
+    def client_error(self, code: int | None, why: str, note: bool = True) -> None:
         """The client broke the protocol: the first such error, and a note for each."""
         if self.entry["client_error"] is None:
             self.entry["client_error"] = {"t": self.now(), "close_code": code, "why": why}
-        self.note("client_protocol_error", why if code is None else f"{code}: {why}")
+        if note:
+            self.note("client_protocol_error", why if code is None else f"{code}: {why}")
 
     def records(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Frames and messages as JSON-ready records, built once each."""
