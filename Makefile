@@ -3,7 +3,7 @@ PYTHON ?= python3
 PYTEST_WORKERS ?= 2
 AGENT ?= impl
 
-.PHONY: install test lint typecheck unit conformance bench autobahn clean
+.PHONY: install test lint typecheck unit conformance bench clean
 
 install:
 	$(PYTHON) -m pip install --upgrade pip
@@ -30,6 +30,7 @@ bench:
 
 # Maintainers only (not part of `test`): the real Autobahn|Testsuite (Python 2.7, cached in
 # .cache/autobahn) against impl, the JS port if present, and the mock server.
+.PHONY: autobahn
 autobahn:
 	$(PYTHON) tools/autobahn/calibrate.py
 
