@@ -46,5 +46,11 @@ bench:
 	$(PYTHON) bench/impl_echo.py
 	$(PYTHON) bench/mockserver_echo.py
 
+# Maintainers only (not part of `test`): the real Autobahn|Testsuite (Python 2.7, cached in
+# .cache/autobahn) against impl, the JS port if present, and the mock server.
+.PHONY: autobahn
+autobahn:
+	$(PYTHON) tools/autobahn/calibrate.py
+
 clean:
 	rm -rf ports/js-ws/node_modules build *.egg-info .mypy_cache .ruff_cache reports/*/ reports/index.html

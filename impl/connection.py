@@ -159,9 +159,14 @@ class Connection:
                     close, error = await self._on_peer_close(ws, msg.data, msg.extra or "")
                     break
                 if msg.type is WSMsgType.ERROR:
-                    # aiohttp already answered a protocol error (1002) or bad UTF-8 (1007).
+                    # aiohttp already answered a protocol error (1002) or bad UTF-8 (1007);
+                    # the guard makes it answer a bad text message as soon as the bad byte is in.
                     code = getattr(msg.data, "code", ABNORMAL_CLOSURE)
-                    what = "close reason is not UTF-8" if self._guard.bad_close_reason else msg.data
+                    what = msg.data
+                    if self._guard.bad_close_reason:
+                        what = "close reason is not UTF-8"
+                    elif self._guard.bad_text:
+                        what = "text message is not UTF-8"
                     error = BusinessError(OTHER_ERROR, f"protocol error from server: {what}")
                     close = CloseValue(int(code), str(what))
                     break
