@@ -5,6 +5,11 @@ promise is an ``asyncio.Future``. From plain synchronous code (the seed's comple
 script) there is no loop, so the library runs one in a thread of its own. That thread is not a
 daemon: like Node keeping a process alive while a socket is open, it holds the interpreter
 open while any connection or call is in flight, and it stops itself as soon as nothing is.
+
+Every call that runs on the library's loop holds it (a lease, counted under a lock) from the
+moment the call chooses it until its work is over, whichever thread the call came from; so
+no call is ever handed to a loop that is stopping. A call's work is a task of its loop:
+eager on Python 3.12+, a plain task on 3.11 (``_start_task``); none is stepped by hand.
 """
 
 from __future__ import annotations
