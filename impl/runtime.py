@@ -22,6 +22,8 @@ import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from .events import invoke
+
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
     try:
@@ -163,8 +165,6 @@ class Call:
 
     def settle(self, err: BaseException | None, value: Any = None) -> None:
         """Deliver the outcome once: to the callback (on this loop) or to the promise."""
-        from .events import invoke
-
         if self.callback is not None:
             callback, self.callback = self.callback, None
             if self.eager:  # still inside the API call: the callback must come later
