@@ -169,6 +169,9 @@ class WebSocket:
             self._disown(connection)
             call.settle(exc)
             return
+        except BaseException:  # cancelled, or discarded with its loop
+            self._disown(connection)
+            raise
         finally:
             opening.set()
         call.settle(None, True)  # after 'open' (CN12): a send right after connect works
