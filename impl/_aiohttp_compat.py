@@ -50,7 +50,7 @@ def check() -> None:
     handler = getattr(client_proto, "ResponseHandler", None)
     if handler is None:
         raise AiohttpIncompatible("aiohttp.client_proto.ResponseHandler is gone")
-    if not callable(getattr(handler, "set_parser", None)):
+    if getattr(handler, "set_parser", None) is None:
         raise AiohttpIncompatible("aiohttp.client_proto.ResponseHandler.set_parser is gone")
 
 

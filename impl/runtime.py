@@ -5,6 +5,11 @@ promise is an ``asyncio.Future``. From plain synchronous code (the seed's comple
 script) there is no loop, so the library runs one in a thread of its own. That thread is not a
 daemon: like Node keeping a process alive while a socket is open, it holds the interpreter
 open while any connection or call is in flight, and it stops itself as soon as nothing is.
+
+Every call that runs on the library's loop holds it (a lease, counted under a lock) from the
+moment the call chooses it until its work is over, whichever thread the call came from; so
+no call is ever handed to a loop that is stopping. A call's work is a task of its loop:
+eager on Python 3.12+, a plain task on 3.11 (``_start_task``); none is stepped by hand.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import threading
 import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
+
+from .events import invoke
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
@@ -132,33 +139,32 @@ class Call:
                 else:
                     self.returned = self._thread_future
 
-    def start(self, work: Callable[[Call], Coroutine[Any, Any, None]]) -> Any:
-        """Run ``work(self)`` on the call's loop; returns the promise (or None).
+    def start(self, work: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> Any:
+        """Run ``work(self, *args)`` on the call's loop; returns the promise (or None).
 
-        On the caller's own loop the work starts eagerly, at the call, and runs until it first
-        has to wait (as Python 3.12's eager tasks do): a send that the transport takes at once
-        is written, and its promise settled, before ``send`` returns, with no loop turn for a
-        task to start and another for the caller to wake. Callbacks still run later, from the
-        loop, never inside the call itself.
+        On the caller's own loop the work is a task of that loop (eager on Python 3.12+: it
+        runs at once, up to its first real wait; see ``_start_task``); on another loop (the
+        owner's, or the library's own) it is handed over thread-safely.
         """
+        coro = work(self, *args)
+        if self._held:
+            coro = self._guarded(coro)
         if self.loop is self._caller:
-            _start_task(self.loop, self._guarded(work), self)
+            _start_task(self.loop, coro, self)
         else:
-            asyncio.run_coroutine_threadsafe(self._guarded(work), self.loop)
+            asyncio.run_coroutine_threadsafe(coro, self.loop)
         return self.returned
 
-    async def _guarded(self, work: Callable[[Call], Coroutine[Any, Any, None]]) -> None:
+    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+        """``work``, then let the library's loop go (it stops once nothing holds it)."""
         try:
-            await work(self)
+            await work
         finally:
-            if self._held:
-                self._held = False
-                background.release()
+            self._held = False
+            background.release()
 
     def settle(self, err: BaseException | None, value: Any = None) -> None:
         """Deliver the outcome once: to the callback (on this loop) or to the promise."""
-        from .events import invoke
-
         if self.callback is not None:
             callback, self.callback = self.callback, None
             if self.eager:  # still inside the API call: the callback must come later

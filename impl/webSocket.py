@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from yarl import URL
@@ -112,7 +112,7 @@ class WebSocket:
             return self._fail(error, callback)
         options = rest[0] if rest else None
         call = self._call(callback)
-        return call.start(lambda c: self._connect(c, url, options))
+        return call.start(self._connect, url, options)
 
     def send(self, data: Any, *args: Any) -> Any:
         """send(data, callback) | send(data): data is str or bytes-like (API 8)."""
@@ -120,7 +120,7 @@ class WebSocket:
         if error is not None:
             return self._fail(error, callback)
         call = self._call(callback)
-        return call.start(lambda c: self._send(c, data))
+        return call.start(self._send, data)
 
     def close(self, *args: Any) -> Any:
         """close(callback) | close(options, callback) | close(options?)."""
@@ -129,7 +129,7 @@ class WebSocket:
             return self._fail(error, callback)
         options = rest[0] if rest else None
         call = self._call(callback)
-        return call.start(lambda c: self._close(c, options))
+        return call.start(self._close, options)
 
     def _fail(self, error: BusinessError, callback: Callback | None) -> Any:
         async def reject(call: Call) -> None:
@@ -145,14 +145,11 @@ class WebSocket:
 
     # -- the work, on the owner loop -------------------------------------------------------
 
-    def _emit(self, event: str, *args: Any) -> None:
-        self._events.emit(event, *args)
-
     async def _connect(self, call: Call, url: object, options: object) -> None:
         try:
             checked_url = _check_url(url)
             headers = request_headers(options)
-            connection = Connection(self._emit, self.close_timeout, self.handshake_timeout)
+            connection = Connection(self._events.emit, self.close_timeout, self.handshake_timeout)
             opening = asyncio.Event()
             with self._lock:  # check and claim at once: two threads may connect together
                 current, owner = self._connection, self._loop
@@ -172,6 +169,9 @@ class WebSocket:
             self._disown(connection)
             call.settle(exc)
             return
+        except BaseException:  # cancelled, or discarded with its loop
+            self._disown(connection)
+            raise
         finally:
             opening.set()
         call.settle(None, True)  # after 'open' (CN12): a send right after connect works
@@ -197,15 +197,17 @@ class WebSocket:
         return connection
 
     async def _send(self, call: Call, data: object) -> None:
-        async def work() -> None:
+        try:
             if not isinstance(data, (str, bytes, bytearray, memoryview)):
                 raise parameter_error(f"data must be str or bytes-like, not {type(data)}")
             await self._live_connection().send(data)
-
-        await _settle(call, work())
+        except BusinessError as exc:
+            call.settle(exc)
+            return
+        call.settle(None, True)
 
     async def _close(self, call: Call, options: object) -> None:
-        async def work() -> None:
+        try:
             code, reason = close_arguments(options)
             connection = self._live_connection()
             opening = self._opening
@@ -214,18 +216,10 @@ class WebSocket:
                 # as "not open" if it never opens), rather than leave it open behind the call.
                 await opening.wait()
             await connection.close(code, reason)
-
-        await _settle(call, work())
-
-
-async def _settle(call: Call, work: Awaitable[None]) -> None:
-    """Settle ``call`` with True once ``work`` is done, or with the BusinessError it raised."""
-    try:
-        await work
-    except BusinessError as exc:
-        call.settle(exc)
-        return
-    call.settle(None, True)
+        except BusinessError as exc:
+            call.settle(exc)
+            return
+        call.settle(None, True)
 
 
 def createWebSocket(
