@@ -224,13 +224,27 @@ class InProcess:
             raise IUTTimeout(f"no answer to {command.get('op')} within {timeout:.1f} s") from exc
 
     def end_case(self) -> None:
+        """Cancel what the case left running on the loop (bounded), then stop and close it, so
+        nothing of this case is torn down half-way by a closed loop (and prints about it)."""
         logging.getLogger().removeHandler(self.log_handler)
         if not self.hung:
+            drained = asyncio.run_coroutine_threadsafe(_cancel_the_rest(), self.loop)
+            with contextlib.suppress(Exception):
+                drained.result(2.0)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(2.0)
             if not self.thread.is_alive():
                 self.loop.close()
         # a hung loop thread is a daemon: abandoned, it cannot stop the run
+
+
+async def _cancel_the_rest(timeout: float = 1.5) -> None:
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
 
 
 # -- stdio driver ----------------------------------------------------------------------------
