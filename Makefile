@@ -3,7 +3,7 @@ PYTHON ?= python3
 PYTEST_WORKERS ?= 2
 AGENT ?= impl
 
-.PHONY: install test lint typecheck unit conformance bench clean
+.PHONY: install test lint typecheck unit conformance bench clean test-oldest
 
 install:
 	$(PYTHON) -m pip install --upgrade pip
@@ -36,9 +36,27 @@ soak:
 conformance:
 	$(PYTHON) -m conformance -n auto
 
+# The oldest aiohttp pyproject allows, in a venv of its own: impl's tests and the whole suite.
+# (The newest is what `make install` gets.) Kept short for CI: about half a minute.
+OLDEST_AIOHTTP ?= 3.14.2
+OLDEST_VENV ?= build/venv-aiohttp-$(OLDEST_AIOHTTP)
+
+test-oldest:
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install -q -e . 'aiohttp==$(OLDEST_AIOHTTP)'
+	$(OLDEST_VENV)/bin/python -c 'import aiohttp; assert aiohttp.__version__ == "$(OLDEST_AIOHTTP)"'
+	$(OLDEST_VENV)/bin/python -m pytest -q tests/impl
+	$(OLDEST_VENV)/bin/python -m conformance -n 2 --report-dir build/reports-aiohttp-$(OLDEST_AIOHTTP)
+
 bench:
 	$(PYTHON) bench/impl_echo.py
 	$(PYTHON) bench/mockserver_echo.py
+
+# Maintainers only (not part of `test`): the real Autobahn|Testsuite (Python 2.7, cached in
+# .cache/autobahn) against impl, the JS port if present, and the mock server.
+.PHONY: autobahn
+autobahn:
+	$(PYTHON) tools/autobahn/calibrate.py
 
 clean:
 	rm -rf ports/js-ws/node_modules build *.egg-info .mypy_cache .ruff_cache reports/*/ reports/index.html

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import aiohttp
 from aiohttp import WSMsgType, web
@@ -29,17 +32,19 @@ async def bare_echo(request: web.Request) -> web.WebSocketResponse:
 
 
 @contextmanager
-def bare_echo_server() -> Iterator[str]:
-    """The bare library: an aiohttp echo handler on 127.0.0.1, on a loop in its own thread
-    (servers and client on separate cores, as in real use); yields its ws:// URL."""
+def bare_echo_server(in_process: bool = True) -> Iterator[str]:
+    """The bare library: an aiohttp echo handler on 127.0.0.1; yields its ws:// URL.
+
+    By default in another process: a server thread in the client's process shares its GIL
+    and slows the client down in proportion to what it does, which distorts the ratio.
+    ``in_process=False`` runs it on a loop in a thread (to compare with another server that
+    runs in a thread too)."""
+    if in_process:
+        with _server_process() as url:
+            yield url
+        return
     loop = asyncio.new_event_loop()
-    app = web.Application()
-    app.router.add_get("/echo", bare_echo)
-    runner = web.AppRunner(app, access_log=None)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    port = runner.addresses[0][1]
+    runner, port = loop.run_until_complete(_start())
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
@@ -48,6 +53,46 @@ def bare_echo_server() -> Iterator[str]:
         asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+async def _start() -> tuple[web.AppRunner, int]:
+    app = web.Application()
+    app.router.add_get("/echo", bare_echo)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, runner.addresses[0][1]
+
+
+@contextmanager
+def _server_process() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench._echo", "--serve"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        yield f"ws://127.0.0.1:{port}/echo"
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()  # the server ends when its stdin does
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def _serve_until_stdin_ends() -> None:
+    runner, port = await _start()
+    print(port, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await runner.cleanup()
 
 
 async def alternate(runs: dict[str, Callable[[], Awaitable[int]]], rounds: int) -> dict[str, float]:
@@ -96,3 +141,7 @@ def report(name: str, small: dict[str, float], large: dict[str, float]) -> dict[
         f"ratio {ratios['large']:.2f}"
     )
     return ratios
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
+    asyncio.run(_serve_until_stdin_ends())

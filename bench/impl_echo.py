@@ -2,8 +2,9 @@
 
     python bench/impl_echo.py [--small N] [--large N] [--rounds N]
 
-Prints round trips/s for small messages and MiB/s for 1 MiB messages, and impl's ratio to
-the bare client (target >= 0.9). Loopback only, bounded by the counts.
+The server runs in another process (in this one it would share the client's GIL). Prints
+round trips/s for small messages and MiB/s for 1 MiB messages, each contender's median round,
+and impl's ratio to the bare client (target >= 0.95). Loopback only, bounded by the counts.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ async def run(
 
 
 def main(small: int, large: int, rounds: int) -> dict[str, float]:
-    with bare_echo_server() as bare_url, MockServer.in_thread() as server:
+    with bare_echo_server(in_process=False) as bare_url, MockServer.in_thread() as server:
         return asyncio.run(run(bare_url, server.ws_url, small, large, rounds))
 
 

@@ -63,6 +63,7 @@ class CaseContext:
     harness_error: str | None = None  # the suite's own fault: the case's verdict is void
     iut_error: str | None = None  # the IUT hung, crashed, or its driver broke the protocol
     close_timeout: float = 10.0  # the IUT's close timeout (hello, or --close-timeout)
+    transport: str = "ws"  # "wss": every URL of the case goes to the TLS listener
     started: float = field(default_factory=time.monotonic)
     wirelog: list[dict[str, Any]] = field(default_factory=list)
     verdict: str = FAILED
@@ -78,7 +79,8 @@ class CaseContext:
         """A ws:// URL on the mock server, tagged so the case finds its connections."""
         query["tag"] = self.tag
         sep = "&" if "?" in route else "?"
-        return f"{self.server.ws_url}{route}{sep}{urllib.parse.urlencode(query)}"
+        base = self.server.wss_url if self.transport == "wss" else self.server.ws_url
+        return f"{base}{route}{sep}{urllib.parse.urlencode(query)}"
 
     def script_url(
         self, steps: list[dict[str, Any]], handshake: dict[str, Any] | None = None

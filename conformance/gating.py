@@ -18,7 +18,10 @@ from typing import Any
 
 import pytest
 
+from . import expectations
+from .expectations import EXPECTATIONS_KEY
 from .plugin import run_state
+from .results import CaseRow
 from .verdicts import FAILED, HARNESS_ERROR, NON_STRICT
 
 SEVERITY = {"MUST": "critical", "SHOULD": "normal", "INFO": "minor"}
@@ -37,10 +40,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="which verdicts fail the run (default: FAILED only)",
     )
     group.addoption(
+        "--expectations",
+        default=None,
+        metavar="FILE",
+        help="known outcomes (TOML): the run fails only on an unexpected FAILED/NON-STRICT",
+    )
+    group.addoption(
+        "--strict-expectations",
+        action="store_true",
+        help="with --expectations: an unexpected pass fails the run too (keeps the file honest)",
+    )
+    group.addoption(
+        "--update-expectations",
+        default=None,
+        metavar="FILE",
+        help="write FILE from this run's failures, keeping the reasons already in it",
+    )
+    group.addoption(
         "--clause-url",
         default=DEFAULT_CLAUSE_URL,
         help="link for a clause in allure ({clause} is replaced)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    given = config.getoption("--expectations", None)
+    if given:
+        try:
+            config.stash[EXPECTATIONS_KEY] = expectations.load(Path(given))
+        except expectations.ExpectationsError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def _allure_active(config: pytest.Config) -> bool:
@@ -60,6 +89,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     allure.dynamic.story(str(props["overload"]))
     allure.dynamic.severity(allure.severity_level(SEVERITY[str(props["level"])]))
     allure.dynamic.label("verdict", str(props["behavior"]))
+    if props.get("expected"):
+        allure.dynamic.label("expected", str(props["expected"]))
     url = str(item.config.getoption("--clause-url"))
     for clause in str(props["clause"]).split(","):
         allure.dynamic.link(url.format(clause=clause), name=clause)
@@ -73,10 +104,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return  # interrupted, usage error, internal error: pytest's word stands
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    _update_expectations(config, state.rows, reporter)
+    if EXPECTATIONS_KEY in config.stash:
+        session.exitstatus = _gate_on_expectations(config, state.rows, reporter)
+        if state.other_failures:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
     verdicts = [row.behavior for row in state.rows.values()]
     non_strict = [c for c, row in state.rows.items() if row.behavior == NON_STRICT]
     gate_non_strict = config.getoption("--fail-on") == "non-strict" and non_strict
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
     if FAILED in verdicts or gate_non_strict or state.other_failures:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if gate_non_strict and reporter is not None:
@@ -91,3 +128,55 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             )
     else:
         session.exitstatus = pytest.ExitCode.OK
+
+
+def _gate_on_expectations(config: pytest.Config, rows: dict[str, CaseRow], reporter: Any) -> int:
+    """Exit 1 on an unexpected FAILED/NON-STRICT (or, strict, an unexpected pass), 6 on an
+    unexpected HARNESS-ERROR alone, else 0; each unexpected case is named."""
+    known = config.stash[EXPECTATIONS_KEY]
+    outcomes = [known.judge(case_id, row.behavior) for case_id, row in sorted(rows.items())]
+    failures = [o for o in outcomes if o.unexpected_failure and o.verdict != HARNESS_ERROR]
+    harness = [o for o in outcomes if o.unexpected_failure and o.verdict == HARNESS_ERROR]
+    passes = [o for o in outcomes if o.unexpected_pass]
+    expected_failures = [o for o in outcomes if o.as_expected and o.expected]
+    strict = bool(config.getoption("--strict-expectations"))
+
+    def say(text: str) -> None:
+        if reporter is not None:
+            reporter.write_line(text)
+
+    say(
+        f"expectations: {len(outcomes) - len(failures) - len(harness) - len(passes)} as "
+        f"expected ({len(expected_failures)} known failures), {len(failures)} unexpected "
+        f"failure(s), {len(passes)} unexpected pass(es)"
+    )
+    for o in failures + harness:
+        say(f"  UNEXPECTED {o.verdict}: {o.case} (expected {o.expected or 'a pass'})")
+    for o in passes:
+        tag = "UNEXPECTED PASS" if strict else "unexpected pass (update the file)"
+        say(f"  {tag}: {o.case} is {o.verdict}, expected {o.expected}")
+    if failures or (strict and passes):
+        return int(pytest.ExitCode.TESTS_FAILED)
+    if harness:
+        return EXIT_HARNESS_ERROR
+    return int(pytest.ExitCode.OK)
+
+
+def _update_expectations(config: pytest.Config, rows: dict[str, CaseRow], reporter: Any) -> None:
+    target = config.getoption("--update-expectations", None)
+    if not target:
+        return
+    path = Path(target)
+    old = None
+    if path.exists():
+        try:
+            old = expectations.load(path)
+        except expectations.ExpectationsError as exc:
+            raise pytest.UsageError(f"--update-expectations: {exc}") from None
+    entries = expectations.updated(old, {c: row.behavior for c, row in rows.items()})
+    try:
+        path.write_text(expectations.render(entries), "utf-8")
+    except OSError as exc:
+        raise pytest.UsageError(f"--update-expectations {path}: cannot write it ({exc})") from None
+    if reporter is not None:
+        reporter.write_line(f"expectations: wrote {len(entries)} entries to {path}")

@@ -11,7 +11,7 @@ import argparse
 import math
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from .context import (
     CaseContext,
 )
 from .coverage import cells_for
+from .expectations import EXPECTATIONS_KEY
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.session import driver_argv, load_module
 from .report.paths import safe_name
@@ -79,6 +80,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"else {DEFAULT_CLOSE_TIMEOUT:g})",
     )
     group.addoption("--clause", action="append", default=[], help="only cases on this clause")
+    group.addoption(
+        "--transport",
+        choices=TRANSPORTS,
+        default="ws",
+        help="run every case over ws:// (default), wss:// (the mock server's test CA), or both "
+        "(wss variants get ids ending in @wss)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -160,6 +168,33 @@ def report_dir(config: pytest.Config) -> Path:
     return Path(explicit) if explicit else Path("reports") / safe_name(agent_name(config))
 
 
+TRANSPORTS = ("ws", "wss", "both")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With --transport wss/both, every case gets a transport parameter, added last so its id
+    is the last part of pytest's id (``case_id`` takes it out again, and marks wss ``@wss``)."""
+    if "conformance_transport" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.config.getoption("--transport")
+    if chosen == "ws":
+        return
+    variants = ["ws", "wss"] if chosen == "both" else ["wss"]
+    metafunc.parametrize("conformance_transport", variants, indirect=True, ids=variants)
+
+
+def _case_id(meta: dict[str, Any], name: str, callspec: Any) -> tuple[str, str]:
+    """``<area>.<name>[<params>]``, plus ``@wss`` for the TLS variant; and the transport."""
+    params = dict(getattr(callspec, "params", {}))
+    transport = str(params.pop("conformance_transport", "ws"))
+    ident = str(getattr(callspec, "id", "") or "")
+    if "conformance_transport" in getattr(callspec, "params", {}):
+        ident = ident.removesuffix(transport).removesuffix("-")
+    case_id = f"{meta['area']}.{name}" + (f"[{ident}]" if ident else "")
+    return case_id + ("@wss" if transport == "wss" else ""), transport
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     wanted = set(config.getoption("--clause"))
     kept, dropped = [], []
@@ -173,11 +208,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         meta["level"] = clause(meta["clauses"][0]).level
         meta.setdefault("overload", meta["method"])
         meta.setdefault("timeout", None)
-        params = dict(getattr(getattr(item, "callspec", None), "params", {}))
+        callspec = getattr(item, "callspec", None)
+        params = dict(getattr(callspec, "params", {}))
+        params.pop("conformance_transport", None)
         meta["cells"] = cells_for(meta, params)
         name = item.originalname.removeprefix("test_")  # type: ignore[attr-defined]
-        ident = getattr(getattr(item, "callspec", None), "id", None)
-        meta["id"] = f"{meta['area']}.{name}" + (f"[{ident}]" if ident else "")
+        meta["id"], meta["transport"] = _case_id(meta, name, callspec)
         item.stash[CASE_KEY] = meta
         item.extra_keyword_matches.update(meta["clauses"])  # so -k CL2 selects by clause too
         if wanted and not wanted & set(meta["clauses"]):
@@ -206,21 +242,48 @@ def conformance_iut(pytestconfig: pytest.Config) -> Any:
 
 @pytest.fixture(scope="session")
 def conformance_server() -> Any:
-    with MockServer.in_thread() as server:
-        yield server
+    """The mock server, with its TLS listeners (the test CA made at start). The CA reaches the
+    IUT through the environment: ``SSL_CERT_FILE`` (Python, OpenSSL) and
+    ``NODE_EXTRA_CA_CERTS`` (Node.js) for this process and every driver it starts, and the
+    ``tls`` field of the driver protocol's ``hello``."""
+    with MockServer.in_thread(tls=True, tls_failures=True) as server:
+        ca_file = str(server.ca_file)
+        saved = {name: os.environ.get(name) for name in CA_VARIABLES}
+        os.environ.update(dict.fromkeys(CA_VARIABLES, ca_file))
+        try:
+            yield server
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+CA_VARIABLES = ("SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS")
+
+
+@pytest.fixture
+def conformance_transport(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "ws"))
 
 
 @pytest.fixture
 def ctx(
-    request: pytest.FixtureRequest, conformance_iut: IUT, conformance_server: MockServer
+    request: pytest.FixtureRequest,
+    conformance_iut: IUT,
+    conformance_server: MockServer,
+    conformance_transport: str,
 ) -> Any:
     meta = request.node.stash[CASE_KEY]
+    conformance_iut.ca_file = str(conformance_server.ca_file)
     close_timeout = _close_timeout(request.config, conformance_iut)
     timeout = meta["timeout"] or request.config.getoption("--case-timeout")
     if timeout == AFTER_CLOSE_TIMEOUT:
         timeout = close_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
     context = CaseContext(conformance_iut, conformance_server, meta["id"], meta, float(timeout))
     context.close_timeout = close_timeout
+    context.transport = conformance_transport
     return context
 
 
@@ -264,9 +327,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     config = pyfuncitem.config
     info = _driver_info(ctx.iut) if ctx.iut.driver is not None else None
     result = ctx.result(agent_name(config), None if info is None else info.as_json())
+    expectations = config.stash.get(EXPECTATIONS_KEY, None)
+    outcome = None if expectations is None else expectations.judge(ctx.case_id, ctx.verdict)
+    if outcome is not None:
+        result.row = replace(result.row, expected=outcome.expected or "pass")
     result.write(report_dir(config))
     pyfuncitem.user_properties.extend(result.row.as_properties())
     if ctx.verdict in (FAILED, HARNESS_ERROR):
+        if outcome is not None and outcome.as_expected:
+            pytest.xfail(f"{ctx.case_id}: {ctx.verdict} as expected: {outcome.reason}")
         pytest.fail(f"{ctx.case_id}: {ctx.verdict}\n{ctx.failures()}", pytrace=False)
     return True
 

@@ -42,6 +42,7 @@ class CaseRow:
     method: str
     overload: str
     cells: tuple[str, ...] = ()
+    expected: str = ""  # with --expectations: the expected verdict ("" when none was given)
 
     def as_json(self) -> dict[str, Any]:
         row = asdict(self)

@@ -17,12 +17,14 @@ import enum
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 import aiohttp
 from aiohttp import WSMsgType
 
-from . import inbound
+from . import _aiohttp_compat, inbound, tls
 from .errors import OTHER_ERROR, BusinessError
+from .events import logger
 from .options import close_code_allowed
 
 DEFAULT_CLOSE_TIMEOUT = 5.0
@@ -62,16 +64,7 @@ def _close_payload(code: int, reason: str) -> bytes:
     return struct.pack("!H", code) + reason.encode("utf-8")
 
 
-def _release_transport(ws: aiohttp.ClientWebSocketResponse) -> None:
-    """End the TCP connection without another close frame.
-
-    aiohttp has no public call for "the closing handshake is done, drop the socket": its
-    ``close()`` always writes a close frame first. ``_response`` is private (aiohttp 3.10–3.14);
-    if it is missing, closing the per-socket session below ends the connection too.
-    """
-    response = getattr(ws, "_response", None)
-    if response is not None:
-        response.close()
+_release_transport = _aiohttp_compat.release_transport  # no public call for it in aiohttp
 
 
 class Connection:
@@ -88,6 +81,7 @@ class Connection:
         self._closed = asyncio.Event()
         self._close_deadline: asyncio.TimerHandle | None = None
         self._guard = inbound.InboundGuard()
+        self._parser_hook = inbound.parser_hook(self._guard)
 
     # -- handshake -------------------------------------------------------------------------
 
@@ -97,15 +91,20 @@ class Connection:
         A session per connection: cookies and default headers never leak from one connect to
         the next (CN6), and the session belongs to the loop that owns this connection.
         """
+        try:
+            _aiohttp_compat.check()
+        except _aiohttp_compat.AiohttpIncompatible as exc:
+            self._incompatible(exc)
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout),
-            trace_configs=[inbound.trace_config(self._guard)],
+            trace_configs=[self._parser_hook.trace_config],
         )
         try:
             async with asyncio.timeout(self.handshake_timeout):
                 self._ws = await self._session.ws_connect(
                     url,
                     headers=headers,
+                    ssl=tls.client_context() if url.startswith("wss:") else True,
                     autoclose=False,
                     autoping=True,
                     max_msg_size=0,
@@ -119,11 +118,21 @@ class Connection:
             error = BusinessError(OTHER_ERROR, _describe_handshake_error(exc))
             self._emit("error", error)
             raise error from exc
-        inbound.install(self._ws, self._guard)
+        try:  # PR4/PR6 hold only if the guard is in front of the parser: never go on without
+            self._parser_hook.verify()
+            reason = _aiohttp_compat.response(self._ws).reason or "Switching Protocols"
+        except _aiohttp_compat.AiohttpIncompatible as exc:
+            await self._session.close()
+            self._incompatible(exc)
         self.state = State.OPEN
-        response = getattr(self._ws, "_response", None)  # private; the status line's reason
-        reason = getattr(response, "reason", None) or "Switching Protocols"
         self._emit("open", None, OpenValue(101, str(reason)))
+
+    def _incompatible(self, exc: _aiohttp_compat.AiohttpIncompatible) -> NoReturn:
+        """This aiohttp lacks a hook: fail the connect loudly (log, 'error', the promise)."""
+        self.state = State.CLOSED
+        logger.error("%s", exc)
+        self._emit("error", exc)
+        raise exc
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -133,6 +142,7 @@ class Connection:
         ws = self._ws
         close = CloseValue(ABNORMAL_CLOSURE, "")
         error: BusinessError | None = None
+        abandoned = False
         try:
             while True:
                 msg = await ws.receive()
@@ -149,9 +159,14 @@ class Connection:
                     close, error = await self._on_peer_close(ws, msg.data, msg.extra or "")
                     break
                 if msg.type is WSMsgType.ERROR:
-                    # aiohttp already answered a protocol error (1002) or bad UTF-8 (1007).
+                    # aiohttp already answered a protocol error (1002) or bad UTF-8 (1007);
+                    # the guard makes it answer a bad text message as soon as the bad byte is in.
                     code = getattr(msg.data, "code", ABNORMAL_CLOSURE)
-                    what = "close reason is not UTF-8" if self._guard.bad_close_reason else msg.data
+                    what = msg.data
+                    if self._guard.bad_close_reason:
+                        what = "close reason is not UTF-8"
+                    elif self._guard.bad_text:
+                        what = "text message is not UTF-8"
                     error = BusinessError(OTHER_ERROR, f"protocol error from server: {what}")
                     close = CloseValue(int(code), str(what))
                     break
@@ -161,10 +176,18 @@ class Connection:
                     break
         except asyncio.CancelledError:
             raise
+        except GeneratorExit:
+            # The loop running this connection was closed while it still read, and the garbage
+            # collector is discarding the coroutine: no await can run any more (one would make
+            # it "ignore GeneratorExit"), and nobody is left to hear 'close'.
+            abandoned = True
+            self._drop()
+            raise
         except Exception as exc:  # a transport error aiohttp did not turn into a message
             error = BusinessError(OTHER_ERROR, f"connection failed: {exc!r}")
         finally:
-            await self._finish(close, error)
+            if not abandoned:
+                await self._finish(close, error)
 
     async def _on_peer_close(
         self, ws: aiohttp.ClientWebSocketResponse, code: int, reason: str
@@ -214,13 +237,22 @@ class Connection:
     def _close_timed_out(self) -> None:
         """CL7: the server never answered our close frame; give up on it, report 1006."""
         if self._ws is not None and not self._closed.is_set():
-            _release_transport(self._ws)
+            _aiohttp_compat.abort_transport(self._ws)
 
     async def _send_close_frame(self, ws: aiohttp.ClientWebSocketResponse, payload: bytes) -> None:
         try:
             await ws.send_frame(payload, WSMsgType.CLOSE)
         except Exception:
             _release_transport(ws)  # the peer is gone; 'close' reports it
+
+    def _drop(self) -> None:
+        """Let go without the loop (it is closed): no await, no event; aiohttp's response
+        ``close()`` and the session's ``detach()`` both hold when the loop is closed."""
+        self.state = State.CLOSED
+        if self._ws is not None:
+            _release_transport(self._ws)
+        if self._session is not None:
+            self._session.detach()
 
     async def _finish(self, close: CloseValue, error: BusinessError | None) -> None:
         if self._close_deadline is not None:

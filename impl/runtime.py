@@ -5,15 +5,24 @@ promise is an ``asyncio.Future``. From plain synchronous code (the seed's comple
 script) there is no loop, so the library runs one in a thread of its own. That thread is not a
 daemon: like Node keeping a process alive while a socket is open, it holds the interpreter
 open while any connection or call is in flight, and it stops itself as soon as nothing is.
+
+Every call that runs on the library's loop holds it (a lease, counted under a lock) from the
+moment the call chooses it until its work is over, whichever thread the call came from; so
+no call is ever handed to a loop that is stopping. A call's work is a task of its loop:
+eager on Python 3.12+, a plain task on 3.11 (``_start_task``); none is stepped by hand.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
+
+from .events import invoke
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
@@ -30,6 +39,7 @@ class _BackgroundLoop:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._busy = 0
+        self._past: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
     def acquire(self) -> asyncio.AbstractEventLoop:
         """A running background loop, kept alive until the matching ``release``."""
@@ -43,8 +53,21 @@ class _BackgroundLoop:
                 thread.start()
                 ready.wait(5.0)
                 self._loop = loop
+                self._past.add(loop)
             self._busy += 1
             return self._loop
+
+    def lease(self, loop: asyncio.AbstractEventLoop) -> bool | None:
+        """Keep ``loop`` alive until ``release`` if it is the running background loop (True).
+
+        None: ``loop`` is not the library's. False: it was, and is stopping or stopped; a call
+        sent there would never run.
+        """
+        with self._lock:
+            if loop is self._loop:
+                self._busy += 1
+                return True
+            return False if loop in self._past else None
 
     def release(self) -> None:
         with self._lock:
@@ -87,13 +110,17 @@ class Call:
         caller = running_loop()
         self.callback = callback
         self._held = False
-        if owner is not None and not owner.is_closed():
-            self.loop = owner
-        elif caller is not None:
-            self.loop = caller
-        else:
-            self.loop = background.acquire()
-            self._held = True
+        loop = None
+        for candidate in (owner, caller):
+            if candidate is None or candidate.is_closed():
+                continue
+            held = background.lease(candidate)  # the library's own loop: keep it running
+            if held is not False:
+                loop, self._held = candidate, bool(held)
+                break
+        if loop is None:
+            loop, self._held = background.acquire(), True
+        self.loop: asyncio.AbstractEventLoop = loop
         self._caller = caller
         self.eager = False  # True while the work runs synchronously inside the API call
         self._async_future: asyncio.Future[Any] | None = None
@@ -112,33 +139,32 @@ class Call:
                 else:
                     self.returned = self._thread_future
 
-    def start(self, work: Callable[[Call], Coroutine[Any, Any, None]]) -> Any:
-        """Run ``work(self)`` on the call's loop; returns the promise (or None).
+    def start(self, work: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> Any:
+        """Run ``work(self, *args)`` on the call's loop; returns the promise (or None).
 
-        On the caller's own loop the work starts eagerly, at the call, and runs until it first
-        has to wait (as Python 3.12's eager tasks do): a send that the transport takes at once
-        is written, and its promise settled, before ``send`` returns, with no loop turn for a
-        task to start and another for the caller to wake. Callbacks still run later, from the
-        loop, never inside the call itself.
+        On the caller's own loop the work is a task of that loop (eager on Python 3.12+: it
+        runs at once, up to its first real wait; see ``_start_task``); on another loop (the
+        owner's, or the library's own) it is handed over thread-safely.
         """
+        coro = work(self, *args)
+        if self._held:
+            coro = self._guarded(coro)
         if self.loop is self._caller:
-            _start_eagerly(self.loop, self._guarded(work), self)
+            _start_task(self.loop, coro, self)
         else:
-            asyncio.run_coroutine_threadsafe(self._guarded(work), self.loop)
+            asyncio.run_coroutine_threadsafe(coro, self.loop)
         return self.returned
 
-    async def _guarded(self, work: Callable[[Call], Coroutine[Any, Any, None]]) -> None:
+    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+        """``work``, then let the library's loop go (it stops once nothing holds it)."""
         try:
-            await work(self)
+            await work
         finally:
-            if self._held:
-                self._held = False
-                background.release()
+            self._held = False
+            background.release()
 
     def settle(self, err: BaseException | None, value: Any = None) -> None:
         """Deliver the outcome once: to the callback (on this loop) or to the promise."""
-        from .events import invoke
-
         if self.callback is not None:
             callback, self.callback = self.callback, None
             if self.eager:  # still inside the API call: the callback must come later
@@ -162,29 +188,35 @@ class Call:
                 self._thread_future.set_exception(err)
 
 
-def _start_eagerly(
+def _start_task(
     loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None], call: Call
 ) -> None:
-    """Step ``coro`` now; if it has to wait, a task takes it over once the wait is over."""
-    call.eager = True
-    try:
-        blocked_on = coro.send(None)
-    except StopIteration:
-        return
-    finally:
-        call.eager = False
+    """Run ``coro`` as a task of ``loop`` (the running loop, in this thread).
 
-    def take_over(_: object = None) -> None:
-        task = loop.create_task(coro)  # resumes the coroutine where it stopped
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
+    Python 3.12+: an eager task. It runs at once, inside the API call, up to its first real
+    wait, with ``current_task()`` set to itself (``asyncio.timeout`` and friends work); a send
+    the transport takes at once is on the wire, and its promise settled, before ``send``
+    returns. ``call.eager`` is True meanwhile, so a callback is still called later, from the
+    loop. Python 3.11 has no eager tasks: a plain task, which starts on the next loop turn.
+    """
+    if sys.version_info >= (3, 12):
+        call.eager = True
+        try:
+            task = asyncio.Task(coro, loop=loop, eager_start=True)
+        finally:
+            call.eager = False
+    else:
+        task = loop.create_task(coro)
+    if not task.done():
+        tasks = _tasks.get(loop)
+        if tasks is None:
+            tasks = _tasks[loop] = set()
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
-    if asyncio.isfuture(blocked_on):
-        blocked_on._asyncio_future_blocking = False  # what a task does before it waits
-        blocked_on.add_done_callback(take_over)
-    else:  # a bare yield (asyncio.sleep(0)): just continue on the next turn
-        take_over()
 
-
-_tasks: set[asyncio.Task[None]] = set()
-"""Strong references to running calls (asyncio keeps only weak ones)."""
+_tasks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[asyncio.Task[None]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Strong references to running calls (asyncio keeps only weak ones), per loop: a loop that
+is closed and dropped with calls still pending takes them along instead of leaking them."""

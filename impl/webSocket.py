@@ -7,7 +7,8 @@ This module only resolves overloads and checks arguments; the connection's life 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from yarl import URL
@@ -86,8 +87,13 @@ class WebSocket:
         self.close_timeout = close_timeout
         self.handshake_timeout = handshake_timeout
         self._events = EventRegistry()
+        # Calls come from any thread; the connection lives on one loop. ``_lock`` makes the pair
+        # (connection, the loop that owns it) change and be read as one: set by a connect, on
+        # its loop, cleared there when that connection is over.
+        self._lock = threading.Lock()
         self._connection: Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # owner of the live connection
+        self._opening: asyncio.Event | None = None  # set once the connection's handshake is over
 
     # -- subscriptions (errors raise at once: EV9) -----------------------------------------
 
@@ -105,16 +111,16 @@ class WebSocket:
         if error is not None:
             return self._fail(error, callback)
         options = rest[0] if rest else None
-        call = Call(self._loop, callback)
-        return call.start(lambda c: self._connect(c, url, options))
+        call = self._call(callback)
+        return call.start(self._connect, url, options)
 
     def send(self, data: Any, *args: Any) -> Any:
         """send(data, callback) | send(data): data is str or bytes-like (API 8)."""
         _, callback, error = _split_callback(args, most=0)
         if error is not None:
             return self._fail(error, callback)
-        call = Call(self._loop, callback)
-        return call.start(lambda c: self._send(c, data))
+        call = self._call(callback)
+        return call.start(self._send, data)
 
     def close(self, *args: Any) -> Any:
         """close(callback) | close(options, callback) | close(options?)."""
@@ -122,74 +128,98 @@ class WebSocket:
         if error is not None:
             return self._fail(error, callback)
         options = rest[0] if rest else None
-        call = Call(self._loop, callback)
-        return call.start(lambda c: self._close(c, options))
+        call = self._call(callback)
+        return call.start(self._close, options)
 
     def _fail(self, error: BusinessError, callback: Callback | None) -> Any:
         async def reject(call: Call) -> None:
             call.settle(error)
 
-        return Call(self._loop, callback).start(reject)
+        return self._call(callback).start(reject)
+
+    def _call(self, callback: Callback | None) -> Call:
+        """A call on the loop that owns the connection (if any), chosen under the lock: that
+        loop, if it is the library's own, is then held running until the call is over."""
+        with self._lock:
+            return Call(self._loop, callback)
 
     # -- the work, on the owner loop -------------------------------------------------------
-
-    def _emit(self, event: str, *args: Any) -> None:
-        self._events.emit(event, *args)
 
     async def _connect(self, call: Call, url: object, options: object) -> None:
         try:
             checked_url = _check_url(url)
             headers = request_headers(options)
-            if self._connection is not None and self._connection.state is not State.CLOSED:
-                raise BusinessError(ALREADY_CONNECTED, "connecting or connected already")
+            connection = Connection(self._events.emit, self.close_timeout, self.handshake_timeout)
+            opening = asyncio.Event()
+            with self._lock:  # check and claim at once: two threads may connect together
+                current, owner = self._connection, self._loop
+                if (
+                    current is not None
+                    and current.state is not State.CLOSED
+                    and not (owner is not None and owner.is_closed())
+                ):
+                    raise BusinessError(ALREADY_CONNECTED, "connecting or connected already")
+                self._connection, self._loop, self._opening = connection, call.loop, opening
         except BusinessError as exc:
             call.settle(exc)
             return
-        connection = Connection(self._emit, self.close_timeout, self.handshake_timeout)
-        self._connection = connection
-        self._loop = call.loop
         try:
             await connection.open(checked_url, headers)
         except BusinessError as exc:
-            self._loop = None
+            self._disown(connection)
             call.settle(exc)
             return
+        except BaseException:  # cancelled, or discarded with its loop
+            self._disown(connection)
+            raise
+        finally:
+            opening.set()
         call.settle(None, True)  # after 'open' (CN12): a send right after connect works
         try:
             await connection.run()  # this call keeps a synchronous caller's loop alive
         finally:
+            self._disown(connection)
+
+    def _disown(self, connection: Connection) -> None:
+        with self._lock:
             if self._connection is connection:
                 self._loop = None
 
     def _live_connection(self) -> Connection:
-        if self._connection is None:
+        """The connection, if it lives on this loop. A call that chose its loop before a
+        connect claimed another one comes before that connect: not connected."""
+        with self._lock:
+            connection, owner = self._connection, self._loop
+        if connection is None:
             raise BusinessError(OTHER_ERROR, "not connected")
-        return self._connection
+        if owner is not asyncio.get_running_loop():  # over, or owned by a loop claimed later
+            raise BusinessError(OTHER_ERROR, "the connection is not open")
+        return connection
 
     async def _send(self, call: Call, data: object) -> None:
-        async def work() -> None:
+        try:
             if not isinstance(data, (str, bytes, bytearray, memoryview)):
                 raise parameter_error(f"data must be str or bytes-like, not {type(data)}")
             await self._live_connection().send(data)
-
-        await _settle(call, work())
+        except BusinessError as exc:
+            call.settle(exc)
+            return
+        call.settle(None, True)
 
     async def _close(self, call: Call, options: object) -> None:
-        async def work() -> None:
+        try:
             code, reason = close_arguments(options)
-            await self._live_connection().close(code, reason)
-
-        await _settle(call, work())
-
-
-async def _settle(call: Call, work: Awaitable[None]) -> None:
-    """Settle ``call`` with True once ``work`` is done, or with the BusinessError it raised."""
-    try:
-        await work
-    except BusinessError as exc:
-        call.settle(exc)
-        return
-    call.settle(None, True)
+            connection = self._live_connection()
+            opening = self._opening
+            if connection.state is State.CONNECTING and opening is not None:
+                # close() while connecting closes the connection once it is open (or fails
+                # as "not open" if it never opens), rather than leave it open behind the call.
+                await opening.wait()
+            await connection.close(code, reason)
+        except BusinessError as exc:
+            call.settle(exc)
+            return
+        call.settle(None, True)
 
 
 def createWebSocket(

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from .limits import (
     DEFAULT_MAX_LOGS,
@@ -22,15 +24,30 @@ from .limits import (
     check_port,
 )
 from .server import run_mockserver
+from .tls import TestAuthority, TlsError, UserCertificate
 
 
-async def _serve(host: str, port: int, payload_cap: int, max_logs: int, max_message: int) -> None:
+async def _serve(
+    host: str,
+    port: int,
+    payload_cap: int,
+    max_logs: int,
+    tls: TestAuthority | UserCertificate | bool,
+    tls_port: int,
+    max_message: int,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with run_mockserver(host, port, payload_cap, max_logs, max_message) as server:
+    async with run_mockserver(
+        host, port, payload_cap, max_logs, tls, tls_port, max_message=max_message
+    ) as server:
         print(f"mockserver listening on {server.base_url} (ws: {server.ws_url}/echo)", flush=True)
+        if server.wss_url is not None:
+            print(f"mockserver TLS on {server.wss_url}/echo", flush=True)
+        if server.ca_file is not None:
+            print(f"mockserver test CA (trust it in your client): {server.ca_file}", flush=True)
         await stop.wait()
     print("mockserver stopped", flush=True)
 
@@ -84,10 +101,41 @@ def main(argv: list[str] | None = None) -> int:
         help=f"bytes of one incoming message, 1..{MAX_MAX_MESSAGE}; past it the server closes "
         f"with 1009 (default {DEFAULT_MAX_MESSAGE})",
     )
+    parser.add_argument(
+        "--tls", action="store_true", help="also serve wss:// (a test CA made at start)"
+    )
+    parser.add_argument(
+        "--tls-port",
+        type=_bounded("--tls-port", 0, 65535, "a TCP port"),
+        default=0,
+        help="the wss:// port (0: free one)",
+    )
+    parser.add_argument("--cert", type=Path, help="with --tls: your PEM certificate chain")
+    parser.add_argument("--key", type=Path, help="with --tls: the PEM key of --cert")
     args = parser.parse_args(argv)
     check_port(args.port)
+    if (args.cert is None) != (args.key is None):
+        parser.error("--cert and --key go together: give both, or neither for the test CA")
+    tls: TestAuthority | UserCertificate | bool = bool(args.tls)
+    if args.cert is not None:
+        if not args.tls:
+            parser.error("--cert/--key serve TLS: add --tls")
+        tls = UserCertificate(args.cert, args.key)
     try:
-        asyncio.run(_serve(args.host, args.port, args.payload_cap, args.max_logs, args.max_message))
+        asyncio.run(
+            _serve(
+                args.host,
+                args.port,
+                args.payload_cap,
+                args.max_logs,
+                tls,
+                args.tls_port,
+                args.max_message,
+            )
+        )
+    except TlsError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:  # the address is taken, not ours, or not a name at all
         reason = exc.strerror or str(exc)
         parser.exit(

@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -31,6 +32,7 @@ from .limits import (
 )
 from .script import Script, ScriptError, load_script_text, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
+from .tls import FAILURE_KINDS, TestAuthority, TlsError, UserCertificate
 from .wirelog import WireLog
 
 NEVER_ANSWER_LIMIT = 60.0
@@ -233,6 +235,12 @@ class MockServer:
         self._app = app
         self.base_url = f"http://{host}:{port}"
         self.ws_url = f"ws://{host}:{port}"
+        # Set when the server also listens with TLS (``tls=`` of run_mockserver):
+        self.tls_port: int | None = None
+        self.wss_url: str | None = None
+        self.ca_file: Path | None = None  # the test CA to trust (None with the user's own cert)
+        self.tls_failure_urls: dict[str, str] = {}  # kind -> wss:// base URL (tls_failures)
+        self.hangup: TlsHangup | None = None  # a listener that ends TCP in the TLS handshake
 
     def add_script(self, document: Any) -> str:
         """Validate and store a script; returns its path. Raises ScriptError if bad."""
@@ -250,6 +258,8 @@ class MockServer:
         port: int = 0,
         payload_cap: int = DEFAULT_PAYLOAD_CAP,
         max_logs: int = DEFAULT_MAX_LOGS,
+        tls: TestAuthority | UserCertificate | bool = False,
+        tls_failures: bool = False,
         max_message: int = DEFAULT_MAX_MESSAGE,
     ) -> Iterator[MockServer]:
         """The server on a loop in a thread of its own: a caller whose loop blocks (a hanging
@@ -261,7 +271,15 @@ class MockServer:
 
         async def serve() -> None:
             try:
-                async with run_mockserver(host, port, payload_cap, max_logs, max_message) as server:
+                async with run_mockserver(
+                    host,
+                    port,
+                    payload_cap,
+                    max_logs,
+                    tls=tls,
+                    tls_failures=tls_failures,
+                    max_message=max_message,
+                ) as server:
                     started["server"] = server
                     ready.set()
                     await stop.wait()
@@ -290,21 +308,107 @@ async def run_mockserver(
     port: int = 0,
     payload_cap: int = DEFAULT_PAYLOAD_CAP,
     max_logs: int = DEFAULT_MAX_LOGS,
+    tls: TestAuthority | UserCertificate | bool = False,
+    tls_port: int = 0,
+    tls_failures: bool = False,
     max_message: int = DEFAULT_MAX_MESSAGE,
 ) -> AsyncIterator[MockServer]:
     """Start the server on the running loop; 127.0.0.1 and an ephemeral port by default.
-    A value out of its bounds (``mockserver.limits``) is a ValueError naming it."""
+
+    ``tls``: also serve the same app over TLS on ``tls_port`` (0: a free one), with a test CA
+    made now (``True``), or the given authority or user certificate. ``tls_failures`` (test
+    CA only) adds a listener per failure kind of ``mockserver.tls`` and one that ends TCP in
+    the middle of the TLS handshake (``server.hangup``). A value out of its bounds
+    (``mockserver.limits``) is a ValueError naming it.
+    """
     check_port(port)
+    check_port(tls_port)
     wirelog = WireLog(max_logs=max_logs, payload_cap=payload_cap)
     app = make_app(wirelog, max_message, loopback_only=is_loopback(host))
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = getattr(site, "_server", None)
-    sockets = getattr(server, "sockets", None) or []
-    bound_port = sockets[0].getsockname()[1] if sockets else port
+    server = MockServer(host, _bound_port(site, port), wirelog, app)
+    authority = TestAuthority() if tls is True else tls or None
     try:
-        yield MockServer(host, bound_port, wirelog, app)
+        if authority is not None:
+            await _serve_tls(server, runner, authority, tls_port, tls_failures)
+        yield server
     finally:
+        if server.hangup is not None:
+            await server.hangup.close()
         await runner.cleanup()
+        if authority is not None and tls is True:
+            authority.close()
+
+
+def _bound_port(site: web.TCPSite, asked: int) -> int:
+    """The port a site listens on (aiohttp has no public accessor; the private ``_server``
+    is read here only, and ``asked`` is the answer if it moved)."""
+    sockets = getattr(getattr(site, "_server", None), "sockets", None) or []
+    return int(sockets[0].getsockname()[1]) if sockets else asked
+
+
+async def _serve_tls(
+    server: MockServer,
+    runner: web.AppRunner,
+    authority: TestAuthority | UserCertificate,
+    tls_port: int,
+    failures: bool,
+) -> None:
+    host = server.host
+    site = web.TCPSite(runner, host, tls_port, ssl_context=authority.server_context("valid"))
+    await site.start()
+    server.tls_port = _bound_port(site, tls_port)
+    server.wss_url = f"wss://{_url_host(host)}:{server.tls_port}"
+    if isinstance(authority, TestAuthority):
+        server.ca_file = authority.ca_file
+    if not failures:
+        return
+    if not isinstance(authority, TestAuthority):
+        raise TlsError("tls_failures needs the built-in test CA, not a user certificate")
+    for kind in FAILURE_KINDS:
+        failing = web.TCPSite(runner, host, 0, ssl_context=authority.server_context(kind))
+        await failing.start()
+        server.tls_failure_urls[kind] = f"wss://{_url_host(host)}:{_bound_port(failing, 0)}"
+    server.hangup = await TlsHangup.start(host)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class TlsHangup:
+    """Accepts TCP, reads what the client sends first (a TLS ClientHello, or not), and ends
+    the connection: a server that closes during the TLS handshake. ``first_bytes`` keeps the
+    first 5 bytes of each connection (0x16 0x03 ...: a TLS handshake record; anything else
+    would be the client talking in the clear)."""
+
+    def __init__(self, server: asyncio.base_events.Server, url: str) -> None:
+        self._server = server
+        self.url = url
+        self.first_bytes: list[bytes] = []
+
+    @classmethod
+    async def start(cls, host: str) -> TlsHangup:
+        holder: list[TlsHangup] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                data = await asyncio.wait_for(reader.read(5), 5.0)
+            except (TimeoutError, OSError):
+                data = b""
+            if holder and len(holder[0].first_bytes) < 1000:
+                holder[0].first_bytes.append(data)
+            writer.close()
+
+        listener = await asyncio.start_server(handle, host, 0)
+        port = listener.sockets[0].getsockname()[1]
+        hangup = cls(listener, f"wss://{_url_host(host)}:{port}")
+        holder.append(hangup)
+        return hangup
+
+    async def close(self) -> None:
+        self._server.close()
+        await self._server.wait_closed()

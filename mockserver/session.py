@@ -1,7 +1,10 @@
 """Running a script over one accepted WebSocket: the steps, the closing handshake, the log.
 
 The server runs with ``autoclose=False`` and ``autoping=False`` so that every close and pong it
-writes is one this module chose and logged.
+writes is one this module chose and logged. A client frame that breaks RFC 6455 never reaches
+aiohttp's parser (``FrameCheck``): the server fails the connection itself, at once (1002, or
+1007 for bad UTF-8), logs its close frame and the client's error, waits briefly for the
+client's close frame, and ends TCP.
 """
 
 from __future__ import annotations
@@ -10,17 +13,19 @@ import asyncio
 import json
 import struct
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .frames import build_frame
+from .frames import FrameCheck, FrameTap, build_frame
 from .frames import header_text as _text
 from .script import Script, payload_bytes
 from .wirelog import ConnectionLog
 
 END_WAIT = 30.0  # after the last step: how long to wait for the client's close
 STALL_DEFAULT_MS = 30_000
+FAIL_LINGER = 1.0  # after failing a client: how long to wait for its close frame, reading nothing
 
 
 class TappedWebSocketResponse(web.WebSocketResponse):
@@ -40,6 +45,10 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         )
         self.log = log
         self._accept_mode = accept
+        self.violation: tuple[int, str] | None = None  # the client's first protocol error
+        self.on_violation: Callable[[int, str], None] | None = None
+        # the client has said its last: its close frame is in, or its TCP stream ended
+        self.client_done = asyncio.Event()
 
     def _handshake(self, request: Any) -> Any:
         headers, protocol, compress, notakeover = super()._handshake(request)
@@ -50,31 +59,77 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         return headers, protocol, compress, notakeover
 
     def _post_start(self, request: Any, protocol: Any, writer: Any) -> None:
+        # Bytes a client sent right behind its handshake request wait in the handler's private
+        # ``_message_tail``; aiohttp would feed them to its parser before the tap is in.
+        handler = request.protocol
+        tail = getattr(handler, "_message_tail", b"")
+        if tail:
+            handler._message_tail = b""
         super()._post_start(request, protocol, writer)
-        from .frames import FrameTap
+        self._install_tap(request)
+        parser = getattr(handler, "_payload_parser", None)
+        if tail and parser is not None:
+            parser.feed_data(tail)
 
+    def _install_tap(self, request: Any) -> None:
         log = self.log
-        tap = FrameTap(
-            log.cap, lambda first, key, length, data: log.frame("in", first, key, length, data)
-        )
+        seen = self.client_done
+
+        def on_frame(first: int, key: bytes | None, length: int, data: bytes) -> None:
+            log.frame("in", first, key, length, data)
+            if first & 0x0F == 8:
+                seen.set()
+
+        check = FrameCheck()
+        tap = FrameTap(log.cap, on_frame, check)
         handler = request.protocol
         inner = getattr(handler, "_payload_parser", None)
         if inner is not None:
-            handler._payload_parser = _TeeParser(inner, tap)
+            handler._payload_parser = _TeeParser(
+                inner, tap, check, self._client_broke, self.client_done.set
+            )
+
+    def _client_broke(self, code: int, why: str) -> None:
+        self.violation = (code, why)
+        self.log.client_error(code, why)
+        if self.on_violation is not None:
+            self.on_violation(code, why)
 
 
 class _TeeParser:
-    """Hands every incoming chunk to the tap, then to aiohttp's real parser."""
+    """Hands every incoming chunk to the tap, then to aiohttp's real parser: all of it until the
+    client breaks the protocol, the bytes before the broken frame then, nothing after."""
 
-    def __init__(self, inner: Any, tap: Any) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        tap: FrameTap,
+        check: FrameCheck,
+        broke: Callable[[int, str], None],
+        eof: Callable[[], None],
+    ) -> None:
         self._inner = inner
         self._tap = tap
+        self._check = check
+        self._broke = broke
+        self._eof = eof
+        self._blocked = False
 
     def feed_data(self, data: bytes) -> Any:
-        self._tap.feed(data)
-        return self._inner.feed_data(data)
+        allowed = self._tap.feed(data)
+        if self._blocked:
+            return False, b""
+        if allowed is None:
+            return self._inner.feed_data(data)
+        self._blocked = True
+        if allowed:
+            self._inner.feed_data(data[:allowed])
+        assert self._check.violation is not None
+        self._broke(*self._check.violation)
+        return False, b""
 
     def feed_eof(self) -> Any:
+        self._eof()
         return self._inner.feed_eof()
 
     def __getattr__(self, name: str) -> Any:
@@ -93,6 +148,39 @@ class ScriptRun:
         self.client_gone = False
         self.close_sent = False
         self.last_payload = b""  # the last data message read, as bytes
+        self.failed = False  # the server failed the connection (the client broke the protocol)
+        self._failing: asyncio.Task[None] | None = None
+        ws.on_violation = self._client_broke
+        if ws.violation is not None:  # broken while the handshake's answer was being written
+            self._client_broke(*ws.violation)
+
+    # -- failing the connection (RFC 6455 §7.1.7) --------------------------------------------
+
+    def _client_broke(self, code: int, why: str) -> None:
+        self.failed = True
+        if self._failing is None:
+            self._failing = asyncio.get_running_loop().create_task(self._fail(code))
+
+    async def _fail(self, code: int) -> None:
+        """Our close frame (logged), a short wait for the client's, then TCP ends: a pending
+        read sees the end of the stream."""
+        try:
+            if not self.close_sent:
+                await self.send_close(code)
+            if not self.ws.client_done.is_set():
+                try:
+                    await asyncio.wait_for(self.ws.client_done.wait(), FAIL_LINGER)
+                except TimeoutError:
+                    pass
+        except ConnectionError:
+            pass
+        finally:
+            self.closed = True
+            transport = self.request.transport
+            if transport is None or transport.is_closing():
+                self.client_gone = True  # the client ended TCP before we did
+            else:
+                transport.close()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -143,6 +231,12 @@ class ScriptRun:
                     await self.send_close(msg.data or None)
                 self.closed = True
                 return msg
+            if self.failed:  # the server failed the connection: ``_fail`` knows who ended TCP
+                self.closed = True
+                return None
+            if msg.type is WSMsgType.ERROR:  # a limit aiohttp keeps (FrameCheck keeps RFC 6455)
+                code = getattr(msg.data, "code", None)
+                self.log.client_error(code, f"aiohttp: {msg.data!r}", note=False)
             # CLOSED / ERROR: TCP ended or the client broke the protocol
             if msg.type is WSMsgType.ERROR:
                 self.log.note("client_protocol_error", repr(msg.data))
@@ -169,16 +263,21 @@ class ScriptRun:
             try:
                 await getattr(self, f"step_{step['op']}")(step)
             except (ConnectionResetError, ConnectionError) as exc:
-                self.log.note("client_gone", f"step {index} ({step['op']}): {exc}")
-                self.client_gone = True
-                return
+                if not self.failed:
+                    self.log.note("client_gone", f"step {index} ({step['op']}): {exc}")
+                    self.client_gone = True
+                break
             except Exception as exc:  # a step that fails ends this connection only
                 self.log.note("step_failed", f"step {index} ({step['op']}): {exc!r}")
-                return
-        try:
-            await self._wait_for_close()
-        except ConnectionError:
-            self.client_gone = True
+                break
+        else:
+            try:
+                await self._wait_for_close()
+            except ConnectionError:
+                if not self.failed:
+                    self.client_gone = True
+        if self._failing is not None:
+            await self._failing  # our close frame is out and logged before the log ends
 
     async def _wait_for_close(self) -> None:
         deadline = time.monotonic() + END_WAIT

@@ -110,6 +110,7 @@ class ConnectionLog:
             "handshake": None,
             "close": {"in": None, "out": None, "first": None},
             "tcp": {"ended_by": "unknown", "after_close": False},
+            "client_error": None,
             "notes": [],
         }
         self._done = threading.Event()
@@ -221,6 +222,13 @@ class ConnectionLog:
             for direction, c in self._counts.items()
         }
         return dropped, totals
+
+    def client_error(self, code: int | None, why: str, note: bool = True) -> None:
+        """The client broke the protocol: the first such error, and a note for each."""
+        if self.entry["client_error"] is None:
+            self.entry["client_error"] = {"t": self.now(), "close_code": code, "why": why}
+        if note:
+            self.note("client_protocol_error", why if code is None else f"{code}: {why}")
 
     def records(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Frames and messages as JSON-ready records (at most LOG_HEAD + LOG_TAIL of each, and

@@ -83,6 +83,9 @@ def test_success(ctx: CaseContext, overload: str) -> None:
 
 
 FAILURES = ["refused", "http403", "wrong_accept", "missing_accept"]
+# CN7's TLS variants: a certificate the IUT must refuse (its CA is trusted, see the plugin's
+# conformance_server), or a server that ends TCP in the middle of the TLS handshake.
+TLS_FAILURES = ["tls-unknown-ca", "tls-wrong-name", "tls-expired", "tls-hangup"]
 
 
 @pytest.mark.case(
@@ -96,16 +99,20 @@ FAILURES = ["refused", "http403", "wrong_accept", "missing_accept"]
     description="connect where the connection cannot be established",
     expectation="'error' is emitted; connect settles with an error; no 'open'",
 )
-@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize("failure", FAILURES + TLS_FAILURES)
 @pytest.mark.parametrize("overload", OVERLOADS)
 def test_failure(ctx: CaseContext, overload: str, failure: str) -> None:
     ctx.meta["overload"] = OVERLOADS[overload]
-    url = {
-        "refused": f"ws://127.0.0.1:{closed_port()}/echo",
-        "http403": ctx.url("/status/403"),
-        "wrong_accept": ctx.script_url([], {"accept": "wrong"}),
-        "missing_accept": ctx.script_url([], {"accept": "missing"}),
-    }[failure]
+    if failure.startswith("tls-"):
+        url = tls_failure_url(ctx, failure.removeprefix("tls-"))
+    else:
+        url = {
+            "refused": f"ws://127.0.0.1:{closed_port()}/echo",
+            "http403": ctx.url("/status/403"),
+            "wrong_accept": ctx.script_url([], {"accept": "wrong"}),
+            "missing_accept": ctx.script_url([], {"accept": "missing"}),
+        }[failure]
+    hangups_before = len(ctx.server.hangup.first_bytes) if ctx.server.hangup else 0
     sock = ctx.socket()
     result = connect(ctx, sock, overload, url)
     error = ctx.wait_event(sock, "error", 3.0)
@@ -119,6 +126,23 @@ def test_failure(ctx: CaseContext, overload: str, failure: str) -> None:
         "err",
         result,
     )
+    if failure in ("tls-unknown-ca", "tls-wrong-name", "tls-expired"):
+        reached = [log["handshake"] for log in ctx.server.wirelog.find(tag=ctx.tag)]
+        ctx.check("CN7", not reached, "no HTTP request got through TLS", [], reached)
+    elif failure == "tls-hangup" and ctx.server.hangup is not None:
+        seen = [b.hex() for b in ctx.server.hangup.first_bytes[hangups_before:]]
+        clear = [b for b in seen if not b.startswith("16")]  # 0x16: a TLS handshake record
+        ctx.check("CN7", not clear, "the client spoke TLS, not plain text", "16 03 ...", seen)
+
+
+def tls_failure_url(ctx: CaseContext, kind: str) -> str:
+    """A wss:// URL on the listener that fails the TLS handshake in ``kind``'s way."""
+    if kind == "hangup":
+        assert ctx.server.hangup is not None, "the mock server runs without its TLS listeners"
+        base = ctx.server.hangup.url
+    else:
+        base = ctx.server.tls_failure_urls[kind]
+    return f"{base}/echo?tag={ctx.tag}"
 
 
 BAD_URLS = {

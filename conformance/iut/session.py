@@ -224,13 +224,27 @@ class InProcess:
             raise IUTTimeout(f"no answer to {command.get('op')} within {timeout:.1f} s") from exc
 
     def end_case(self) -> None:
+        """Cancel what the case left running on the loop (bounded), then stop and close it, so
+        nothing of this case is torn down half-way by a closed loop (and prints about it)."""
         logging.getLogger().removeHandler(self.log_handler)
         if not self.hung:
+            drained = asyncio.run_coroutine_threadsafe(_cancel_the_rest(), self.loop)
+            with contextlib.suppress(Exception):
+                drained.result(2.0)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(2.0)
             if not self.thread.is_alive():
                 self.loop.close()
         # a hung loop thread is a daemon: abandoned, it cannot stop the run
+
+
+async def _cancel_the_rest(timeout: float = 1.5) -> None:
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
 
 
 # -- stdio driver ----------------------------------------------------------------------------
@@ -253,6 +267,7 @@ class Driver:
         self.proc: subprocess.Popen[bytes] | None = None
         self.sink: Sink = self._between_cases
         self.info: DriverInfo | None = None
+        self.ca_file: str | None = None  # told to the driver in hello ("tls")
         self._pending_errors: list[Entry] = []
         self._ids = 0
         self._waiting: set[int] = set()
@@ -279,7 +294,10 @@ class Driver:
         proc = self.proc
         threading.Thread(target=self._read_stdout, args=(proc,), daemon=True).start()
         threading.Thread(target=self._read_stderr, args=(proc,), daemon=True).start()
-        reply = self._exchange({"op": "hello", "protocol": PROTOCOL}, timeout)
+        hello: dict[str, Any] = {"op": "hello", "protocol": PROTOCOL}
+        if self.ca_file:
+            hello["tls"] = {"ca_file": self.ca_file}
+        reply = self._exchange(hello, timeout)
         self.info = read_hello(reply)
         for problem in self.info.problems:
             self._protocol_error(problem)
@@ -449,6 +467,7 @@ class IUT:
     def __init__(self, spec: str) -> None:
         self.spec = spec
         self.driver: Driver | None = None
+        self.ca_file: str | None = None  # the CA the mock server's TLS listener uses
         self.agent = self.agent_for(spec)
         if spec.startswith("cmd:"):
             self.driver = Driver(spec[4:])
@@ -469,6 +488,7 @@ class IUT:
     def info(self, timeout: float = Driver.HELLO_TIMEOUT) -> DriverInfo:
         """What the driver (or module) says of itself; starts the driver if need be."""
         if self.driver is not None:
+            self.driver.ca_file = self.ca_file
             return self.driver.ensure_started(timeout)
         return read_hello({"ok": True, **hello_reply(self.module)})
 
@@ -478,6 +498,7 @@ class IUT:
             driver = self.driver
 
             def attach(sink: Sink) -> Transport:
+                driver.ca_file = self.ca_file
                 driver.attach(sink)
                 return driver
 

@@ -1,4 +1,4 @@
-"""``python -m conformance.report build ROOT | summary ROOT | merge OUT DIR...``."""
+"""``python -m conformance.report build ROOT | summary ROOT | merge OUT DIR... | diff OLD NEW``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from . import build_html, summary_table
+from .diff import DiffError, diff_runs, read_run, render_html, render_text
 from .merge import MergeClash, merge
 from .paths import ReportError
 
@@ -19,7 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     merging = sub.add_parser("merge", help="join report roots into OUT")
     merging.add_argument("out", type=Path)
     merging.add_argument("sources", type=Path, nargs="+")
+    diffing = sub.add_parser("diff", help="compare two runs; exit 1 if anything got worse")
+    diffing.add_argument("old", type=Path, help="a report folder or its index.json")
+    diffing.add_argument("new", type=Path, help="a report folder or its index.json")
+    diffing.add_argument("--agent", default=None, help="the agent, when a run holds several")
+    diffing.add_argument(
+        "--html", type=Path, default=None, help="also write the diff as an HTML page here"
+    )
     args = parser.parse_args(argv)
+    if args.command == "diff":
+        return _diff(args.old, args.new, args.agent, args.html)
     try:
         if args.command == "build":
             print(build_html(args.root))
@@ -41,6 +51,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _diff(old: Path, new: Path, agent: str | None, html: Path | None) -> int:
+    try:
+        old_agent, before = read_run(old, agent)
+        new_agent, after = read_run(new, agent)
+    except DiffError as exc:
+        print(f"diff: {exc}", file=sys.stderr)
+        return 2
+    result = diff_runs(before, after)
+    print(render_text(result))
+    if html is not None:
+        try:
+            html.write_text(render_html(result, f"{old} ({old_agent})", f"{new} ({new_agent})"))
+        except OSError as exc:
+            print(f"diff: cannot write {html}: {exc}", file=sys.stderr)
+            return 2
+        print(f"HTML: {html.resolve()}")
+    return 1 if result.got_worse else 0
 
 
 if __name__ == "__main__":

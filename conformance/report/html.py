@@ -147,6 +147,12 @@ def _index_page(matrix: Matrix, root: Path) -> str:
             )
             link = f"{rel.as_posix()}/{detail_name(row['reportfile'])}"
             text = f"{LEGEND[verdict]} {row.get('duration', 0)} ms"
+            expected = row.get("expected")
+            if expected:  # the run had --expectations
+                as_expected = expected == verdict or (
+                    expected == "pass" and verdict in ("OK", "INFORMATIONAL", "UNIMPLEMENTED")
+                )
+                text += " (expected)" if as_expected else f" (UNEXPECTED; expected {expected})"
             cells.append(_cell(verdict, text, link))
         clauses = ", ".join(first.get("clause", []))
         rows.append(

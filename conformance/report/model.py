@@ -158,4 +158,34 @@ def summary_table(root: Path) -> str:
             lines.append(f"  {area:<10}" + "".join(f"{areas[area][v]:>15}" for v in shown))
         total = counts(matrix, agent)
         lines.append(f"  {'total':<10}" + "".join(f"{total[v]:>15}" for v in shown))
+        expected = expectation_counts(matrix, agent)
+        if expected is not None:
+            lines.append(
+                "  expectations: {as expected} as expected ({known failures} known failures), "
+                "{unexpected failures} unexpected failure(s), {unexpected passes} unexpected "
+                "pass(es)".format(**expected)
+            )
     return "\n".join(lines)
+
+
+PASSING = ("OK", "INFORMATIONAL", "UNIMPLEMENTED")
+
+
+def expectation_counts(matrix: Matrix, agent: str) -> dict[str, int] | None:
+    """How the agent's run went against its --expectations file (None: it had none)."""
+    rows = [r[agent] for r in matrix.rows.values() if agent in r and r[agent].get("expected")]
+    if not rows:
+        return None
+    result = dict.fromkeys(
+        ("as expected", "known failures", "unexpected failures", "unexpected passes"), 0
+    )
+    for row in rows:
+        verdict, expected = row["behavior"], row["expected"]
+        if verdict == expected or (expected == "pass" and verdict in PASSING):
+            result["as expected"] += 1
+            result["known failures"] += expected != "pass" and verdict not in PASSING
+        elif verdict in PASSING:
+            result["unexpected passes"] += 1
+        else:
+            result["unexpected failures"] += 1
+    return result

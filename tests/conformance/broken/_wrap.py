@@ -7,17 +7,23 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
+
 from impl import webSocket as reference
 from impl.webSocket import WebSocketCloseOptions, WebSocketRequestOptions
 
 __all__ = [
+    "OpenTracking",
     "Relaying",
     "WebSocketCloseOptions",
     "WebSocketRequestOptions",
     "Wrapper",
     "call_mapped",
+    "force_ws_connect",
     "reference",
+    "remap_close_code",
     "resolving",
+    "settle_now",
     "split_callback",
 ]
 
@@ -133,3 +139,44 @@ class Relaying(Wrapper):
             callback(*args)
         except Exception:
             logging.getLogger("impl.webSocket").exception("a callback raised")
+
+
+def settle_now(args: tuple[Any, ...], err: Any, value: Any = None) -> Any:
+    """Answer a call at once with ``(err, value)``, in the caller's style."""
+    return call_mapped(lambda *a: a[-1](err, value), args, lambda e, v: (e, v))
+
+
+class OpenTracking(Wrapper):
+    """A wrapper that knows whether its connection is open (from impl's own events)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.is_open = False
+        self.closed_once = False
+        self.inner.on("open", lambda err, value: setattr(self, "is_open", True))
+        self.inner.on("close", lambda err, value: self._closed())
+
+    def _closed(self) -> None:
+        self.is_open = False
+        self.closed_once = True
+
+
+def force_ws_connect(**forced: Any) -> None:
+    """Every ``aiohttp.ClientSession.ws_connect`` of this process gets ``forced`` keywords
+    (the broken modules run each in a process of their own)."""
+    original = aiohttp.ClientSession.ws_connect
+
+    def patched(self: aiohttp.ClientSession, *args: Any, **kwargs: Any) -> Any:
+        return original(self, *args, **{**kwargs, **forced})
+
+    aiohttp.ClientSession.ws_connect = patched  # type: ignore[method-assign]
+
+
+def remap_close_code(wrong: int, right: int) -> None:
+    """aiohttp's own failing of a connection closes with ``right`` where it would say ``wrong``."""
+    original = aiohttp.ClientWebSocketResponse.close
+
+    async def close(self: aiohttp.ClientWebSocketResponse, *, code: int = 1000, **kw: Any) -> bool:
+        return await original(self, code=right if code == wrong else code, **kw)
+
+    aiohttp.ClientWebSocketResponse.close = close  # type: ignore[method-assign,assignment]

@@ -1,21 +1,9 @@
 """EV13: incoming messages over 8 MiB fail the connection (1009)."""
 
-from typing import Any
-
-import aiohttp
-
-from ._wrap import WebSocketCloseOptions, WebSocketRequestOptions, Wrapper
+from ._wrap import WebSocketCloseOptions, WebSocketRequestOptions, Wrapper, force_ws_connect
 
 CLAUSE = "EV13"
-_ws_connect = aiohttp.ClientSession.ws_connect
-
-
-def _limited(self: aiohttp.ClientSession, *args: Any, **kwargs: Any) -> Any:
-    kwargs["max_msg_size"] = 8 * 1024 * 1024
-    return _ws_connect(self, *args, **kwargs)
-
-
-aiohttp.ClientSession.ws_connect = _limited  # type: ignore[method-assign]
+force_ws_connect(max_msg_size=8 * 1024 * 1024)
 
 
 class Broken(Wrapper):

@@ -4,7 +4,7 @@ from typing import Any
 
 from impl.errors import PARAMETER_ERROR, BusinessError
 
-from ._wrap import WebSocketCloseOptions, WebSocketRequestOptions, Wrapper, call_mapped
+from ._wrap import WebSocketCloseOptions, WebSocketRequestOptions, Wrapper, settle_now
 
 CLAUSE = "SD10"
 LIMIT = 5 * 1024 * 1024 - 16
@@ -14,7 +14,7 @@ class Broken(Wrapper):
     def send(self, data: Any, *args: Any) -> Any:
         if isinstance(data, (str, bytes, bytearray, memoryview)) and len(data) > LIMIT:
             failure = BusinessError(PARAMETER_ERROR, "over 5 MiB - 16 bytes")
-            return call_mapped(lambda *a: a[-1](failure, None), args, lambda e, v: (e, v))
+            return settle_now(args, failure)
         return self.inner.send(data, *args)
 
 

@@ -1,0 +1,206 @@
+"""Known-failure expectations: a small, human-edited TOML file a port team commits, so that CI
+gates on "nothing got worse" from day one (docs/conformance.md, "Expectations").
+
+```toml
+[[expect]]
+case = "protocol.6_4_invalid_utf8_fails_fast"   # a case id, or a pattern with * and ?
+verdict = "NON-STRICT"
+reason = "ws validates UTF-8 at the end of a message; https://bugs.example/123"
+```
+
+Every entry needs ``case``, ``verdict`` and a non-empty ``reason`` (why, or a bug link). A
+case's expected verdict comes from the entry naming it exactly, else from the first pattern
+that matches it; a case no entry names is expected to pass (OK, INFORMATIONAL or
+UNIMPLEMENTED). Reading is pure (``load``/``parse`` raise ``ExpectationsError`` with one line
+that says what to mend); ``render`` writes a file back from entries.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .verdicts import FAILED, HARNESS_ERROR, INFORMATIONAL, NON_STRICT, OK, UNIMPLEMENTED
+
+PASSING = (OK, INFORMATIONAL, UNIMPLEMENTED)
+FAILING = (NON_STRICT, FAILED, HARNESS_ERROR)
+KNOWN = PASSING + FAILING
+PATTERN_CHARS = "*?"  # brackets are literal: case ids hold them (``send.payload[promise-1MiB]``)
+
+
+class ExpectationsError(Exception):
+    """The file cannot be used; the message names the file, the entry and the mend."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    case: str
+    verdict: str
+    reason: str
+
+    @property
+    def is_pattern(self) -> bool:
+        return any(ch in self.case for ch in PATTERN_CHARS)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one case came out against the file."""
+
+    case: str
+    verdict: str
+    expected: str | None  # the expected verdict (None: "passes")
+    reason: str | None
+
+    @property
+    def as_expected(self) -> bool:
+        if self.expected is None:
+            return self.verdict in PASSING
+        return self.verdict == self.expected
+
+    @property
+    def unexpected_failure(self) -> bool:
+        return not self.as_expected and self.verdict in FAILING
+
+    @property
+    def unexpected_pass(self) -> bool:
+        return not self.as_expected and self.verdict not in FAILING
+
+
+class Expectations:
+    """The entries of one file, answering "what is expected of this case"."""
+
+    def __init__(self, entries: list[Expectation]) -> None:
+        self.entries = entries
+        self._exact = {e.case: e for e in entries if not e.is_pattern}
+        self._patterns = [e for e in entries if e.is_pattern]
+
+    def entry_for(self, case_id: str) -> Expectation | None:
+        exact = self._exact.get(case_id)
+        if exact is not None:
+            return exact
+        return next((e for e in self._patterns if matches(case_id, e.case)), None)
+
+    def judge(self, case_id: str, verdict: str) -> Outcome:
+        entry = self.entry_for(case_id)
+        if entry is None:
+            return Outcome(case_id, verdict, None, None)
+        return Outcome(case_id, verdict, entry.verdict, entry.reason)
+
+
+EXPECTATIONS_KEY = pytest.StashKey[Expectations]()
+
+
+def matches(case_id: str, pattern: str) -> bool:
+    """``*`` any run of characters, ``?`` one; everything else literal."""
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, case_id, re.DOTALL) is not None
+
+
+def parse(text: str, source: str = "expectations") -> Expectations:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExpectationsError(
+            f"{source}: not valid TOML ({exc}); see docs/conformance.md"
+        ) from None
+    unknown = set(document) - {"expect"}
+    if unknown:
+        raise ExpectationsError(
+            f"{source}: unknown table(s) {sorted(unknown)}; only [[expect]] entries belong here"
+        )
+    raw = document.get("expect", [])
+    if not isinstance(raw, list):
+        raise ExpectationsError(f"{source}: 'expect' must be [[expect]] entries")
+    entries: list[Expectation] = []
+    seen: set[str] = set()
+    for number, item in enumerate(raw, 1):
+        where = f"{source}: entry {number}"
+        if not isinstance(item, dict):
+            raise ExpectationsError(f"{where} is not a table")
+        extra = set(item) - {"case", "verdict", "reason"}
+        if extra:
+            raise ExpectationsError(f"{where}: unknown key(s) {sorted(extra)}")
+        case, verdict, reason = item.get("case"), item.get("verdict"), item.get("reason")
+        if not isinstance(case, str) or not case.strip():
+            raise ExpectationsError(f"{where}: 'case' must be a case id or pattern")
+        if verdict not in KNOWN:
+            raise ExpectationsError(f"{where} ({case}): 'verdict' must be one of {list(KNOWN)}")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ExpectationsError(
+                f"{where} ({case}): 'reason' must say why (or link a bug); it may not be empty"
+            )
+        if case in seen:
+            raise ExpectationsError(f"{where}: {case!r} is listed twice; keep one entry")
+        seen.add(case)
+        entries.append(Expectation(case, str(verdict), reason.strip()))
+    return Expectations(entries)
+
+
+def load(path: Path) -> Expectations:
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise ExpectationsError(
+            f"--expectations {path}: cannot read it ({exc.strerror or exc}); give an existing "
+            "file, or write one with --update-expectations"
+        ) from None
+    except UnicodeDecodeError:
+        raise ExpectationsError(f"--expectations {path}: not UTF-8 text") from None
+    return parse(text, str(path))
+
+
+def updated(old: Expectations | None, verdicts: dict[str, str]) -> list[Expectation]:
+    """The entries a file should hold after a run: every failing case, its reason kept.
+
+    A pattern entry stays while some failing case of the run matches it with its verdict; an
+    exact entry stays (with its reason) when its case still fails, with the verdict seen now;
+    a new failure gets a reason to be filled in.
+    """
+    entries: list[Expectation] = []
+    covered: set[str] = set()
+    for entry in old.entries if old else []:
+        if not entry.is_pattern:
+            continue
+        matched = [c for c, v in verdicts.items() if matches(c, entry.case) and v == entry.verdict]
+        if matched:
+            entries.append(entry)
+            covered.update(matched)
+    for case_id in sorted(verdicts):
+        verdict = verdicts[case_id]
+        if verdict not in FAILING or case_id in covered:
+            continue
+        previous = old.entry_for(case_id) if old else None
+        reason = (
+            previous.reason
+            if previous is not None and not previous.is_pattern
+            else "TODO: say why this case fails, or link a bug"
+        )
+        entries.append(Expectation(case_id, verdict, reason))
+    return entries
+
+
+def render(entries: list[Expectation]) -> str:
+    lines = [
+        "# Known conformance outcomes of this implementation (docs/conformance.md,",
+        '# "Expectations"). A case not listed here is expected to pass.',
+    ]
+    for entry in entries:
+        lines += [
+            "",
+            "[[expect]]",
+            f"case = {_toml_string(entry.case)}",
+            f"verdict = {_toml_string(entry.verdict)}",
+            f"reason = {_toml_string(entry.reason)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(ch if ch >= " " else f"\\u{ord(ch):04x}" for ch in escaped)
+    return f'"{escaped}"'

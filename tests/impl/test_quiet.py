@@ -1,0 +1,50 @@
+"""No warning, no traceback, no stray output: the main job (the suite against impl) and the
+examples, each in a fresh interpreter, with Python's warnings on (PYTHONWARNINGS=default:
+deprecation and resource warnings, off by default, would show)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mockserver import MockServer
+
+from .test_impl import REPO, script
+
+WARNINGS_ON = {**os.environ, "PYTHONWARNINGS": "default"}  # reaches the suite's workers too
+NOISE = ("Warning", "Traceback", "Exception ignored", "Error", "never retrieved", "destroyed")
+
+
+def test_the_main_job_prints_nothing_on_stderr(tmp_path: Path) -> None:
+    reports = str(tmp_path / "reports")
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "-n", "2", "--report-dir", reports],
+        env=WARNINGS_ON,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert proc.stderr == ""
+    noisy = [line for line in proc.stdout.splitlines() if any(n in line for n in NOISE)]
+    assert noisy == []
+
+
+def test_the_examples_print_nothing_on_stderr(mockserver_thread: MockServer) -> None:
+    steps = [{"op": "expect", "kind": "text"}, {"op": "send_text", "data": "bye"}]
+    for example in ("complete_example.py", "complete_example_async.py"):
+        path = str(REPO / "examples" / example)
+        proc = subprocess.run(
+            [sys.executable, path, script(mockserver_thread, steps)],
+            env=WARNINGS_ON,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""
+        assert "on close, code is" in proc.stdout
