@@ -9,11 +9,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conformance.iut.lines import QUOTE, ProtocolViolation, Reply, TraceLine, read_line
 from conformance.report import ReportError, load_root
+from conformance.report.diff import DiffError, read_run
 from conformance.report.html import render_pages
 from mockserver.script import (
     HANDSHAKE_FIELDS,
@@ -227,3 +228,19 @@ def test_the_report_reader_takes_any_bytes_as_an_index(raw: bytes) -> None:
             load_root(root)
         except ReportError as exc:
             assert "\n" not in str(exc)
+
+
+@SETTINGS
+@given(indexes.map(json.dumps))
+@example("[" * 100_000)
+@example('{"a": {"c": {"behavior": 5}}}')
+def test_the_diff_reader_gives_verdicts_or_a_diff_error(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        index = Path(tmp) / "index.json"
+        index.write_text(text, "utf-8", "surrogatepass")
+        try:
+            agent, verdicts = read_run(index)
+        except DiffError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert isinstance(agent, str) and all(isinstance(v, str) for v in verdicts.values())

@@ -81,8 +81,8 @@ def read_run(path: Path, agent: str | None = None) -> tuple[str, dict[str, str]]
         raise DiffError(
             f"{path}: no index.json there; give a report folder or its index.json"
         ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DiffError(f"{index}: cannot read it as a report index ({exc})") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DiffError(f"{index}: cannot read it as a report index ({str(exc)[:200]})") from None
     if not isinstance(data, dict) or not data:
         raise DiffError(f"{index}: not a report index (an object of agent -> cases)")
     if agent is None:
