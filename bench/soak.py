@@ -9,6 +9,7 @@ this process drives it:
    ``--seconds`` (32 B text and 64 KiB binary, alternating), while every 0.25 s one of their
    log entries is read (``GET /_log/<id>``), and a probe process sends a small echo every
    10 ms on a connection of its own, timing each round trip;
+   then those (the largest) entries are read back to back, with nothing else going on;
 2. then ``--connections`` connections are opened at once (each one echo, all held open), the
    summary and entries are read, and they are closed;
 3. once the server has finished with those, every entry still in the log is read, with
@@ -144,6 +145,16 @@ async def soak(
             f"phase 1: {long} connections, {messages} echoes in {seconds:.0f} s; "
             f"RSS now {rss_long:.0f} MiB; {len(reads)} log reads, "
             f"longest {max(reads) * 1000:.0f} ms"
+        )
+
+        # 1b. the largest entries (the long connections'), read back to back, nothing else
+        begun, quiet = time.time(), []
+        for n in range(40):
+            quiet.append(await read_entry(session, base, ids[n % len(ids)]))
+        phases["1b (largest entries read back to back, nothing else)"] = (begun, time.time())
+        print(
+            f"phase 1b: {len(quiet)} reads of the largest entries, longest "
+            f"{max(quiet) * 1000:.0f} ms"
         )
 
         # 2. many connections at once
