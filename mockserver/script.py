@@ -218,6 +218,4 @@ def parse_script(document: Any) -> Script:
 
 def _unrolled(steps: list[dict[str, Any]]) -> int:
     """How many steps run once every ``repeat`` is unrolled."""
-    return sum(
-        s["count"] * _unrolled(s["steps"]) if s["op"] == "repeat" else 1 for s in steps
-    )
+    return sum(s["count"] * _unrolled(s["steps"]) if s["op"] == "repeat" else 1 for s in steps)

@@ -232,8 +232,12 @@ class ScriptRun:
                 self.log.sent(
                     step["opcode"], payload, masked=mask, length=step.get("length"), **flags
                 )
-        if step["opcode"] == 8:
-            self.close_sent = True
+        if (
+            step["opcode"] == 8
+            and flags["fin"]
+            and not (flags["rsv1"] or flags["rsv2"] or flags["rsv3"])
+        ):
+            self.close_sent = True  # a close frame (one with RSV bits or no FIN is just broken)
 
     async def step_raw_bytes(self, step: dict[str, Any]) -> None:
         data = payload_bytes(step)

@@ -77,7 +77,9 @@ class WireCase:
     non_strict_clause: str | None = None  # the SHOULD clause a NON-STRICT outcome fails
     informational: bool = False  # 7.1.6, 7.13.x: Autobahn reports INFORMATIONAL whatever happens
     wrong_code_fails: bool = False  # 7.x: a WRONG CODE close fails the behaviour too
+    # INFORMATIONAL cases: what the reference does (the INFO checks pass when the IUT does it)
     reference: Callable[[], list[Event]] | None = field(default=None, hash=False, repr=False)
+    reference_code: int | None = None
     timeout: float | None = None  # the case's own limit (family 9), else --case-timeout
 
     @property
@@ -280,7 +282,7 @@ def family_1() -> Iterator[WireCase]:
             yield _echo_case(
                 f"1.{group}.{n}",
                 f"One {kind} message of {size} bytes{how}.",
-                f"The client echoes it back intact; the server then closes with 1000 and the "
+                "The client echoes it back intact; the server then closes with 1000 and the "
                 "client answers the close cleanly.",
                 [frame(opcode, payload, chop=chop)],
                 [message(kind, payload)],
@@ -294,8 +296,18 @@ def family_2() -> Iterator[WireCase]:
     pings: list[tuple[str, str, bytes, int | None]] = [
         ("2.1", "A ping with no payload.", b"", None),
         ("2.2", "A ping with a short text payload.", b"Hello, world!", None),
-        ("2.3", "A ping with a short binary (not UTF-8) payload.", bytes.fromhex("00fffefdfcfb00ff"), None),
-        ("2.4", "A ping with a 125-byte binary payload (the most a control frame holds).", b"\xfe" * 125, None),
+        (
+            "2.3",
+            "A ping with a short binary (not UTF-8) payload.",
+            bytes.fromhex("00fffefdfcfb00ff"),
+            None,
+        ),
+        (
+            "2.4",
+            "A ping with a 125-byte binary payload (the most a control frame holds).",
+            b"\xfe" * 125,
+            None,
+        ),
         ("2.6", "A ping with a 125-byte payload, written one byte at a time.", b"\xfe" * 125, 1),
     ]
     for case_id, description, payload, chop in pings:
@@ -489,8 +501,7 @@ def family_5() -> Iterator[WireCase]:
             case_id,
             f"A continuation frame with FIN = {str(fin).lower()} where there is nothing to "
             f"continue, then a whole text message{how}.",
-            "The client fails the connection at once with 1002: there is no message to "
-            "continue.",
+            "The client fails the connection at once with 1002: there is no message to continue.",
             [
                 *write(frame(0, b"non-continuation payload", fin=fin)),
                 *write(frame(1, HELLO)),
@@ -587,53 +598,138 @@ def utf8_sequences() -> list[tuple[str, list[tuple[bool, bytes]]]]:
     seqs: list[tuple[str, list[tuple[bool, bytes]]]] = []
 
     def add(title: str, items: list[tuple[bool, str | bytes]]) -> None:
-        seqs.append((title, [(ok, bytes.fromhex(x) if isinstance(x, str) else x) for ok, x in items]))
+        seqs.append(
+            (title, [(ok, bytes.fromhex(x) if isinstance(x, str) else x) for ok, x in items])
+        )
 
     add(
         "Some valid UTF-8 sequences",
-        [(True, b"hello$world"), (True, b"hello\xc2\xa2world"), (True, b"hello\xe2\x82\xacworld"),
-         (True, b"hello\xf0\xa4\xad\xa2world"), (True, VSS)],
+        [
+            (True, b"hello$world"),
+            (True, b"hello\xc2\xa2world"),
+            (True, b"hello\xe2\x82\xacworld"),
+            (True, b"hello\xf0\xa4\xad\xa2world"),
+            (True, VSS),
+        ],
     )
     add(
         "All prefixes of a valid UTF-8 string that contains multi-byte code points",
         [(_valid_utf8(VSS[:i]), VSS[:i]) for i in range(1, len(VSS) + 1)],
     )
-    add("First possible sequence of a certain length",
-        [(True, "00"), (True, "c280"), (True, "e0a080"), (True, "f0908080")])
-    add("First possible sequence length 5/6 (invalid codepoints)",
-        [(False, "f888808080"), (False, "fc8480808080")])
-    add("Last possible sequence of a certain length",
-        [(True, "7f"), (True, "dfbf"), (True, "efbfbf"), (True, "f48fbfbf")])
-    add("Last possible sequence length 4/5/6 (invalid codepoints)",
-        [(False, "f7bfbfbf"), (False, "fbbfbfbfbf"), (False, "fdbfbfbfbfbf")])
-    add("Other boundary conditions",
-        [(True, "ed9fbf"), (True, "ee8080"), (True, "efbfbd"), (True, "f48fbfbf"),
-         (False, "f4908080")])
-    add("Unexpected continuation bytes",
-        [(False, "80"), (False, "bf"), (False, "80bf"), (False, "80bf80"), (False, "80bf80bf"),
-         (False, "80bf80bf80"), (False, "80bf80bf80bf"), (False, bytes(range(0x80, 0xBF)))])
-    add("Lonely start characters",
-        [(False, b"".join(bytes([i, 0x20]) for i in range(lo, hi)))
-         for lo, hi in ((0xC0, 0xDF), (0xE0, 0xEF), (0xF0, 0xF7), (0xF8, 0xFB), (0xFC, 0xFD))])
-    missing = ["c0", "e080", "f08080", "f8808080", "fc80808080",
-               "df", "efbf", "f7bfbf", "fbbfbfbf", "fdbfbfbfbf"]
+    add(
+        "First possible sequence of a certain length",
+        [(True, "00"), (True, "c280"), (True, "e0a080"), (True, "f0908080")],
+    )
+    add(
+        "First possible sequence length 5/6 (invalid codepoints)",
+        [(False, "f888808080"), (False, "fc8480808080")],
+    )
+    add(
+        "Last possible sequence of a certain length",
+        [(True, "7f"), (True, "dfbf"), (True, "efbfbf"), (True, "f48fbfbf")],
+    )
+    add(
+        "Last possible sequence length 4/5/6 (invalid codepoints)",
+        [(False, "f7bfbfbf"), (False, "fbbfbfbfbf"), (False, "fdbfbfbfbfbf")],
+    )
+    add(
+        "Other boundary conditions",
+        [
+            (True, "ed9fbf"),
+            (True, "ee8080"),
+            (True, "efbfbd"),
+            (True, "f48fbfbf"),
+            (False, "f4908080"),
+        ],
+    )
+    add(
+        "Unexpected continuation bytes",
+        [
+            (False, "80"),
+            (False, "bf"),
+            (False, "80bf"),
+            (False, "80bf80"),
+            (False, "80bf80bf"),
+            (False, "80bf80bf80"),
+            (False, "80bf80bf80bf"),
+            (False, bytes(range(0x80, 0xBF))),
+        ],
+    )
+    add(
+        "Lonely start characters",
+        [
+            (False, b"".join(bytes([i, 0x20]) for i in range(lo, hi)))
+            for lo, hi in ((0xC0, 0xDF), (0xE0, 0xEF), (0xF0, 0xF7), (0xF8, 0xFB), (0xFC, 0xFD))
+        ],
+    )
+    missing = [
+        "c0",
+        "e080",
+        "f08080",
+        "f8808080",
+        "fc80808080",
+        "df",
+        "efbf",
+        "f7bfbf",
+        "fbbfbfbf",
+        "fdbfbfbfbf",
+    ]
     add("Sequences with last continuation byte missing", [(False, k) for k in missing])
     add("Concatenation of incomplete sequences", [(False, "".join(missing))])
     add("Impossible bytes", [(False, "fe"), (False, "ff"), (False, "fefeffff")])
-    add("Examples of an overlong ASCII character",
-        [(False, "c0af"), (False, "e080af"), (False, "f08080af"), (False, "f8808080af"),
-         (False, "fc80808080af")])
-    add("Maximum overlong sequences",
-        [(False, "c1bf"), (False, "e09fbf"), (False, "f08fbfbf"), (False, "f887bfbfbf"),
-         (False, "fc83bfbfbfbf")])
-    add("Overlong representation of the NUL character",
-        [(False, "c080"), (False, "e08080"), (False, "f0808080"), (False, "f880808080"),
-         (False, "fc8080808080")])
-    add("Single UTF-16 surrogates",
-        [(False, x) for x in ("eda080", "edadbf", "edae80", "edafbf", "edb080", "edbe80", "edbfbf")])
-    add("Paired UTF-16 surrogates",
-        [(False, x) for x in ("eda080edb080", "eda080edbfbf", "edadbfedb080", "edadbfedbfbf",
-                              "edae80edb080", "edae80edbfbf", "edafbfedb080", "edafbfedbfbf")])
+    add(
+        "Examples of an overlong ASCII character",
+        [
+            (False, "c0af"),
+            (False, "e080af"),
+            (False, "f08080af"),
+            (False, "f8808080af"),
+            (False, "fc80808080af"),
+        ],
+    )
+    add(
+        "Maximum overlong sequences",
+        [
+            (False, "c1bf"),
+            (False, "e09fbf"),
+            (False, "f08fbfbf"),
+            (False, "f887bfbfbf"),
+            (False, "fc83bfbfbfbf"),
+        ],
+    )
+    add(
+        "Overlong representation of the NUL character",
+        [
+            (False, "c080"),
+            (False, "e08080"),
+            (False, "f0808080"),
+            (False, "f880808080"),
+            (False, "fc8080808080"),
+        ],
+    )
+    add(
+        "Single UTF-16 surrogates",
+        [
+            (False, x)
+            for x in ("eda080", "edadbf", "edae80", "edafbf", "edb080", "edbe80", "edbfbf")
+        ],
+    )
+    add(
+        "Paired UTF-16 surrogates",
+        [
+            (False, x)
+            for x in (
+                "eda080edb080",
+                "eda080edbfbf",
+                "edadbfedb080",
+                "edadbfedbfbf",
+                "edae80edb080",
+                "edae80edbfbf",
+                "edafbfedb080",
+                "edafbfedbfbf",
+            )
+        ],
+    )
     nonchars: list[tuple[bool, str | bytes]] = [(True, "efbfbe"), (True, "efbfbf")]
     for z1 in (0xF0, 0xF1, 0xF2, 0xF3, 0xF4):
         for z2 in (0x8F, 0x9F, 0xAF, 0xBF):
@@ -644,8 +740,10 @@ def utf8_sequences() -> list[tuple[str, list[tuple[bool, bytes]]]]:
                 if seq not in (b"\xf0\x8f\xbf\xbe", b"\xf0\x8f\xbf\xbf"):  # overlong
                     nonchars.append((True, seq))
     add("Non-character code points (valid UTF-8)", nonchars)
-    add("Unicode specials (i.e. replacement char)",
-        [(True, x) for x in ("efbfb9", "efbfba", "efbfbb", "efbfbc", "efbfbd", "efbfbe", "efbfbf")])
+    add(
+        "Unicode specials (i.e. replacement char)",
+        [(True, x) for x in ("efbfb9", "efbfba", "efbfbb", "efbfbc", "efbfbd", "efbfbe", "efbfbf")],
+    )
     return seqs
 
 
@@ -834,7 +932,7 @@ def _close_case(
         [*sends, {"op": "wait_close", "ms": KILL_MS}, {"op": "drop"}],
         extra.pop("outcomes", None) or outcomes(ok or []),
         ExpectedClose(True, codes, clean),
-        extra.pop("clauses", ("PR6", CLOSE_CLAUSE)),
+        extra.pop("clauses", ("SD6", "PR6", CLOSE_CLAUSE)),
         wrong_code_fails=True,
         **extra,
     )
@@ -851,7 +949,7 @@ def family_7() -> Iterator[WireCase]:
         [frame(1, hello), *expect_all([text(hello)]), *server_closes()],
         outcomes([text(hello)]),
         ECHO_CLOSE,
-        ("PR6", CLOSE_CLAUSE),
+        ("EV12", "PR6", CLOSE_CLAUSE),
         wrong_code_fails=True,
     )
     yield _close_case(
@@ -889,8 +987,7 @@ def family_7() -> Iterator[WireCase]:
     big = 256 * 1024
     yield _close_case(
         "7.1.6",
-        "A 256 KiB text message, a short text message, the close frame and a ping, back to "
-        "back.",
+        "A 256 KiB text message, a short text message, the close frame and a ping, back to back.",
         "Left to the implementation (INFORMATIONAL): if it handles the close before it has "
         "echoed the messages, they may not come back, or only in part.",
         [frame(1, size=big), frame(1, hello), close_frame(NORMAL), frame(9)],
@@ -900,22 +997,57 @@ def family_7() -> Iterator[WireCase]:
         clauses=("PR11", "PR6", CLOSE_CLAUSE),
         informational=True,
         reference=lambda: [text(generated_text(big)), text(hello)],
+        reference_code=NORMAL,
     )
     lengths: list[tuple[str, str, str, Step, tuple[int, ...], bool]] = [
-        ("7.3.1", "A close frame with an empty payload (no code, no reason).",
-         "A clean close with 1000 (or an empty close payload).", close_frame(), normal, True),
-        ("7.3.2", "A close frame with a payload of 1 byte.",
-         "A close with 1002 (protocol error), or TCP dropped.",
-         frame(8, b"a"), (PROTOCOL_ERROR,), False),
-        ("7.3.3", "A close frame with a code and no reason (payload of 2 bytes).",
-         "A clean close with 1000.", close_frame(NORMAL), normal, True),
-        ("7.3.4", "A close frame with a code and a reason.",
-         "A clean close with 1000.", close_frame(NORMAL, b"Hello World!"), normal, True),
-        ("7.3.5", "A close frame with a code and a reason of 123 bytes (the most there is room for).",
-         "A clean close with 1000.", close_frame(NORMAL, b"*" * 123), normal, True),
-        ("7.3.6", "A close frame with a code and a reason of 124 bytes (a 126-byte payload).",
-         "A close with 1002 (protocol error), or TCP dropped.",
-         close_frame(NORMAL, b"*" * 124), (PROTOCOL_ERROR,), False),
+        (
+            "7.3.1",
+            "A close frame with an empty payload (no code, no reason).",
+            "A clean close with 1000 (or an empty close payload).",
+            close_frame(),
+            normal,
+            True,
+        ),
+        (
+            "7.3.2",
+            "A close frame with a payload of 1 byte.",
+            "A close with 1002 (protocol error), or TCP dropped.",
+            frame(8, b"a"),
+            (PROTOCOL_ERROR,),
+            False,
+        ),
+        (
+            "7.3.3",
+            "A close frame with a code and no reason (payload of 2 bytes).",
+            "A clean close with 1000.",
+            close_frame(NORMAL),
+            normal,
+            True,
+        ),
+        (
+            "7.3.4",
+            "A close frame with a code and a reason.",
+            "A clean close with 1000.",
+            close_frame(NORMAL, b"Hello World!"),
+            normal,
+            True,
+        ),
+        (
+            "7.3.5",
+            "A close frame with a code and a reason of 123 bytes (the most there is room for).",
+            "A clean close with 1000.",
+            close_frame(NORMAL, b"*" * 123),
+            normal,
+            True,
+        ),
+        (
+            "7.3.6",
+            "A close frame with a code and a reason of 124 bytes (a 126-byte payload).",
+            "A close with 1002 (protocol error), or TCP dropped.",
+            close_frame(NORMAL, b"*" * 124),
+            (PROTOCOL_ERROR,),
+            False,
+        ),
     ]
     for case_id, description, expectation, step, codes, clean in lengths:
         yield _close_case(case_id, description, expectation, [step], codes, clean)
@@ -958,6 +1090,7 @@ def family_7() -> Iterator[WireCase]:
             clauses=("PR11", "PR6", CLOSE_CLAUSE),
             informational=True,
             reference=lambda: [],
+            reference_code=PROTOCOL_ERROR,
         )
 
 
@@ -967,7 +1100,13 @@ KIB, MIB = 1024, 1024 * 1024
 
 
 def _size_name(size: int) -> str:
-    return f"{size // MIB} MiB" if size >= MIB else f"{size // KIB} KiB" if size >= KIB else f"{size} B"
+    return (
+        f"{size // MIB} MiB"
+        if size >= MIB
+        else f"{size // KIB} KiB"
+        if size >= KIB
+        else f"{size} B"
+    )
 
 
 def _generated(kind: str, size: int) -> bytes:
@@ -975,13 +1114,16 @@ def _generated(kind: str, size: int) -> bytes:
 
 
 def _perf_case(
-    case_id: str, description: str, sends: list[Step], kind: str, size: int, wait_s: int,
+    case_id: str,
+    description: str,
+    sends: list[Step],
+    kind: str,
+    size: int,
+    wait_s: int,
     count: int = 1,
 ) -> WireCase:
     ms = min(wait_s * 1000, 120_000)
-    expects: list[Step] = (
-        [{"op": "expect", "kind": kind, "timeout_ms": ms}] if count == 1 else []
-    )
+    expects: list[Step] = [{"op": "expect", "kind": kind, "timeout_ms": ms}] if count == 1 else []
     return WireCase(
         case_id,
         description,
