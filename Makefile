@@ -27,8 +27,8 @@ typecheck:
 unit:
 	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) -q
 
-conformance:
-	$(PYTHON) -m conformance -n auto
+conformance:  # everything, with all 54 cases of Autobahn's family 9 (docs/wire-cases.md)
+	$(PYTHON) -m conformance -n auto --wire-perf all
 
 bench:
 	$(PYTHON) bench/impl_echo.py
