@@ -89,6 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "a conformance case; clauses[0] is the main clause",
     )
     config.addinivalue_line("markers", "wire_perf: Autobahn family 9 (limits, performance)")
+    config.addinivalue_line("markers", "wire_quick: the first wire case of each Autobahn group")
     config.pluginmanager.register(RunCollector(config), f"ohos-ws-run-{id(config)}")
     if config.getoption("--iut") != "impl":  # the default ships with the suite
         _check_iut(config)

@@ -254,23 +254,26 @@ class ScriptRun:
         while not self.closed and (left := deadline - time.monotonic()) > 0:
             await self.read(timeout=left)
 
-    async def step_expect(self, step: dict[str, Any]) -> None:
+    async def step_expect(self, step: dict[str, Any]) -> bool:
+        """Wait for the client's message; False (and a note) when it did not come or differs."""
         kind = step.get("kind", "any")
         msg = await self.read(timeout=step.get("timeout_ms", 5000) / 1000, pongs=kind == "pong")
         if msg is None:
             self.log.note("expect_mismatch", f"expected {kind}, got nothing (timeout or end)")
-            return
+            return False
         got = {WSMsgType.TEXT: "text", WSMsgType.BINARY: "binary", WSMsgType.PONG: "pong"}.get(
             msg.type, "close"
         )
         if kind not in ("any", got):
             self.log.note("expect_mismatch", f"expected {kind}, got {got}")
-            return
+            return False
         if "data" in step or "b64" in step:
             want = payload_bytes(step)
             have = msg.data.encode("utf-8") if isinstance(msg.data, str) else msg.data
             if got not in ("close", "pong") and have != want:
                 self.log.note("expect_mismatch", f"expected {want[:64]!r}, got {have[:64]!r}")
+                return False
+        return True
 
     async def step_echo(self, step: dict[str, Any]) -> None:
         remaining = step.get("count")
@@ -289,11 +292,14 @@ class ScriptRun:
         self.log.note("mark", step["name"])
 
     async def step_repeat(self, step: dict[str, Any]) -> None:
+        """The steps ``count`` times; an ``expect`` in it that is not met ends the repeat (so
+        a client that stopped answering costs one timeout, not one per round)."""
         for _ in range(step["count"]):
             for inner in step["steps"]:
                 if self.closed:
                     return
-                await getattr(self, f"step_{inner['op']}")(inner)
+                if await getattr(self, f"step_{inner['op']}")(inner) is False:
+                    return
 
     async def step_close(self, step: dict[str, Any]) -> None:
         code = None if step.get("empty") else step.get("code", 1000)

@@ -51,7 +51,14 @@ def _param(case: WireCase) -> Any:
     ]
     if perf:
         marks.append(pytest.mark.wire_perf)
+    if case.id in QUICK:
+        marks.append(pytest.mark.wire_quick)
     return pytest.param(case, id=case.id, marks=marks)
+
+
+# The first case of each Autobahn group (x.y): ``-k "not autobahn or wire_quick"`` runs a
+# cross-section (the self-check's whole-suite runs do, to stay fast).
+QUICK = {next(c.id for c in CASES if c.group == g) for g in dict.fromkeys(c.group for c in CASES)}
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])

@@ -39,8 +39,8 @@ LARGE_ECHO_MS = 10_000  # 1.1.6-1.1.8, 1.2.6-1.2.8, 10.1.1: Autobahn's killAfter
 # 6.4.x: how long the server waits after the valid first part (the client must not fail
 # yet: Autobahn's "timeout A") and after the invalid second part (a fail-fast client fails
 # within it; otherwise the last part follows: "timeout B", NON-STRICT).
-FAIL_FAST_PAUSE_A_MS = 200
-FAIL_FAST_PAUSE_B_MS = 500
+FAIL_FAST_PAUSE_A_MS = 100
+FAIL_FAST_PAUSE_B_MS = 300
 
 
 @dataclass(frozen=True)
@@ -189,13 +189,16 @@ def close_frame(code: int | None = None, reason: bytes = b"", rsv: int = 0) -> S
 
 
 def expect_all(events: list[Event], ms: int = ECHO_MS) -> list[Step]:
-    """Wait for each expected echo or pong in turn (the server's half of ``finishWhenDone``)."""
+    """Wait for each expected echo or pong in turn (the server's half of ``finishWhenDone``);
+    the first one missing ends the wait (a ``repeat`` of one round stops there)."""
     steps: list[Step] = []
     for event in events:
         if event[0] == "message":
             steps.append({"op": "expect", "kind": event[1], "timeout_ms": ms})
         elif event[0] == "pong":
             steps.append({"op": "expect", "kind": "pong", "timeout_ms": ms})
+    if len(steps) > 1:
+        return [{"op": "repeat", "count": 1, "steps": steps}]
     return steps
 
 
