@@ -34,7 +34,7 @@ NORMAL, GOING_AWAY, PROTOCOL_ERROR, INVALID_PAYLOAD = 1000, 1001, 1002, 1007
 
 KILL_MS = 1000  # Autobahn's killAfter(1): how long a client may take to fail or answer a close
 KILL_UTF8_MS = 500  # 6.5-6.23: killAfter(0.5)
-ECHO_MS = 1000  # how long the server waits for an expected echo or pong (families 1-7)
+ECHO_MS = 500  # how long the server waits for an expected echo or pong (families 1-7)
 LARGE_ECHO_MS = 10_000  # 1.1.6-1.1.8, 1.2.6-1.2.8, 10.1.1: Autobahn's killAfter(10)
 # 6.4.x: how long the server waits after the valid first part (the client must not fail
 # yet: Autobahn's "timeout A") and after the invalid second part (a fail-fast client fails
