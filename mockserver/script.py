@@ -162,8 +162,8 @@ def _check_step(index: int, step: Any) -> dict[str, Any]:
     if op == "send_fragmented":
         if step["kind"] not in ("text", "binary"):
             raise ScriptError(index, "kind must be 'text' or 'binary'")
-        if ("frames" in step) == ("fragment_size" in step):
-            raise ScriptError(index, "send_fragmented needs one of 'frames' and 'fragment_size'")
+        if "frames" not in step and "fragment_size" not in step:
+            raise ScriptError(index, "send_fragmented needs 'frames' or 'fragment_size'")
         if step.get("frames", 1) < 1:
             raise ScriptError(index, "frames must be at least 1")
     if op == "expect" and step.get("kind", "any") not in (

@@ -187,8 +187,9 @@ class ScriptRun:
     async def step_send_fragmented(self, step: dict[str, Any]) -> None:
         """aiohttp writes only whole messages, so the fragments are framed here."""
         payload = payload_bytes(step)
-        if "fragment_size" in step:
-            size, count = step["fragment_size"], max(1, -(-len(payload) // step["fragment_size"]))
+        if "fragment_size" in step:  # frames of that size, padded with empty ones to `frames`
+            size = step["fragment_size"]
+            count = max(1, -(-len(payload) // size), step.get("frames", 0))
         else:
             count = step["frames"]
             size = max(1, -(-len(payload) // count))

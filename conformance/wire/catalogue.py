@@ -172,14 +172,23 @@ def raw(data: bytes) -> Step:
     return {"op": "raw_bytes", "b64": base64.b64encode(data).decode("ascii")}
 
 
-def fragmented(kind: str, payload: bytes, fragment_size: int) -> Step:
-    """Autobahn's ``sendMessage(..., fragmentSize=N)``: one message in frames of N bytes."""
-    return {
-        "op": "send_fragmented",
-        "kind": kind,
-        "b64": base64.b64encode(payload).decode("ascii"),
-        "fragment_size": fragment_size,
-    }
+def fragmented(kind: str, payload: bytes | int, fragment_size: int) -> Step:
+    """Autobahn's ``sendMessage(..., fragmentSize=N)``: one message in frames of N bytes; one
+    frame when it fits in one, and (Autobahn's loop) an empty last frame when the length is a
+    multiple of N. ``payload`` may be a size (the mock server generates it)."""
+    step: Step = {"op": "send_fragmented", "kind": kind}
+    if isinstance(payload, int):
+        step["size"] = length = payload
+    else:
+        step["b64"] = base64.b64encode(payload).decode("ascii")
+        length = len(payload)
+    if length <= fragment_size:
+        step["frames"] = 1
+        return step
+    step["fragment_size"] = fragment_size
+    if length % fragment_size == 0:
+        step["frames"] = length // fragment_size + 1
+    return step
 
 
 SYNC: Step = {"op": "wait", "ms": 2}  # Autobahn's sync=True: the next frame in its own write
@@ -1167,7 +1176,7 @@ def family_9() -> Iterator[WireCase]:
             yield _perf_case(
                 f"9.{group}.{n}",
                 f"One {kind} message of 4 MiB in fragments of {_size_name(frag)}.",
-                [{"op": "send_fragmented", "kind": kind, "size": 4 * MIB, "fragment_size": frag}],
+                [fragmented(kind, 4 * MIB, frag)],
                 kind,
                 4 * MIB,
                 100,

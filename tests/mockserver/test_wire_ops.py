@@ -42,11 +42,15 @@ async def test_chopped_and_generated_raw_frames_arrive_whole(mockserver: MockSer
 
 
 async def test_send_fragmented_by_fragment_size(mockserver: MockServer) -> None:
-    steps = [{"op": "send_fragmented", "kind": "binary", "size": 1000, "fragment_size": 300}]
+    steps = [
+        {"op": "send_fragmented", "kind": "binary", "size": 1000, "fragment_size": 300},
+        {"op": "send_fragmented", "kind": "text", "size": 600, "fragment_size": 300, "frames": 3},
+    ]
     session, ws = await _connect(mockserver, steps, "frag")
     try:
         message = await ws.receive()
         assert message.type is aiohttp.WSMsgType.BINARY and len(message.data) == 1000
+        assert len((await ws.receive()).data) == 600
         await ws.close()
     finally:
         await session.close()
@@ -54,6 +58,7 @@ async def test_send_fragmented_by_fragment_size(mockserver: MockServer) -> None:
     assert entry is not None
     out = [(f["opcode"], f["length"], f["fin"]) for f in entry["frames"] if f["dir"] == "out"]
     assert out[:4] == [(2, 300, False), (0, 300, False), (0, 300, False), (0, 100, True)]
+    assert out[4:7] == [(1, 300, False), (0, 300, False), (0, 0, True)]  # padded to 3 frames
 
 
 async def test_expect_pong_waits_for_the_pong_then_goes_on(mockserver: MockServer) -> None:
@@ -115,11 +120,7 @@ async def test_repeat_runs_its_steps_count_times(mockserver: MockServer) -> None
     [
         ({"op": "raw_frame", "opcode": 1, "chop": 0}, "chop must be at least 1"),
         ({"op": "raw_frame", "opcode": 1, "delay_ms": -1}, "must not be negative"),
-        ({"op": "send_fragmented", "kind": "text", "data": "x"}, "one of 'frames'"),
-        (
-            {"op": "send_fragmented", "kind": "text", "data": "x", "frames": 1, "fragment_size": 1},
-            "one of 'frames'",
-        ),
+        ({"op": "send_fragmented", "kind": "text", "data": "x"}, "'frames' or 'fragment_size'"),
         ({"op": "send_fragmented", "kind": "text", "fragment_size": 0}, "at least 1"),
         ({"op": "expect", "kind": "ping"}, "kind must be"),
         ({"op": "mark"}, "needs 'name'"),
