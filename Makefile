@@ -33,8 +33,8 @@ unit:
 soak:
 	$(PYTHON) bench/soak.py
 
-conformance:
-	$(PYTHON) -m conformance -n auto
+conformance:  # everything, with all 54 cases of Autobahn's family 9 (docs/wire-cases.md)
+	$(PYTHON) -m conformance -n auto --wire-perf all
 
 # The oldest aiohttp pyproject allows, in a venv of its own: impl's tests and the whole suite.
 # (The newest is what `make install` gets.) Kept short for CI: about half a minute.

@@ -87,6 +87,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run every case over ws:// (default), wss:// (the mock server's test CA), or both "
         "(wss variants get ids ending in @wss)",
     )
+    group.addoption(
+        "--wire-perf",
+        choices=("sample", "all", "none"),
+        default="sample",
+        help="Autobahn family 9 (wire-perf): the smallest case of each group (default), all "
+        "54, or none",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -95,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "case(area, method, overload, clauses, description, expectation, timeout, cells): "
         "a conformance case; clauses[0] is the main clause",
     )
+    config.addinivalue_line("markers", "wire_perf: Autobahn family 9 (limits, performance)")
+    config.addinivalue_line("markers", "wire_quick: the first wire case of each Autobahn group")
     config.pluginmanager.register(RunCollector(config), f"ohos-ws-run-{id(config)}")
     if config.getoption("--iut") != "impl":  # the default ships with the suite
         _check_iut(config)
@@ -197,6 +206,7 @@ def _case_id(meta: dict[str, Any], name: str, callspec: Any) -> tuple[str, str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     wanted = set(config.getoption("--clause"))
+    perf = config.getoption("--wire-perf")
     kept, dropped = [], []
     for item in items:
         marker = item.get_closest_marker("case")
@@ -217,6 +227,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.stash[CASE_KEY] = meta
         item.extra_keyword_matches.update(meta["clauses"])  # so -k CL2 selects by clause too
         if wanted and not wanted & set(meta["clauses"]):
+            dropped.append(item)
+        elif meta.get("perf") and (
+            perf == "none" or (perf == "sample" and meta["perf"] != "sample")
+        ):
             dropped.append(item)
         else:
             kept.append(item)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import struct
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -65,6 +66,9 @@ def _close_payload(code: int, reason: str) -> bytes:
 
 
 _release_transport = _aiohttp_compat.release_transport  # no public call for it in aiohttp
+
+
+EAGER_TASKS = sys.version_info >= (3, 12)  # runtime starts calls as eager tasks there
 
 
 class Connection:
@@ -154,6 +158,13 @@ class Connection:
                 if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
                     if self.state is State.OPEN:
                         self._emit("message", None, msg.data)
+                        if not EAGER_TASKS:
+                            # A send made by a 'message' callback is a task that starts on the
+                            # next turn (3.11 has no eager tasks); give it that turn before the
+                            # next frame is read, so a reply goes out before a protocol error
+                            # that arrived behind the message fails the connection (Autobahn
+                            # 4.1.3, 5.15: the echo first). 3.12+ sends inside the callback.
+                            await asyncio.sleep(0)
                     continue
                 if msg.type is WSMsgType.CLOSE:
                     close, error = await self._on_peer_close(ws, msg.data, msg.extra or "")

@@ -38,8 +38,10 @@ MAX_MAX_MESSAGE = 1 << 30
 
 # -- the wire log ----------------------------------------------------------------------------
 
-LOG_HEAD = 100  # first frames (and, apart, first messages) of a connection kept
-LOG_TAIL = 100  # last ones kept
+LOG_HEAD = (
+    1000  # first frames (and, apart, first messages) of a connection kept (Autobahn 9.7/9.8: 1000)
+)
+LOG_TAIL = 1100  # last ones kept
 LOG_NOTES = 200  # notes kept per connection
 LOG_BUDGET = 128 << 20  # captured payload bytes, all connections together
 READ_SLICE = 8  # records a log read builds before it lets the loop serve others

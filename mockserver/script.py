@@ -27,6 +27,7 @@ class ScriptError(ValueError):
 
 
 _BOOL, _INT, _STR = (bool,), (int,), (str,)
+MAX_REPEAT_STEPS = 1_000_000  # steps a script may run once its repeats are unrolled
 
 # op -> {field: (types, required)}
 STEP_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
@@ -37,7 +38,8 @@ STEP_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "data": (_STR, False),
         "b64": (_STR, False),
         "size": (_INT, False),
-        "frames": (_INT, True),
+        "frames": (_INT, False),
+        "fragment_size": (_INT, False),
     },
     "ping": {"data": (_STR, False)},
     "pong": {"data": (_STR, False)},
@@ -50,10 +52,14 @@ STEP_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "mask": (_BOOL, False),
         "data": (_STR, False),
         "b64": (_STR, False),
+        "size": (_INT, False),
         "length": (_INT, False),
+        "chop": (_INT, False),
+        "delay_ms": (_INT, False),
     },
     "raw_bytes": {"b64": (_STR, False), "hex": (_STR, False)},
     "wait": {"ms": (_INT, True)},
+    "wait_close": {"ms": (_INT, True)},
     "expect": {
         "kind": (_STR, False),
         "data": (_STR, False),
@@ -61,6 +67,8 @@ STEP_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "timeout_ms": (_INT, False),
     },
     "echo": {"count": (_INT, False)},
+    "mark": {"name": (_STR, True)},
+    "repeat": {"count": (_INT, True), "steps": ((list,), True)},
     "close": {
         "code": (_INT, False),
         "reason": (_STR, False),
@@ -141,7 +149,8 @@ def payload_bytes(step: dict[str, Any], index: int | None = None) -> bytes:
     if "data" in step:
         return str(step["data"]).encode("utf-8")
     if "size" in step:
-        if step.get("op") == "send_text" or step.get("kind") == "text":
+        text_frame = step.get("op") == "raw_frame" and step.get("opcode") in (0, 1)
+        if step.get("op") == "send_text" or step.get("kind") == "text" or text_frame:
             return generated_text(step["size"]).encode("ascii")
         return generated_bytes(step["size"])
     return b""
@@ -173,12 +182,15 @@ def _check_step(index: int, step: Any) -> dict[str, Any]:
     for name, (_, required) in allowed.items():
         if required and name not in step:
             raise ScriptError(index, f"{op} needs {name!r}")
-    for name in ("size", "ms", "timeout_ms", "count", "frames", "length"):
+    for name in ("size", "ms", "timeout_ms", "count", "frames", "length", "delay_ms"):
         if name in step and step[name] < 0:
             raise ScriptError(index, f"{name} must not be negative")
     if step.get("size", 0) > MAX_SIZE:
         raise ScriptError(index, f"size is limited to {MAX_SIZE} bytes")
-    if step.get("ms", 0) > MAX_MS or step.get("timeout_ms", 0) > MAX_MS:
+    for name in ("chop", "fragment_size"):
+        if name in step and step[name] < 1:
+            raise ScriptError(index, f"{name} must be at least 1")
+    if max(step.get(n, 0) for n in ("ms", "timeout_ms", "delay_ms")) > MAX_MS:
         raise ScriptError(index, f"waits are limited to {MAX_MS} ms")
     if op == "raw_frame" and not 0 <= step["opcode"] <= 15:
         raise ScriptError(index, "opcode must be 0..15")
@@ -187,14 +199,26 @@ def _check_step(index: int, step: Any) -> dict[str, Any]:
     if op == "send_fragmented":
         if step["kind"] not in ("text", "binary"):
             raise ScriptError(index, "kind must be 'text' or 'binary'")
-        if not 1 <= step["frames"] <= MAX_FRAMES:
-            raise ScriptError(index, f"frames must be 1..{MAX_FRAMES}")
+        if "frames" not in step and "fragment_size" not in step:
+            raise ScriptError(index, "send_fragmented needs 'frames' or 'fragment_size'")
+        implied = -(-step.get("size", 0) // step.get("fragment_size", MAX_SIZE + 1))
+        if not 1 <= step.get("frames", 1) <= MAX_FRAMES or implied > MAX_FRAMES:
+            raise ScriptError(index, f"frames must be 1..{MAX_FRAMES} (fragment_size included)")
     if op in ("ping", "pong") and len(step.get("data", "").encode("utf-8")) > MAX_CONTROL_PAYLOAD:
         raise ScriptError(
             index, f"{op} data is over {MAX_CONTROL_PAYLOAD} UTF-8 bytes (a control frame's limit)"
         )
-    if op == "expect" and step.get("kind", "any") not in ("text", "binary", "close", "any"):
-        raise ScriptError(index, "kind must be text, binary, close or any")
+    if op == "expect" and step.get("kind", "any") not in (
+        "text",
+        "binary",
+        "close",
+        "pong",
+        "any",
+    ):
+        raise ScriptError(index, "kind must be text, binary, close, pong or any")
+    if op == "repeat":
+        inner = [_check_step(index, s) for s in step["steps"]]
+        return {"op": "repeat", "count": step["count"], "steps": inner}
     if op == "close" and "code" in step and not 0 <= step["code"] <= 65535:
         raise ScriptError(index, "code must fit in 16 bits")
     if op == "close" and len(step.get("reason", "").encode("utf-8")) > 123:
@@ -242,4 +266,12 @@ def parse_script(document: Any) -> Script:
     steps = document.get("steps", [])
     if not isinstance(steps, list):
         raise ScriptError(None, "steps must be a list")
-    return Script(dict(handshake), [_check_step(i, s) for i, s in enumerate(steps)])
+    checked = [_check_step(i, s) for i, s in enumerate(steps)]
+    if _unrolled(checked) > MAX_REPEAT_STEPS:
+        raise ScriptError(None, f"more than {MAX_REPEAT_STEPS} steps once repeats are unrolled")
+    return Script(dict(handshake), checked)
+
+
+def _unrolled(steps: list[dict[str, Any]]) -> int:
+    """How many steps run once every ``repeat`` is unrolled."""
+    return sum(s["count"] * _unrolled(s["steps"]) if s["op"] == "repeat" else 1 for s in steps)

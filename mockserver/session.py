@@ -205,8 +205,9 @@ class ScriptRun:
 
     # -- reading ---------------------------------------------------------------------------
 
-    async def read(self, timeout: float | None) -> Any:
-        """The next data message, handling control frames on the way; None when it ends."""
+    async def read(self, timeout: float | None, pongs: bool = False) -> Any:
+        """The next data message (or pong, with ``pongs``), handling control frames on the
+        way; None when it ends."""
         while not self.closed:
             try:
                 msg = await self.ws.receive(timeout=timeout)
@@ -225,6 +226,8 @@ class ScriptRun:
                 self.log.sent(10, msg.data)
                 continue
             if msg.type is WSMsgType.PONG:
+                if pongs:
+                    return msg
                 continue
             if msg.type is WSMsgType.CLOSE:
                 if not self.close_sent:  # the client closes first: echo its code
@@ -297,15 +300,25 @@ class ScriptRun:
     async def step_send_fragmented(self, step: dict[str, Any]) -> None:
         """aiohttp writes only whole messages, so the fragments are framed here."""
         payload = payload_bytes(step)
-        count = step["frames"]
-        size = max(1, -(-len(payload) // count))
+        if "fragment_size" in step:  # frames of that size, padded with empty ones to `frames`
+            size = step["fragment_size"]
+            count = max(1, -(-len(payload) // size), step.get("frames", 0))
+        else:
+            count = step["frames"]
+            size = max(1, -(-len(payload) // count))
         chunks = [payload[i : i + size] for i in range(0, len(payload), size)] or [b""]
         chunks += [b""] * (count - len(chunks))
+        pending = bytearray()  # many small frames go out in writes of about 64 KiB
         for i, chunk in enumerate(chunks):
             opcode = (1 if step["kind"] == "text" else 2) if i == 0 else 0
             fin = i == len(chunks) - 1
-            self._write_raw(build_frame(opcode, chunk, fin=fin))
+            pending += build_frame(opcode, chunk, fin=fin)
             self.log.sent(opcode, chunk, fin=fin)
+            if len(pending) >= 65536 or fin:
+                self._write_raw(bytes(pending))
+                pending.clear()
+                if not fin:
+                    await asyncio.sleep(0)
         self.log.message("out", step["kind"], payload)
 
     async def step_ping(self, step: dict[str, Any]) -> None:
@@ -322,12 +335,23 @@ class ScriptRun:
         payload = payload_bytes(step)
         flags = {k: step.get(k, k == "fin") for k in ("fin", "rsv1", "rsv2", "rsv3")}
         mask = step.get("mask", False)
-        self._write_raw(
-            build_frame(step["opcode"], payload, mask=mask, length=step.get("length"), **flags)
-        )
-        self.log.sent(step["opcode"], payload, masked=mask, length=step.get("length"), **flags)
-        if step["opcode"] == 8:
-            self.close_sent = True
+        frame = build_frame(step["opcode"], payload, mask=mask, length=step.get("length"), **flags)
+        chop = step.get("chop") or len(frame) or 1
+        delay = step.get("delay_ms", 0) / 1000
+        for start in range(0, len(frame), chop):  # in chops: each its own write, a pause between
+            if start:
+                await asyncio.sleep(delay)
+            self._write_raw(frame[start : start + chop])
+            if not start:
+                self.log.sent(
+                    step["opcode"], payload, masked=mask, length=step.get("length"), **flags
+                )
+        if (
+            step["opcode"] == 8
+            and flags["fin"]
+            and not (flags["rsv1"] or flags["rsv2"] or flags["rsv3"])
+        ):
+            self.close_sent = True  # a close frame (one with RSV bits or no FIN is just broken)
 
     async def step_raw_bytes(self, step: dict[str, Any]) -> None:
         data = payload_bytes(step)
@@ -337,21 +361,33 @@ class ScriptRun:
     async def step_wait(self, step: dict[str, Any]) -> None:
         await asyncio.sleep(step["ms"] / 1000)
 
-    async def step_expect(self, step: dict[str, Any]) -> None:
+    async def step_wait_close(self, step: dict[str, Any]) -> None:
+        """Read (logging messages, answering pings and the close) until the client's close
+        frame or the end of TCP, for at most ``ms``; the script goes on either way."""
+        deadline = time.monotonic() + step["ms"] / 1000
+        while not self.closed and (left := deadline - time.monotonic()) > 0:
+            await self.read(timeout=left)
+
+    async def step_expect(self, step: dict[str, Any]) -> bool:
+        """Wait for the client's message; False (and a note) when it did not come or differs."""
         kind = step.get("kind", "any")
-        msg = await self.read(timeout=step.get("timeout_ms", 5000) / 1000)
+        msg = await self.read(timeout=step.get("timeout_ms", 5000) / 1000, pongs=kind == "pong")
         if msg is None:
             self.log.note("expect_mismatch", f"expected {kind}, got nothing (timeout or end)")
-            return
-        got = {WSMsgType.TEXT: "text", WSMsgType.BINARY: "binary"}.get(msg.type, "close")
+            return False
+        got = {WSMsgType.TEXT: "text", WSMsgType.BINARY: "binary", WSMsgType.PONG: "pong"}.get(
+            msg.type, "close"
+        )
         if kind not in ("any", got):
             self.log.note("expect_mismatch", f"expected {kind}, got {got}")
-            return
+            return False
         if "data" in step or "b64" in step:
             want = payload_bytes(step)
             have = msg.data.encode("utf-8") if isinstance(msg.data, str) else msg.data
-            if got != "close" and have != want:
+            if got not in ("close", "pong") and have != want:
                 self.log.note("expect_mismatch", f"expected {want[:64]!r}, got {have[:64]!r}")
+                return False
+        return True
 
     async def step_echo(self, step: dict[str, Any]) -> None:
         remaining = step.get("count")
@@ -363,6 +399,21 @@ class ScriptRun:
             await self.send_message(kind, self.last_payload)
             if remaining is not None:
                 remaining -= 1
+
+    async def step_mark(self, step: dict[str, Any]) -> None:
+        """A named point of the script, noted in the log when reached (Autobahn's "timeout A":
+        the steps before it ran and the connection was still open)."""
+        self.log.note("mark", step["name"])
+
+    async def step_repeat(self, step: dict[str, Any]) -> None:
+        """The steps ``count`` times; an ``expect`` in it that is not met ends the repeat (so
+        a client that stopped answering costs one timeout, not one per round)."""
+        for _ in range(step["count"]):
+            for inner in step["steps"]:
+                if self.closed:
+                    return
+                if await getattr(self, f"step_{inner['op']}")(inner) is False:
+                    return
 
     async def step_close(self, step: dict[str, Any]) -> None:
         code = None if step.get("empty") else step.get("code", 1000)
