@@ -56,7 +56,7 @@ SCRIPT_STORE_BYTES = 64 << 20
 
 # -- script fields (mockserver.script enforces them) ----------------------------------------
 
-MAX_FRAMES = 65_536  # send_fragmented.frames (Autobahn's 4 MiB in 64-byte fragments)
+MAX_FRAMES = 131_072  # send_fragmented.frames (Autobahn 9.3.1: 65,537 frames)
 MAX_CONTROL_PAYLOAD = 125  # ping / pong data, UTF-8 bytes (RFC 6455 §5.5)
 MAX_FRAME_LENGTH = (1 << 63) - 1  # raw_frame.length: what a 64-bit length field may say
 

@@ -360,7 +360,9 @@ async def test_run_mockserver_refuses_bad_values() -> None:
 
 def test_fragments_are_capped() -> None:
     with pytest.raises(ScriptError, match="frames"):
-        parse_script({"steps": [{"op": "send_fragmented", "kind": "binary", "frames": 65537}]})
+        parse_script(
+            {"steps": [{"op": "send_fragmented", "kind": "binary", "frames": MAX_FRAMES + 1}]}
+        )
     parse_script({"steps": [{"op": "send_fragmented", "kind": "binary", "frames": MAX_FRAMES}]})
 
 
