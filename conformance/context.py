@@ -31,9 +31,9 @@ CONNECT_ALLOWANCE = 5.0
 DEFAULT_CLOSE_TIMEOUT = 10.0  # when neither the driver's hello nor --close-timeout says
 MAX_CLOSE_TIMEOUT = 100.0  # the mock server stalls at most 120 s
 # Checks on these clauses grade the closing behaviour, reported apart as ``behaviorClose``.
-CLOSE_CLAUSES = {
-    *("CL2", "CL3", "CL4", "CL6", "CL7", "CL8", "EV3", "EV4", "EV5", "PR6", "PR10", "PR11")
-}
+CLOSE_CLAUSES = frozenset(
+    ("CL2", "CL3", "CL4", "CL6", "CL7", "CL8", "EV3", "EV4", "EV5", "PR6", "PR10", "PR11")
+)
 
 
 @dataclass
