@@ -15,6 +15,14 @@ SEVERITY = {OK: 0, INFORMATIONAL: 1, UNIMPLEMENTED: 2, NON_STRICT: 3, FAILED: 4}
 FOR_LEVEL = {"MUST": FAILED, "SHOULD": NON_STRICT, "INFO": INFORMATIONAL}
 
 
+PASSING = (OK, INFORMATIONAL, UNIMPLEMENTED)  # what "expected to pass" accepts
+
+
+def meets(verdict: str, expected: str) -> bool:
+    """``verdict`` is what an expectation asked: that verdict, or any passing one for "pass"."""
+    return verdict in PASSING if expected == "pass" else verdict == expected
+
+
 def check_verdict(level: str, passed: bool) -> str:
     """A failed MUST is FAILED, a failed SHOULD NON-STRICT; an INFO check is always shown."""
     if level == "INFO":

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..coverage import REQUIRED, SEP
+from ..verdicts import meets
 from .model import VERDICTS, Matrix, counts, load_root
 from .paths import ReportError, case_file
 
@@ -140,18 +141,11 @@ def _index_page(matrix: Matrix, root: Path) -> str:
             if row is None:
                 cells.append(_cell(verdict, "Missing"))
                 continue
-            rel = (
-                matrix.dirs[agent].relative_to(root)
-                if _inside(matrix.dirs[agent], root)
-                else matrix.dirs[agent]
-            )
-            link = f"{rel.as_posix()}/{detail_name(row['reportfile'])}"
+            link = f"{_relative(matrix.dirs[agent], root)}/{detail_name(row['reportfile'])}"
             text = f"{LEGEND[verdict]} {row.get('duration', 0)} ms"
             expected = row.get("expected")
             if expected:  # the run had --expectations
-                as_expected = expected == verdict or (
-                    expected == "pass" and verdict in ("OK", "INFORMATIONAL", "UNIMPLEMENTED")
-                )
+                as_expected = meets(verdict, expected)
                 text += " (expected)" if as_expected else f" (UNEXPECTED; expected {expected})"
             cells.append(_cell(verdict, text, link))
         clauses = ", ".join(first.get("clause", []))
@@ -192,14 +186,6 @@ def _coverage(matrix: Matrix, agents: str) -> str:
         "kind · size; the worst verdict of the cases in each cell (how many)</p>"
         f"<table id='coverage'><tr><th>cell</th>{agents}</tr>{''.join(rows)}</table>"
     )
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def _relative(target: Path, start: Path) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..verdicts import PASSING, meets
 from .paths import ReportError, case_file, inside
 
 # HARNESS-ERROR: the suite broke in that case and judged nothing (never the IUT's FAILED).
@@ -168,9 +169,6 @@ def summary_table(root: Path) -> str:
     return "\n".join(lines)
 
 
-PASSING = ("OK", "INFORMATIONAL", "UNIMPLEMENTED")
-
-
 def expectation_counts(matrix: Matrix, agent: str) -> dict[str, int] | None:
     """How the agent's run went against its --expectations file (None: it had none)."""
     rows = [r[agent] for r in matrix.rows.values() if agent in r and r[agent].get("expected")]
@@ -181,7 +179,7 @@ def expectation_counts(matrix: Matrix, agent: str) -> dict[str, int] | None:
     )
     for row in rows:
         verdict, expected = row["behavior"], row["expected"]
-        if verdict == expected or (expected == "pass" and verdict in PASSING):
+        if meets(verdict, expected):
             result["as expected"] += 1
             result["known failures"] += expected != "pass" and verdict not in PASSING
         elif verdict in PASSING:
