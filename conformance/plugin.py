@@ -27,6 +27,7 @@ from .context import (
     DEFAULT_CLOSE_TIMEOUT,
     MAX_CLOSE_TIMEOUT,
     CaseContext,
+    PreconditionFailed,
 )
 from .coverage import cells_for
 from .expectations import EXPECTATIONS_KEY
@@ -215,6 +216,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         meta = dict(marker.kwargs)
         meta["clauses"] = tuple(meta["clauses"])
+        meta["declared"] = meta["clauses"]
         meta["level"] = clause(meta["clauses"][0]).level
         meta.setdefault("overload", meta["method"])
         meta.setdefault("timeout", None)
@@ -329,6 +331,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         pyfuncitem.obj(**arguments)
     except NotImplementedError as exc:  # an optional feature the IUT does not offer
         ctx.unimplemented(str(exc) or "not implemented")
+    except PreconditionFailed as exc:  # what the case needs never happened: end it at once
+        ctx.precondition_failed(exc)
     except (IUTTimeout, IUTCrashed, DriverBrokeProtocol) as exc:  # the IUT's fault
         ctx.iut_error = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # the case's own fault: it judged nothing

@@ -79,9 +79,9 @@ def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     clause = (
         "CL2" if variant in ("no-options", "empty-options", "code-only", "reason-only") else "CL3"
     )
-    ctx.meta["clauses"] = (clause, "CL1", "CL4", "OR2")
+    ctx.refine(clause, "CL1", "CL4", "OR2")
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     result = call_close(ctx, sock, overload, options)
     ctx.check("CL1", succeeded(result), "close settles with success", True, result)
     log = ctx.server_log()
@@ -134,7 +134,7 @@ FORBIDDEN: dict[str, object] = {
 def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
     ctx.meta["overload"] = OVERLOADS["options-callback" if style == "callback" else "promise"]
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "close", style, FORBIDDEN[options])
     ctx.session.quiet(0.1)
     frames = [f for log in ctx.server.wirelog.find(tag=ctx.tag) if (f := close_in(log))]
@@ -174,7 +174,7 @@ def test_not_open(ctx: CaseContext, style: str, when: str) -> None:
     ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if when == "twice":
-        ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+        ctx.open(sock, ctx.url("/echo"))
         ctx.settle(sock, "close", "promise")
     result = ctx.settle(sock, "close", style)
     ctx.check_equal("CL5", "error code", 2302999, err_code(result))
@@ -194,7 +194,7 @@ def test_server_never_answers(ctx: CaseContext) -> None:
     limit = ctx.close_timeout + CLOSE_MARGIN
     sock = ctx.socket()
     stall = {"op": "stall", "ms": int((limit + 2.0) * 1000)}
-    ctx.settle(sock, "connect", "promise", ctx.script_url([stall]))
+    ctx.open(sock, ctx.script_url([stall]))
     result = ctx.settle(sock, "close", "promise", timeout=limit)
     closed = ctx.wait_event(sock, "close", 1.0)
     ctx.check(

@@ -22,7 +22,7 @@ from conformance.iut import Subscriber
 def test_independent_objects(ctx: CaseContext) -> None:
     first, second = ctx.socket(), ctx.socket()
     ctx.check("M1", first != second, "two objects", "two", [first, second])
-    ctx.settle(first, "connect", "promise", ctx.url("/echo"))
+    ctx.open(first, ctx.url("/echo"))
     ctx.settle(first, "send", "promise", "only for the first")
     ctx.wait_event(first, "message", 3.0)
     leaked = ctx.session.entries(lambda e: e["kind"] == "event" and e["socket"] == second)
@@ -75,7 +75,7 @@ def test_error_shape(ctx: CaseContext) -> None:
         "ER2", "message for 2302999", "Websocket other unknown error", err.get("message")
     )
     ctx.check_equal("ER2", "code", 2302999, err_code(failed))
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     again = ctx.settle(sock, "send", "promise", "now")
     ctx.check(
         "ER3", again is not None and again.get("err") is None, "object still usable", True, again

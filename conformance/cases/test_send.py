@@ -75,12 +75,7 @@ def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
     elif payload[0].isdigit():
         clause = "SD8"
     sock = ctx.socket()
-    ctx.settle(
-        sock,
-        "connect",
-        "promise",
-        ctx.url("/script", script='{"steps":[{"op":"expect","timeout_ms":20000}]}'),
-    )
+    ctx.open(sock, ctx.url("/script", script='{"steps":[{"op":"expect","timeout_ms":20000}]}'))
     result = ctx.settle(sock, "send", style, PAYLOADS[payload], timeout=15.0)
     ctx.check(
         MAIN[style] if clause in ("SD1", "SD2") and style == "promise" else clause,
@@ -124,7 +119,7 @@ def test_not_open(ctx: CaseContext, style: str, state: str, payload: str) -> Non
     ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if state == "after-close":
-        ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+        ctx.open(sock, ctx.url("/echo"))
         ctx.settle(sock, "close", "promise")
     result = ctx.settle(sock, "send", style, PAYLOADS[payload])
     ctx.check(
@@ -156,7 +151,7 @@ WRONG = {"int": 42, "none": None, "dict": {"a": 1}, "object": Opaque(), "list": 
 def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
     ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "send", style, WRONG[data])
     ctx.check_equal("SD7", "error code", 401, err_code(result))
 
@@ -172,7 +167,7 @@ def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
 def test_order(ctx: CaseContext, style: str) -> None:
     ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     outcomes = [ctx.invoke(sock, "send", style, f"m{i}") for i in range(20)]
     for outcome in outcomes:
         ctx.session.result(outcome, 5.0)
@@ -209,7 +204,7 @@ def test_size_limit(ctx: CaseContext, size: str) -> None:
     payload = LARGE[size]
     sock = ctx.socket()
     expect = '{"steps":[{"op":"expect","timeout_ms":20000}]}'
-    ctx.settle(sock, "connect", "promise", ctx.url("/script", script=expect))
+    ctx.open(sock, ctx.url("/script", script=expect))
     result = ctx.settle(sock, "send", "promise", payload, timeout=15.0)
     ctx.settle(sock, "close", "promise", timeout=8.0)
     received = [(m["len"], m["sha256"]) for m in messages(ctx.server_log(8.0), "in")]

@@ -137,10 +137,13 @@ class Session:
         with self._cond:
             return [e for e in self.trace if predicate(e)]
 
-    def wait_for(self, predicate: Callable[[Entry], bool], timeout: float) -> Entry | None:
-        """The first entry matching ``predicate``, waiting up to ``timeout``; None if none."""
+    def wait_for(
+        self, predicate: Callable[[Entry], bool], timeout: float, after: int = 0
+    ) -> Entry | None:
+        """The first entry from index ``after`` on matching ``predicate``, waiting up to
+        ``timeout``; None if none."""
         end = time.monotonic() + min(timeout, max(0.0, self.deadline - time.monotonic()))
-        seen = 0
+        seen = after
         with self._cond:
             while True:
                 found = next((e for e in self.trace[seen:] if predicate(e)), None)
