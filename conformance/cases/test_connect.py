@@ -309,7 +309,8 @@ def test_reconnect(ctx: CaseContext) -> None:
     try:
         again = ctx.session.result(ctx.open(sock, ctx.url("/echo")), 5.0)
     except PreconditionFailed as exc:  # what this case is about: graded on CN11, not CN4
-        ctx.check("CN11", False, f"the second connection opens ({exc.what})", "'open'", exc.observed)
+        what = f"the second connection opens ({exc.what})"
+        ctx.check("CN11", False, what, "'open'", exc.observed)
         return
     ctx.check("CN11", succeeded(again), "second connect succeeds", True, again)
     ctx.settle(sock, "send", "promise", "again")
