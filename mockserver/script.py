@@ -87,9 +87,11 @@ HANDSHAKE_FIELDS: dict[str, tuple[type, ...]] = {
     "accept": _STR,
     "delay_ms": _INT,
     "never_answer": _BOOL,
+    "reason": _STR,
 }
 
 MAX_SIZE = 64 * 1024 * 1024
+MAX_REASON_PHRASE = 128  # characters of handshake.reason
 MAX_MS = 120_000
 
 
@@ -101,6 +103,9 @@ class Script:
 
 # RFC 9110 §5.6.2: a header name, and a subprotocol (RFC 6455 §4.1), is a token.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# A reason phrase (RFC 9112 §4): here printable ASCII and spaces only, so a case compares it
+# with what the client reports without a question of encoding.
+_REASON = re.compile(r"[\x20-\x7e]*")
 # A header value: visible characters, spaces and tabs (no CR, LF, NUL or other controls).
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -244,6 +249,13 @@ def parse_script(document: Any) -> Script:
     status = handshake.get("status")
     if status is not None and not (100 <= status <= 599 and status != 101):
         raise ScriptError(None, "handshake.status must be 100..599 and not 101")
+    reason = handshake.get("reason")
+    if reason is not None and (len(reason) > MAX_REASON_PHRASE or not _REASON.fullmatch(reason)):
+        raise ScriptError(
+            None,
+            f"handshake.reason must be printable ASCII (spaces allowed), at most "
+            f"{MAX_REASON_PHRASE} characters",
+        )
     if handshake.get("accept") not in (None, "wrong", "missing"):
         raise ScriptError(None, "handshake.accept must be 'wrong' or 'missing'")
     for name, value in handshake.get("headers", {}).items():

@@ -100,6 +100,7 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
         "version": f"HTTP/{request.version.major}.{request.version.minor}",
         "headers": [[_text(k), _text(v)] for k, v in request.raw_headers],
         "response_status": None,
+        "response_reason": None,
         "response_headers": [],
     }
     handshake = script.handshake
@@ -116,17 +117,25 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
             ended_by = "client" if _transport_gone(request) else "server"
             raise _Abort
         if "status" in handshake:
-            log.entry["handshake"]["response_status"] = handshake["status"]
-            return web.Response(status=handshake["status"], text="refused by script\n")
+            refused = web.Response(
+                status=handshake["status"],
+                reason=handshake.get("reason"),
+                text="refused by script\n",
+            )
+            log.entry["handshake"]["response_status"] = refused.status
+            log.entry["handshake"]["response_reason"] = refused.reason
+            return refused
         refusal = handshake_refusal(request)
         if refusal is not None:  # not a handshake this server can accept (RFC 6455 §4.2.2)
             log.entry["handshake"]["response_status"] = refusal.status
+            log.entry["handshake"]["response_reason"] = refusal.reason
             log.note("handshake_refused", refusal.text or "")
             return refusal
         protocols = (handshake["subprotocol"],) if "subprotocol" in handshake else ()
         ws = TappedWebSocketResponse(
             log,
             accept=handshake.get("accept"),
+            reason=handshake.get("reason"),
             protocols=protocols,
             max_msg_size=request.app[MAX_MESSAGE_KEY],
         )
@@ -136,6 +145,7 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
         upgraded = True
         await ws.prepare(request)
         log.entry["handshake"]["response_status"] = 101
+        log.entry["handshake"]["response_reason"] = ws.reason
         log.entry["handshake"]["response_headers"] = [[k, v] for k, v in ws.headers.items()]
         run = ScriptRun(ws, request, script)
         await run.run()

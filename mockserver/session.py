@@ -31,12 +31,17 @@ FAIL_LINGER = 1.0  # after failing a client: how long to wait for its close fram
 class TappedWebSocketResponse(web.WebSocketResponse):
     """aiohttp's server WebSocket, with a tap on incoming bytes and a bendable handshake.
 
-    Both hooks override private methods (aiohttp 3.10–3.14: ``_post_start``, ``_handshake``);
-    tests/mockserver fail loudly if a new aiohttp moves them.
+    The hooks override private methods (aiohttp 3.10–3.14: ``_post_start``, ``_handshake``,
+    ``_pre_start``); tests/mockserver fail loudly if a new aiohttp moves them.
     """
 
     def __init__(
-        self, log: ConnectionLog, accept: str | None = None, max_msg_size: int = 0, **kwargs: Any
+        self,
+        log: ConnectionLog,
+        accept: str | None = None,
+        max_msg_size: int = 0,
+        reason: str | None = None,
+        **kwargs: Any,
     ) -> None:
         # No permessage-deflate: the wire log shows frames as written, and raw frames stay raw.
         # max_msg_size: past it aiohttp fails the connection with 1009 (--max-message).
@@ -45,6 +50,7 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         )
         self.log = log
         self._accept_mode = accept
+        self._reason_phrase = reason  # the 101's reason phrase (None: "Switching Protocols")
         self.violation: tuple[int, str] | None = None  # the client's first protocol error
         self.on_violation: Callable[[int, str], None] | None = None
         # the client has said its last: its close frame is in, or its TCP stream ended
@@ -57,6 +63,13 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         elif self._accept_mode == "missing":
             headers.popall("Sec-WebSocket-Accept", None)
         return headers, protocol, compress, notakeover
+
+    def _pre_start(self, request: Any) -> Any:
+        # aiohttp sets the status to a plain 101 here, just before it writes the status line.
+        started = super()._pre_start(request)
+        if self._reason_phrase is not None:
+            self.set_status(101, self._reason_phrase)
+        return started
 
     def _post_start(self, request: Any, protocol: Any, writer: Any) -> None:
         # Bytes a client sent right behind its handshake request wait in the handler's private

@@ -215,6 +215,40 @@ def test_wrong_and_missing_accept(mockserver_thread: MockServer) -> None:
         sock.close()
 
 
+@pytest.mark.parametrize(
+    ("reason", "status_line"),
+    [
+        (None, b"HTTP/1.1 101 Switching Protocols"),
+        ("Web Socket Protocol Handshake", b"HTTP/1.1 101 Web Socket Protocol Handshake"),
+        ("", b"HTTP/1.1 101 "),
+    ],
+)
+def test_handshake_reason_phrase(
+    mockserver_thread: MockServer, reason: str | None, status_line: bytes
+) -> None:
+    """The 101's reason phrase is the script's, on the wire and in the log (a private hook of
+    aiohttp's: this fails if a new aiohttp moves it)."""
+    doc = {"handshake": {} if reason is None else {"reason": reason}}
+    tag = f"rp-{len(status_line)}"
+    path = "/script?script=" + urllib.parse.quote(json.dumps(doc)) + "&tag=" + tag
+    sock = raw_handshake(mockserver_thread.port, path)
+    assert sock.head.split(b"\r\n")[0] == status_line
+    sock.close()
+    entry = mockserver_thread.wait_done_sync(tag, 5)
+    assert entry is not None
+    assert entry["handshake"]["response_reason"] == (
+        "Switching Protocols" if reason is None else reason
+    )
+
+
+def test_a_refusal_carries_the_scripts_reason_phrase(mockserver_thread: MockServer) -> None:
+    doc = {"handshake": {"status": 403, "reason": "Go Away"}}
+    path = "/script?script=" + urllib.parse.quote(json.dumps(doc))
+    with socket.create_connection(("127.0.0.1", mockserver_thread.port), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert sock.recv(4096).split(b"\r\n")[0] == b"HTTP/1.1 403 Go Away"
+
+
 async def test_handshake_headers_subprotocol_and_delay(mockserver: MockServer) -> None:
     doc = {"handshake": {"headers": {"X-Extra": "1"}, "subprotocol": "chat", "delay_ms": 100}}
     url = mockserver.ws_url + "/script?script=" + urllib.parse.quote(json.dumps(doc))
@@ -288,6 +322,10 @@ BAD_SCRIPTS = [
     ({"steps": [{"op": "raw_frame", "opcode": 16}]}, 0, "opcode"),
     ({"steps": [{"op": "send_binary", "b64": "!!"}]}, 0, "bad encoded payload"),
     ({"handshake": {"status": 101}}, None, "not 101"),
+    ({"handshake": {"reason": "a\r\nX-Injected: 1"}}, None, "printable ASCII"),
+    ({"handshake": {"reason": "Protokollwechsel ü"}}, None, "printable ASCII"),
+    ({"handshake": {"reason": "x" * 129}}, None, "at most 128"),
+    ({"handshake": {"reason": 7}}, None, "must be str"),
     ({"steps": "nope"}, None, "must be a list"),
 ]
 
