@@ -145,7 +145,6 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
         upgraded = True
         await ws.prepare(request)
         log.entry["handshake"]["response_status"] = 101
-        log.entry["handshake"]["response_reason"] = ws.reason
         log.entry["handshake"]["response_headers"] = [[k, v] for k, v in ws.headers.items()]
         run = ScriptRun(ws, request, script)
         await run.run()

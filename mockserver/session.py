@@ -69,6 +69,11 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         started = super()._pre_start(request)
         if self._reason_phrase is not None:
             self.set_status(101, self._reason_phrase)
+        # logged now, before the status line is written: a reader who saw the client open
+        # finds it in the log
+        handshake = self.log.entry.get("handshake")
+        if isinstance(handshake, dict):
+            handshake["response_reason"] = self.reason
         return started
 
     def _post_start(self, request: Any, protocol: Any, writer: Any) -> None:

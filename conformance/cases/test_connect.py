@@ -83,6 +83,43 @@ def test_success(ctx: CaseContext, overload: str) -> None:
     )
 
 
+# Reason phrases real servers put in their 101 (RFC 9112 §4: the client must not depend on it,
+# and the API hands it over as 'open' value.message).
+REASON_PHRASES = {
+    "websocket-handshake": "Web Socket Protocol Handshake",
+    "upgrading": "Upgrading to WebSocket, enjoy",
+}
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN4",),
+    overload="connect(url): Promise",
+    cells=[cov.api(cov.ON, "'open'", "success")],
+    description="the server's 101 carries a reason phrase other than 'Switching Protocols'",
+    expectation="'open' once with status 101 and message equal to the phrase the server sent",
+)
+@pytest.mark.parametrize("phrase", REASON_PHRASES)
+def test_reason_phrase(ctx: CaseContext, phrase: str) -> None:
+    sent = REASON_PHRASES[phrase]
+    sock = ctx.socket()
+    ctx.open(sock, ctx.script_url([], {"reason": sent}))
+    ctx.session.quiet(0.05)
+    opens = ctx.events(sock, "open")
+    value = opens[0]["value"] if opens else None
+    answered = [log["handshake"]["response_reason"] for log in ctx.server.wirelog.find(ctx.tag)]
+    if answered != [sent]:  # the mock server's fault, not the IUT's: HARNESS-ERROR
+        raise AssertionError(f"the mock server answered with {answered!r}, not [{sent!r}]")
+    ctx.check("CN4", len(opens) == 1, "'open' fires once", 1, len(opens))
+    ctx.check_equal(
+        "CN4",
+        "'open' value status/message (the server's status line: 101 " + sent + ")",
+        {"status": 101, "message": sent},
+        {k: (value or {}).get(k) for k in ("status", "message")},
+    )
+
+
 FAILURES = ["refused", "http403", "wrong_accept", "missing_accept"]
 # CN7's TLS variants: a certificate the IUT must refuse (its CA is trusted, see the plugin's
 # conformance_server), or a server that ends TCP in the middle of the TLS handshake.
