@@ -28,6 +28,27 @@ def data_frames(log: dict[str, Any] | None, direction: str) -> list[dict[str, An
     ]
 
 
+def masking(log: dict[str, Any] | None) -> dict[str, Any]:
+    """RFC 6455 §5.3 over the client frames the log kept: each must be masked, with a key no
+    other frame of the connection used (a fresh key per frame), and never the all-zero key
+    (it leaves the payload in clear). ``problems`` is empty when all holds."""
+    frames = [f for f in (log or {}).get("frames", []) if f["dir"] == "in"]
+    seen: dict[str, list[int]] = {}
+    for f in frames:
+        if f.get("mask_key"):
+            seen.setdefault(f["mask_key"], []).append(f.get("seq", -1))
+    problems = {
+        "unmasked": [f.get("seq", -1) for f in frames if not f["masked"]],
+        "all_zero_key": seen.get("00000000", []),
+        "repeated_keys": {k: s for k, s in seen.items() if len(s) > 1},
+    }
+    return {
+        "frames": len(frames),
+        "keys": [f.get("mask_key") for f in frames[:20]],
+        "problems": {k: v for k, v in problems.items() if v},
+    }
+
+
 def close_in(log: dict[str, Any] | None) -> dict[str, Any] | None:
     return ((log or {}).get("close") or {}).get("in")
 

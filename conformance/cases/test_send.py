@@ -6,7 +6,15 @@ import pytest
 
 from conformance import coverage as cov
 from conformance.context import CaseContext
-from conformance.helpers import STYLES, data_frames, digest, err_code, messages, succeeded
+from conformance.helpers import (
+    STYLES,
+    data_frames,
+    digest,
+    err_code,
+    masking,
+    messages,
+    succeeded,
+)
 from conformance.iut import Generated, Opaque
 from conformance.iut.codec import generate
 
@@ -91,13 +99,18 @@ def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
     ctx.check_equal(
         clause, "message at the server (kind, length, sha256)", [(kind, *digest(data))], got
     )
-    frames = [f for f in (log or {}).get("frames", []) if f["dir"] == "in"]
+    check_masking(ctx, log)
+
+
+def check_masking(ctx: CaseContext, log: dict | None) -> None:
+    """SD9 over the connection's client frames (the message and the close frame at least)."""
+    seen = masking(log)
     ctx.check(
         "SD9",
-        all(f["masked"] for f in frames),
-        "every client frame masked",
-        True,
-        [f["masked"] for f in frames],
+        not seen["problems"],
+        "every client frame masked, each with a fresh, non-zero key",
+        "no unmasked frame, no all-zero key, no key used twice",
+        seen,
     )
 
 
@@ -159,9 +172,10 @@ def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
 @pytest.mark.case(
     area="send",
     method="send",
-    clauses=("SD5",),
+    clauses=("SD5", "SD9"),
     description="twenty sends issued without waiting",
-    expectation="they arrive in call order and settle in call order",
+    expectation="they arrive in call order and settle in call order; each frame has its own "
+    "mask key",
 )
 @pytest.mark.parametrize("style", STYLES)
 def test_order(ctx: CaseContext, style: str) -> None:
@@ -174,8 +188,10 @@ def test_order(ctx: CaseContext, style: str) -> None:
     settled = [e["call"] for e in ctx.session.entries(lambda e: e["kind"] == "result")]
     ctx.check_equal("SD5", "settlement order", [o.call for o in outcomes], settled[-20:])
     ctx.settle(sock, "close", "promise")
-    texts = [m["text"] for m in messages(ctx.server_log(), "in")]
+    log = ctx.server_log()
+    texts = [m["text"] for m in messages(log, "in")]
     ctx.check_equal("SD5", "order at the server", [f"m{i}" for i in range(20)], texts)
+    check_masking(ctx, log)
 
 
 LARGE = {
