@@ -190,7 +190,7 @@ def test_connection_lost(ctx: CaseContext) -> None:
     clauses=("EV6", "EV1"),
     cells=[cov.api(cov.ON, f"'{t}'", "success") for t in ("open", "message", "close")],
     description="three subscribers on each event type",
-    expectation="each is called once per event, in subscription order",
+    expectation="each is called once per event, in subscription order, with the same value",
 )
 def test_several_subscribers(ctx: CaseContext) -> None:
     sock = ctx.socket(observe=False)
@@ -209,6 +209,26 @@ def test_several_subscribers(ctx: CaseContext) -> None:
     for event, count in (("open", 1), ("message", 2), ("close", 1)):
         order = [e["sub"] for e in ctx.session.trace if e["kind"] == "event" and e["type"] == event]
         ctx.check_equal("EV6", f"'{event}' subscribers called", ["a", "b", "c"] * count, order)
+        calls = {name: ctx.events(sock, event, sub=name) for name in ("a", "b", "c")}
+        for i, first in enumerate(calls["a"][:count]):
+            for name in ("b", "c"):
+                if i < len(calls[name]):
+                    ctx.check_equal(
+                        "EV6",
+                        f"'{event}' #{i + 1}: what subscriber {name} got, against subscriber a",
+                        _as_received(first),
+                        _as_received(calls[name][i]),
+                    )
+
+
+def _as_received(entry: dict[str, Any]) -> dict[str, Any]:
+    """What a subscriber was handed, in the fields the contract gives it (the language's type
+    name and attribute/item access are left out: a copy of the value is as good)."""
+    value = entry.get("value")
+    if isinstance(value, dict):
+        fields = ("kind", "len", "sha256", "status", "message", "code", "reason")
+        value = {k: value[k] for k in fields if k in value}
+    return {"err": entry.get("err"), "value": value}
 
 
 @pytest.mark.case(
