@@ -32,6 +32,7 @@ from .context import (
 from .coverage import cells_for
 from .expectations import EXPECTATIONS_KEY
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
+from .iut.capture import mark_suite_thread, mark_suite_threads_alive
 from .iut.session import driver_argv, load_module
 from .report.paths import safe_name
 from .results import CaseRow, clear_cases, write_index
@@ -248,6 +249,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def conformance_iut(pytestconfig: pytest.Config) -> Any:
+    mark_suite_threads_alive()  # before the IUT is imported: these threads are not its
     try:
         iut = IUT(str(pytestconfig.getoption("--iut")))
     except CommandError as exc:
@@ -263,6 +265,7 @@ def conformance_server() -> Any:
     ``NODE_EXTRA_CA_CERTS`` (Node.js) for this process and every driver it starts, and the
     ``tls`` field of the driver protocol's ``hello``."""
     with MockServer.in_thread(tls=True, tls_failures=True) as server:
+        mark_suite_thread(server.thread)  # what it logs is never a case's (EV10, ER3)
         ca_file = str(server.ca_file)
         saved = {name: os.environ.get(name) for name in CA_VARIABLES}
         os.environ.update(dict.fromkeys(CA_VARIABLES, ca_file))

@@ -250,6 +250,8 @@ class MockServer:
         self.ca_file: Path | None = None  # the test CA to trust (None with the user's own cert)
         self.tls_failure_urls: dict[str, str] = {}  # kind -> wss:// base URL (tls_failures)
         self.hangup: TlsHangup | None = None  # a listener that ends TCP in the TLS handshake
+        # The thread whose loop serves (``in_thread``; None when it runs on the caller's loop).
+        self.thread: threading.Thread | None = None
 
     def add_script(self, document: Any) -> str:
         """Validate and store a script; returns its path. Raises ScriptError if bad."""
@@ -302,6 +304,7 @@ class MockServer:
         thread.start()
         if not ready.wait(10.0) or "error" in started:
             raise RuntimeError(f"mock server did not start: {started.get('error')!r}")
+        started["server"].thread = thread
         try:
             yield started["server"]
         finally:

@@ -52,7 +52,23 @@ def payload_fields(payload: bytes, length: int, opcode: int, cap: int) -> dict[s
     return fields
 
 
-_hasher = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirelog-hash")
+_hashing_threads: set[int] = set()
+
+
+def _hashing_thread_started() -> None:
+    _hashing_threads.add(threading.get_ident())
+
+
+_hasher = concurrent.futures.ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="wirelog-hash", initializer=_hashing_thread_started
+)
+
+
+def hashing_threads() -> frozenset[int]:
+    """The idents of the threads that digest large messages (besides the server's loop
+    thread, the only threads the mock server runs): a caller that attributes log records and
+    uncaught exceptions by thread tells the server's from its own with this."""
+    return frozenset(_hashing_threads)
 
 
 def _hexdigest(data: bytes) -> str:

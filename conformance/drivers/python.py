@@ -9,16 +9,23 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-import logging
 import sys
+import threading
 from typing import Any
 
-from ..iut.executor import CommandError, Executor, LogForwarder, Unsupported
+from ..iut.capture import EscapeCapture
+from ..iut.executor import CommandError, Executor, Unsupported
+
+# Trace lines come from any thread the implementation runs (callbacks on a library's own
+# thread, an uncaught exception in a thread): one line at a time, never interleaved.
+_WRITE_LOCK = threading.Lock()
 
 
 def _write(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    line = json.dumps(message, ensure_ascii=False) + "\n"
+    with _WRITE_LOCK:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 async def serve(module_name: str) -> None:
@@ -36,7 +43,8 @@ async def serve(module_name: str) -> None:
             }
         )
     )
-    logging.getLogger().addHandler(LogForwarder(sink))
+    # Log records and uncaught exceptions of every thread: this process runs only the IUT.
+    EscapeCapture(sink, skip_suite_threads=False)
     executor = Executor(importlib.import_module(module_name), sink)
     while True:
         line = await loop.run_in_executor(None, sys.stdin.readline)

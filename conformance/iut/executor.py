@@ -13,7 +13,6 @@ import base64
 import concurrent.futures
 import inspect
 import itertools
-import logging
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -284,26 +283,3 @@ def _returned_kind(value: Any) -> str:
     if inspect.isawaitable(value):
         return "awaitable"
     return f"value:{value!r}"[:100]
-
-
-class LogForwarder(logging.Handler):
-    """IUT log records at WARNING and above become ``log`` trace entries (EV10 evidence)."""
-
-    def __init__(self, sink: Sink, thread_name: str | None = None) -> None:
-        super().__init__(logging.WARNING)
-        self._sink = sink
-        self._thread_name = thread_name
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if self._thread_name is not None and record.threadName != self._thread_name:
-            return
-        exc = record.exc_info[1] if record.exc_info else None
-        self._sink(
-            {
-                "kind": "log",
-                "level": record.levelname,
-                "logger": record.name,
-                "message": record.getMessage()[:500],
-                "exc": None if exc is None else f"{type(exc).__name__}: {exc}"[:300],
-            }
-        )

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import importlib
 import json
-import logging
 import os
 import shlex
 import shutil
@@ -23,12 +22,12 @@ from types import ModuleType
 from typing import IO, Any, Protocol
 
 from .api import CallOutcome, DriverBrokeProtocol, IUTCrashed, IUTTimeout
+from .capture import EscapeCapture, mark_suite_thread
 from .codec import encode_arg
 from .executor import (
     PROTOCOL,
     CommandError,
     Executor,
-    LogForwarder,
     Unsupported,
     hello_reply,
     resolve_module,
@@ -209,8 +208,8 @@ class InProcess:
         name = f"iut-{os.getpid()}-{InProcess._counter}"
         self.thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
         self.thread.start()
-        self.log_handler = LogForwarder(sink, thread_name=name)
-        logging.getLogger().addHandler(self.log_handler)
+        # Log records and uncaught exceptions of any thread but the suite's are this case's.
+        self.escapes = EscapeCapture(sink, skip_suite_threads=True)
         self.executor = Executor(module, sink)
         self.hung = False
 
@@ -224,12 +223,13 @@ class InProcess:
             raise NotImplementedError(str(exc)) from exc
         except TimeoutError as exc:
             self.hung = True
+            mark_suite_thread(self.thread)  # abandoned: what it logs later is no case's
             raise IUTTimeout(f"no answer to {command.get('op')} within {timeout:.1f} s") from exc
 
     def end_case(self) -> None:
         """Cancel what the case left running on the loop (bounded), then stop and close it, so
         nothing of this case is torn down half-way by a closed loop (and prints about it)."""
-        logging.getLogger().removeHandler(self.log_handler)
+        self.escapes.close()
         if not self.hung:
             drained = asyncio.run_coroutine_threadsafe(_cancel_the_rest(), self.loop)
             with contextlib.suppress(Exception):
@@ -295,8 +295,10 @@ class Driver:
             self._eof = False
             self._replies, self._waiting = {}, set()
         proc = self.proc
-        threading.Thread(target=self._read_stdout, args=(proc,), daemon=True).start()
-        threading.Thread(target=self._read_stderr, args=(proc,), daemon=True).start()
+        for read in (self._read_stdout, self._read_stderr):
+            reader = threading.Thread(target=read, args=(proc,), daemon=True)
+            reader.start()
+            mark_suite_thread(reader)
         hello: dict[str, Any] = {"op": "hello", "protocol": PROTOCOL}
         if self.ca_file:
             hello["tls"] = {"ca_file": self.ca_file}

@@ -1,0 +1,132 @@
+"""What an implementation lets escape, from any thread or loop it runs: the one place that
+hooks logging and ``threading.excepthook`` for it.
+
+- A log record at WARNING and above becomes a ``log`` entry (EV10: a callback's exception
+  is reported), whichever thread logged it: an implementation may run callbacks on a thread
+  of its own (a thread-based library), and log there.
+- An ERROR record of the ``asyncio`` logger is what a loop's default exception handler writes
+  when an exception escapes into that loop ("Task exception was never retrieved", "Exception
+  in callback", an unclosed transport): it becomes a ``loop_error`` entry (ER3), the same as an
+  escape into the loop the executor runs on (whose handler reports it directly).
+- An exception nothing caught in a thread (``threading.excepthook``) becomes a ``loop_error``
+  entry (ER3).
+
+In-process, the suite shares the process with the implementation: records and exceptions of
+the suite's own threads (the main thread, the threads alive before the implementation was
+loaded, the mock server's, a hung earlier case's loop) are not the implementation's and are
+left alone. A driver process runs nothing but the implementation: it keeps everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from mockserver.wirelog import hashing_threads
+
+Sink = Callable[[dict[str, Any]], None]
+
+_suite_threads: set[int] = set()
+_lock = threading.Lock()
+
+
+def mark_suite_thread(thread: threading.Thread | None) -> None:
+    """``thread`` is the suite's (or no longer the current case's): its records and uncaught
+    exceptions are never attributed to a case."""
+    if thread is not None and thread.ident is not None:
+        with _lock:
+            _suite_threads.add(thread.ident)
+
+
+def mark_suite_threads_alive() -> None:
+    """Every thread alive now is the suite's: call it before the implementation is imported
+    (pytest's threads, pytest-xdist's, the plugin's)."""
+    for thread in threading.enumerate():
+        mark_suite_thread(thread)
+
+
+def is_suite_thread(ident: int | None) -> bool:
+    if ident is None:
+        return False
+    if ident == threading.main_thread().ident or ident in hashing_threads():
+        return True
+    with _lock:
+        return ident in _suite_threads
+
+
+def exc_text(exc: BaseException | None) -> str | None:
+    return None if exc is None else f"{type(exc).__name__}: {exc}"[:300]
+
+
+class LogForwarder(logging.Handler):
+    """Log records at WARNING and above become ``log`` entries, asyncio's ERROR records
+    ``loop_error`` entries; records from a thread ``skip`` names are dropped."""
+
+    def __init__(self, sink: Sink, skip: Callable[[int | None], bool] | None = None) -> None:
+        super().__init__(logging.WARNING)
+        self._sink = sink
+        self._skip = skip
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._skip is not None and self._skip(record.thread):
+            return
+        exc = record.exc_info[1] if record.exc_info else None
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR and (
+            record.name == "asyncio" or record.name.startswith("asyncio.")
+        ):
+            self._sink(
+                {
+                    "kind": "loop_error",
+                    "message": f"{message.splitlines()[0] if message else ''} "
+                    f"(in a loop on thread {record.threadName})"[:500],
+                    "exc": exc_text(exc),
+                }
+            )
+            return
+        self._sink(
+            {
+                "kind": "log",
+                "level": record.levelname,
+                "logger": record.name,
+                "message": message[:500],
+                "exc": exc_text(exc),
+            }
+        )
+
+
+class EscapeCapture:
+    """The hooks for one case (in-process) or one driver process: installed at creation,
+    taken out by ``close`` (which leaves alone a hook someone installed after this one)."""
+
+    def __init__(self, sink: Sink, skip_suite_threads: bool) -> None:
+        self._sink = sink
+        self._skip = is_suite_thread if skip_suite_threads else None
+        self._handler = LogForwarder(sink, self._skip)
+        logging.getLogger().addHandler(self._handler)
+        self._previous = threading.excepthook
+        self._hook = self._thread_exception
+        threading.excepthook = self._hook
+
+    def _thread_exception(self, args: threading.ExceptHookArgs) -> None:
+        thread = args.thread
+        if args.exc_type is SystemExit or (
+            self._skip is not None and self._skip(None if thread is None else thread.ident)
+        ):
+            self._previous(args)
+            return
+        name = "?" if thread is None else thread.name
+        self._sink(
+            {
+                "kind": "loop_error",
+                "message": f"uncaught exception in thread {name!r}",
+                "exc": exc_text(args.exc_value),
+            }
+        )
+
+    def close(self) -> None:
+        logging.getLogger().removeHandler(self._handler)
+        if threading.excepthook is self._hook:
+            threading.excepthook = self._previous
