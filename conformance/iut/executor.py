@@ -53,6 +53,7 @@ class Executor:
         self._socket_ids = itertools.count(1)
         self._call_ids = itertools.count(1)
         self._pending: set[asyncio.Task[None]] = set()
+        self._live_calls: set[int] = set()  # promises whose settlement this case still records
 
     async def handle(self, command: dict[str, Any]) -> dict[str, Any]:
         op = command.get("op")
@@ -114,14 +115,37 @@ class Executor:
                 raised = describe_error(exc)
         kind = _returned_kind(returned)
         if promise and kind in ("future", "awaitable", "coroutine"):
-            task = asyncio.get_running_loop().create_task(self._await(sock, call, returned))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
+            self._watch(sock, call, returned)
         elif kind == "coroutine":
             returned.close()  # never awaited: do not leak a "never awaited" warning
         entry = {"kind": "return", "socket": sock, "call": call, "returned": kind, "raised": raised}
         self.sink(entry)
         return {"call": call, "returned": kind, "raised": raised}
+
+    def _watch(self, sock: str, call: int, returned: Any) -> None:
+        """Record the promise's settlement when it happens: a done-callback on a future of this
+        loop runs in the order the futures settle (SD5 judges that order), where a task
+        awaiting each would record one that was still pending a turn after one already done."""
+        loop = asyncio.get_running_loop()
+        if isinstance(returned, concurrent.futures.Future):
+            returned = asyncio.wrap_future(returned, loop=loop)
+        if not asyncio.isfuture(returned) or returned.get_loop() is not loop:
+            task = loop.create_task(self._await(sock, call, returned))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+            return
+        self._live_calls.add(call)
+
+        def settled(future: asyncio.Future[Any]) -> None:
+            if future.cancelled():
+                return
+            err = future.exception()  # retrieved either way: a late rejection stays silent
+            if call not in self._live_calls:
+                return  # settled after the case ended
+            self._live_calls.discard(call)
+            self._result(sock, call, err, None if err is not None else future.result())
+
+        returned.add_done_callback(settled)
 
     async def _await(self, sock: str, call: int, awaitable: Any) -> None:
         try:
@@ -163,6 +187,7 @@ class Executor:
                     w.exception()
         for task in list(self._pending):
             task.cancel()
+        self._live_calls.clear()
         self.sockets.clear()
         self._subscribers.clear()
 
