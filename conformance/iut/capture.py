@@ -106,14 +106,17 @@ class EscapeCapture:
         self._skip = is_suite_thread if skip_suite_threads else None
         self._handler = LogForwarder(sink, self._skip)
         logging.getLogger().addHandler(self._handler)
+        self._closed = False
         self._previous = threading.excepthook
         self._hook = self._thread_exception
         threading.excepthook = self._hook
 
     def _thread_exception(self, args: threading.ExceptHookArgs) -> None:
         thread = args.thread
-        if args.exc_type is SystemExit or (
-            self._skip is not None and self._skip(None if thread is None else thread.ident)
+        if (
+            self._closed  # still called as a later hook's "previous": pass it on
+            or args.exc_type is SystemExit
+            or (self._skip is not None and self._skip(None if thread is None else thread.ident))
         ):
             self._previous(args)
             return
@@ -127,6 +130,7 @@ class EscapeCapture:
         )
 
     def close(self) -> None:
+        self._closed = True
         logging.getLogger().removeHandler(self._handler)
         if threading.excepthook is self._hook:
             threading.excepthook = self._previous

@@ -114,3 +114,26 @@ def test_an_exception_escaping_an_implementation_thread_fails_er3_through_the_dr
     failed = [c for c in checks if c["clause"] == "ER3" and c["verdict"] == "FAILED"]
     assert row["behavior"] == "FAILED" and status != 0
     assert failed and "broken-worker" in json.dumps(failed[0]["observed"])
+
+
+def test_a_capture_closed_under_a_later_one_passes_exceptions_on() -> None:
+    seen: list[str] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: seen.append(f"previous: {args.exc_value}")
+    first_entries: list[dict[str, Any]] = []
+    second_entries: list[dict[str, Any]] = []
+    first = EscapeCapture(first_entries.append, skip_suite_threads=True)
+    second = EscapeCapture(second_entries.append, skip_suite_threads=True)
+    try:
+        first.close()  # not the installed hook any more: left in place, but passes on
+
+        def boom() -> None:
+            raise RuntimeError("late")
+
+        _run_thread(boom, "impl-worker", mark=True)  # the second skips it: to the first
+        second.close()
+        _run_thread(boom, "impl-worker")
+    finally:
+        threading.excepthook = previous
+    assert not first_entries and not second_entries
+    assert seen == ["previous: late", "previous: late"]
