@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,9 @@ from mockserver.wirelog import hashing_threads
 
 Sink = Callable[[dict[str, Any]], None]
 
-_suite_threads: set[int] = set()
+# ident -> the marked thread. An ident is reused once its thread ends, so a mark holds only
+# while the very thread it was made for is alive (a new thread with the same ident is not it).
+_suite_threads: dict[int, weakref.ref[threading.Thread]] = {}
 _lock = threading.Lock()
 
 
@@ -37,7 +40,7 @@ def mark_suite_thread(thread: threading.Thread | None) -> None:
     exceptions are never attributed to a case."""
     if thread is not None and thread.ident is not None:
         with _lock:
-            _suite_threads.add(thread.ident)
+            _suite_threads[thread.ident] = weakref.ref(thread)
 
 
 def mark_suite_threads_alive() -> None:
@@ -53,7 +56,12 @@ def is_suite_thread(ident: int | None) -> bool:
     if ident == threading.main_thread().ident or ident in hashing_threads():
         return True
     with _lock:
-        return ident in _suite_threads
+        marked = _suite_threads.get(ident)
+        thread = None if marked is None else marked()
+        if thread is None or not thread.is_alive():
+            _suite_threads.pop(ident, None)  # ended: a thread with its ident now is another
+            return False
+        return True
 
 
 def exc_text(exc: BaseException | None) -> str | None:
