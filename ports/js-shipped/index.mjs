@@ -237,7 +237,14 @@ class WebSocket {
       this.#pendingClose = { code, reason };
       return true;
     }
-    if (this.#state === 'open') return this.#startClose(code, reason);
+    if (this.#state === 'open') {
+      const closing = this.#startClose(code, reason);
+      // websocket_exec.cpp ExecClose returns true once the close is requested: the promise
+      // settles before the close frame is written, 'close' comes later.
+      if (!enabled('close-settles-early')) return closing;
+      closing.catch(() => {});
+      return true;
+    }
     if (this.#state === 'connecting') this.#closeRequest = { code, reason };
     return this.#inner.close(shipped); // ports/js-ws: 2302999 unless connecting (then it aborts)
   }
