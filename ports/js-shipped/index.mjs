@@ -25,11 +25,11 @@ import {
 } from '../js-ws/lib/options.mjs';
 import { ENV, parseDeviations } from './lib/deviations.mjs';
 
-/** The enabled behaviours, read once from OHOS_SHIPPED_DEVIATIONS (a bad name fails the import). */
+/** The enabled behaviours, read once from OHOS_SHIPPED_DEVIATIONS (a bad name: import fails). */
 export const DEVIATIONS = parseDeviations(process.env[ENV]);
 const enabled = (name) => DEVIATIONS.has(name);
 
-/** The close timeout (CL7): ws's, as in ports/js-ws; libwebsockets' close-ack timeout is 5 s too. */
+/** The close timeout (CL7): ws's, as in ports/js-ws (libwebsockets' close-ack timeout is 5 s). */
 export { CLOSE_TIMEOUT_S, BusinessError, PARAMETER_ERROR };
 
 /** send_context.cpp: MAX_LIMIT (5 MiB) minus LWS_SEND_BUFFER_PRE_PADDING (16) and POST (0). */
@@ -117,7 +117,10 @@ function shippedCloseOptions(options) {
   if (options === undefined || options === null) {
     return reason === undefined ? options : { reason };
   }
-  return { ...options, ...(code === undefined ? {} : { code }), ...(reason === undefined ? {} : { reason }) };
+  const shipped = { ...options };
+  if (code !== undefined) shipped.code = code;
+  if (reason !== undefined) shipped.reason = reason;
+  return shipped;
 }
 
 class WebSocket {
@@ -145,8 +148,8 @@ class WebSocket {
   on(type, callback) {
     if (this.#ignoredType(type, callback)) return;
     // event_manager.cpp AddListener removes every listener of the type before adding.
-    if (enabled('single-subscriber') && EVENT_TYPES.includes(type) && typeof callback === 'function')
-      this.#events.off(type);
+    const replaces = EVENT_TYPES.includes(type) && typeof callback === 'function';
+    if (enabled('single-subscriber') && replaces) this.#events.off(type);
     this.#events.on(type, callback);
   }
 
@@ -194,7 +197,8 @@ class WebSocket {
     this.#queue = [];
     this.#pendingClose = null;
     this.#closeRequest = null;
-    const handshake = options === undefined ? this.#inner.connect(url) : this.#inner.connect(url, options);
+    const handshake =
+      options === undefined ? this.#inner.connect(url) : this.#inner.connect(url, options);
     // A handshake that ended without 'open' (failed, or aborted by close()) frees the object.
     handshake.catch(() => {
       if (this.#attempt === attempt && this.#state === 'connecting') this.#ended();

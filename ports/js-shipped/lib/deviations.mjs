@@ -24,7 +24,7 @@ export const RECORDED = Object.freeze({
 /** Not deviations: what the platform does where the contract allows a choice (in `all`). */
 export const ALLOWED = Object.freeze({
   'queue-while-connecting': 'SD6 (and close): send and close while connecting wait for open',
-  'close-settles-early': 'CL1, CL7: close settles true once the close is requested, before the close handshake',
+  'close-settles-early': 'CL1, CL7: close settles true once requested, before the close handshake',
 });
 
 /** What the platform does that the contract does not record (only in `platform`). */
@@ -32,8 +32,8 @@ export const UNRECORDED = Object.freeze({
   'single-subscriber': 'EV6 (MUST): a second on(type, cb) replaces the first subscriber',
   'close-normal-reason': 'CL2 (MUST): the default close reason is "CLOSE_NORMAL"',
   'app-codes-to-1000': 'CL3 (MUST): close codes outside 1000..1015 (3000-4999 too) become 1000',
-  'empty-reason-link-down': 'EV3 (MUST): a server close with an empty reason reports "The link is down"',
-  'close-reports-own-code': 'CL7 (MUST): after our close, "close" reports our code and reason, never 1006',
+  'empty-reason-link-down': 'EV3 (MUST): an empty reason from the server is "The link is down"',
+  'close-reports-own-code': 'CL7 (MUST): after our close, "close" reports our code, never 1006',
 });
 
 export const ENV = 'OHOS_SHIPPED_DEVIATIONS';
