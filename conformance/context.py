@@ -87,6 +87,7 @@ class CaseContext:
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     harness_error: str | None = None  # the suite's own fault: the case's verdict is void
     iut_error: str | None = None  # the IUT hung, crashed, or its driver broke the protocol
+    missing_feature: str | None = None  # a driver feature the case needs and the driver lacks
     close_timeout: float = 10.0  # the IUT's close timeout (hello, or --close-timeout)
     transport: str = "ws"  # "wss": every URL of the case goes to the TLS listener
     started: float = field(default_factory=time.monotonic)

@@ -33,6 +33,7 @@ from .coverage import cells_for
 from .expectations import EXPECTATIONS_KEY
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.session import driver_argv, load_module
+from .probes import echo_missing
 from .report.paths import safe_name
 from .results import CaseRow, clear_cases, write_index
 from .verdicts import FAILED, HARNESS_ERROR
@@ -100,8 +101,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "case(area, method, overload, clauses, description, expectation, timeout, cells): "
-        "a conformance case; clauses[0] is the main clause",
+        "case(area, method, overload, clauses, description, expectation, timeout, cells, "
+        "needs): a conformance case; clauses[0] is the main clause; needs: driver features "
+        "it relies on (probed once; UNIMPLEMENTED when the driver lacks one)",
     )
     config.addinivalue_line("markers", "wire_perf: Autobahn family 9 (limits, performance)")
     config.addinivalue_line("markers", "wire_quick: the first wire case of each Autobahn group")
@@ -220,6 +222,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         meta["level"] = clause(meta["clauses"][0]).level
         meta.setdefault("overload", meta["method"])
         meta.setdefault("timeout", None)
+        meta["needs"] = tuple(meta.get("needs", ()))
         callspec = getattr(item, "callspec", None)
         params = dict(getattr(callspec, "params", {}))
         params.pop("conformance_transport", None)
@@ -297,10 +300,26 @@ def ctx(
     timeout = meta["timeout"] or request.config.getoption("--case-timeout")
     if timeout == AFTER_CLOSE_TIMEOUT:
         timeout = close_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
+    missing = _missing_features(conformance_iut, conformance_server, meta["needs"])
     context = CaseContext(conformance_iut, conformance_server, meta["id"], meta, float(timeout))
+    context.missing_feature = missing
     context.close_timeout = close_timeout
     context.transport = conformance_transport
     return context
+
+
+# Probes of the driver features a case may need (the ``case`` marker's ``needs``).
+PROBES = {"echo": echo_missing}
+
+
+def _missing_features(iut: IUT, server: MockServer, needs: tuple[str, ...]) -> str | None:
+    """The first feature of ``needs`` the driver lacks (probed once per process), or None."""
+    for need in needs:
+        if need not in iut.probed:
+            iut.probed[need] = PROBES[need](iut, server)
+        if iut.probed[need] is not None:
+            return iut.probed[need]
+    return None
 
 
 def _close_timeout(config: pytest.Config, iut: IUT) -> float:
@@ -328,6 +347,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     ctx: CaseContext = pyfuncitem.funcargs["ctx"]  # type: ignore[assignment]
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     try:
+        if ctx.missing_feature is not None:  # the driver cannot do what the case needs
+            raise NotImplementedError(ctx.missing_feature)
         pyfuncitem.obj(**arguments)
     except NotImplementedError as exc:  # an optional feature the IUT does not offer
         ctx.unimplemented(str(exc) or "not implemented")
