@@ -22,9 +22,11 @@ from mockserver import MockServer
 from .clauses import clause
 from .context import (
     AFTER_CLOSE_TIMEOUT,
+    AFTER_HANDSHAKE_TIMEOUT,
     CLOSE_MARGIN,
     CONNECT_ALLOWANCE,
     DEFAULT_CLOSE_TIMEOUT,
+    DEFAULT_HANDSHAKE_TIMEOUT,
     MAX_CLOSE_TIMEOUT,
     CaseContext,
     PreconditionFailed,
@@ -80,6 +82,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="the IUT's close timeout in seconds (default: what the driver's hello says, "
         f"else {DEFAULT_CLOSE_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--handshake-timeout",
+        type=_positive_seconds,
+        default=None,
+        help="the IUT's handshake timeout in seconds (default: what the driver's hello says, "
+        f"else {DEFAULT_HANDSHAKE_TIMEOUT:g})",
     )
     group.addoption("--clause", action="append", default=[], help="only cases on this clause")
     group.addoption(
@@ -296,14 +305,18 @@ def ctx(
 ) -> Any:
     meta = request.node.stash[CASE_KEY]
     conformance_iut.ca_file = str(conformance_server.ca_file)
-    close_timeout = _close_timeout(request.config, conformance_iut)
+    close_timeout = _declared_timeout(request.config, conformance_iut, "close")
+    handshake_timeout = _declared_timeout(request.config, conformance_iut, "handshake")
     timeout = meta["timeout"] or request.config.getoption("--case-timeout")
     if timeout == AFTER_CLOSE_TIMEOUT:
         timeout = close_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
+    elif timeout == AFTER_HANDSHAKE_TIMEOUT:
+        timeout = handshake_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
     missing = _missing_features(conformance_iut, conformance_server, meta["needs"])
     context = CaseContext(conformance_iut, conformance_server, meta["id"], meta, float(timeout))
     context.missing_feature = missing
     context.close_timeout = close_timeout
+    context.handshake_timeout = handshake_timeout
     context.transport = conformance_transport
     return context
 
@@ -322,14 +335,17 @@ def _missing_features(iut: IUT, server: MockServer, needs: tuple[str, ...]) -> s
     return None
 
 
-def _close_timeout(config: pytest.Config, iut: IUT) -> float:
-    """--close-timeout, else the driver's hello, else the default (capped: the server's stall
-    has a limit). A driver that cannot even say hello leaves the default: its cases fail."""
-    given = config.getoption("--close-timeout")
+def _declared_timeout(config: pytest.Config, iut: IUT, which: str) -> float:
+    """``--close-timeout``/``--handshake-timeout``, else what the driver's hello declares,
+    else the default (capped: the server's stall has a limit). A driver that cannot even say
+    hello leaves the default: its cases fail."""
+    given = config.getoption(f"--{which}-timeout")
     if given is None:
         info = _driver_info(iut)
-        given = info.close_timeout if info is not None else None
-    return min(float(given or DEFAULT_CLOSE_TIMEOUT), MAX_CLOSE_TIMEOUT)
+        if info is not None:
+            given = info.close_timeout if which == "close" else info.handshake_timeout
+    default = DEFAULT_CLOSE_TIMEOUT if which == "close" else DEFAULT_HANDSHAKE_TIMEOUT
+    return min(float(given or default), MAX_CLOSE_TIMEOUT)
 
 
 def _driver_info(iut: IUT) -> DriverInfo | None:
