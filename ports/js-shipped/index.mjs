@@ -2,7 +2,7 @@
 // (communication_netstack on libwebsockets), as a thin layer over ports/js-ws.
 //
 //   import { createWebSocket } from './index.mjs';
-//   OHOS_SHIPPED_DEVIATIONS=all|none|platform|name,name  (see lib/deviations.mjs, README.md)
+//   OHOS_SHIPPED_DEVIATIONS=all|none|name,name  (see lib/deviations.mjs, README.md)
 //
 // ports/js-ws is the correct port; this layer only adds the platform's behaviours, each one
 // behind its own switch, so a conformance run shows what each of them costs and on which
@@ -36,8 +36,6 @@ export { CLOSE_TIMEOUT_S, BusinessError, PARAMETER_ERROR };
 export const SEND_LIMIT = 5 * 1024 * 1024 - 16;
 /** websocket_exec.cpp LINK_DOWN: the reason of every 'close' that had none. */
 const LINK_DOWN = 'The link is down';
-/** close_context.cpp: the reason used when none (or "") is given. */
-const CLOSE_NORMAL = 'CLOSE_NORMAL';
 const MAX_REASON_BYTES = 123;
 
 /** constant.h WEBSOCKET_CONNECT_FAILED: what send_context.cpp reports for every send failure. */
@@ -103,16 +101,11 @@ function shippedCloseOptions(options) {
   if (Number.isInteger(code)) {
     // CL8: a code RFC 6455 forbids goes out as 1000 (ws refuses to send 1004-1006/1015 at all,
     // which the platform sends unchanged).
-    if (enabled('close-coerces-code') && !closeCodeAllowed(code)) code = 1000;
-    // CL3: the platform keeps only 1000..1015 (constant.h CLOSE_REASON_RESERVED12).
-    if (enabled('app-codes-to-1000') && (code < 1000 || code > 1015)) code = 1000;
+    if (enabled('close-code-1000') && !closeCodeAllowed(code)) code = 1000;
   }
-  if (enabled('close-coerces-code') && typeof reason === 'string') {
+  if (enabled('close-code-1000') && typeof reason === 'string') {
     // lws_close_reason: a 125-byte budget, so the reason is cut to 123 bytes.
     reason = cutUtf8(reason, MAX_REASON_BYTES);
-  }
-  if (enabled('close-normal-reason') && (reason === undefined || reason === '')) {
-    reason = CLOSE_NORMAL;
   }
   if (options === undefined || options === null) {
     return reason === undefined ? options : { reason };
@@ -147,9 +140,6 @@ class WebSocket {
   /** on(type, callback): ports/js-ws's checks, plus the platform's event_manager rules. */
   on(type, callback) {
     if (this.#ignoredType(type, callback)) return;
-    // event_manager.cpp AddListener removes every listener of the type before adding.
-    const replaces = EVENT_TYPES.includes(type) && typeof callback === 'function';
-    if (enabled('single-subscriber') && replaces) this.#events.off(type);
     this.#events.on(type, callback);
   }
 
@@ -205,7 +195,7 @@ class WebSocket {
     });
     // CN8, CN12: websocket_exec.cpp ExecConnect returns true once the lws service thread is
     // started, before the TCP connect and the handshake; a failure is only an 'error' event.
-    if (enabled('connect-settles-early')) return true;
+    if (enabled('early-connect')) return true;
     return handshake;
   }
 
@@ -214,7 +204,7 @@ class WebSocket {
       throw parameterError('data must be a string or an ArrayBuffer');
     }
     // SD10: send_context.cpp refuses the message while parsing (401, before "not open").
-    if (enabled('send-limit-5mib') && byteLength(data) > SEND_LIMIT) {
+    if (enabled('size-limit') && byteLength(data) > SEND_LIMIT) {
       throw parameterError(`${byteLength(data)} bytes: at most ${SEND_LIMIT} (5 MiB - 16)`);
     }
     // websocket_exec.cpp ExecSend pushes onto the lws queue while connecting; the writable
@@ -225,7 +215,7 @@ class WebSocket {
     }
     return this.#inner.send(data).catch((err) => {
       // SD11: send_context.cpp GetErrorCode maps every ExecSend failure to -1.
-      throw enabled('send-not-open-minus-one') && err?.code === OTHER_ERROR
+      throw enabled('send-minus-one') && err?.code === OTHER_ERROR
         ? connectFailed(err)
         : err;
     });
@@ -286,11 +276,13 @@ class WebSocket {
   /** websocket_exec.cpp LwsCallbackWsPeerInitiatedClose / LwsCallbackClientClosed. */
   #closeValue({ code, reason }, ours) {
     if (ours !== null) {
-      // We closed first: the platform reports what we asked for (userData->closeStatus).
-      return enabled('close-reports-own-code') ? { ...ours } : { code, reason };
+      // We closed first: the platform reports what we asked for (userData->closeStatus), also
+      // when the server never answered (CL9; otherwise the server echoes our code anyway).
+      if (code === 1006 && enabled('close-timeout-own-code')) return { ...ours };
+      return { code, reason };
     }
-    if (code === 1005 && enabled('nostatus-close-1000')) return { code: 1000, reason: LINK_DOWN };
-    if (code === 1006 && enabled('lost-link-zero')) return { code: 0, reason: LINK_DOWN };
+    if (code === 1005 && enabled('empty-close-1000')) return { code: 1000, reason: LINK_DOWN };
+    if (code === 1006 && enabled('lost-link-0')) return { code: 0, reason: LINK_DOWN };
     if (reason === '' && enabled('empty-reason-link-down')) return { code, reason: LINK_DOWN };
     return { code, reason };
   }
