@@ -167,18 +167,7 @@ def test_unknown_switch_is_a_one_line_error() -> None:
     assert "\n" not in reply["error"]
 
 
-# The suite's fault, not the port's: close.server_never_answers waits only 1 s for 'close'
-# after close settles, and the platform's close settles when the close is requested (CL1 says
-# nothing of when), 'close' comes with the 5 s close timeout. Remove once the case waits for
-# 'close' up to the close timeout from the call.
-CLOSE_SETTLES_EARLY_CASE = pytest.mark.xfail(
-    strict=False,
-    reason="close.server_never_answers waits 1 s for 'close' after close settles (suite fault)",
-)
-
-
 @needs_node
-@CLOSE_SETTLES_EARLY_CASE
 def test_all_deviations_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = _run(tmp_path / "first", monkeypatch, "all")
     second = _run(tmp_path / "second", monkeypatch, "all")
@@ -197,13 +186,7 @@ def test_all_deviations_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     os.environ.get("OHOS_SHIPPED_EACH") != "1",
     reason="one suite run per switch: OHOS_SHIPPED_EACH=1 (make test-shipped)",
 )
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=CLOSE_SETTLES_EARLY_CASE) if n == "close-settles-early" else n
-        for n in DEFAULT_SWITCHES
-    ],
-)
+@pytest.mark.parametrize("name", DEFAULT_SWITCHES)
 def test_one_deviation_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     run = _run(tmp_path, monkeypatch, name)
     _assert_explained(run, [name], f"{name} alone")
