@@ -26,6 +26,9 @@ EVENT_TYPES = ("open", "message", "close", "error")
 # A case whose marker says ``timeout=AFTER_CLOSE_TIMEOUT`` gets the IUT's close timeout plus
 # CLOSE_MARGIN plus CONNECT_ALLOWANCE seconds (it waits out a close timeout on purpose).
 AFTER_CLOSE_TIMEOUT = "after-close-timeout"
+# ... and ``timeout=AFTER_HANDSHAKE_TIMEOUT`` the IUT's handshake timeout plus the same.
+AFTER_HANDSHAKE_TIMEOUT = "after-handshake-timeout"
+DEFAULT_HANDSHAKE_TIMEOUT = 20.0  # when neither the driver's hello nor --handshake-timeout says
 CLOSE_MARGIN = 3.0
 CONNECT_ALLOWANCE = 5.0
 DEFAULT_CLOSE_TIMEOUT = 10.0  # when neither the driver's hello nor --close-timeout says
@@ -87,7 +90,9 @@ class CaseContext:
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     harness_error: str | None = None  # the suite's own fault: the case's verdict is void
     iut_error: str | None = None  # the IUT hung, crashed, or its driver broke the protocol
+    missing_feature: str | None = None  # a driver feature the case needs and the driver lacks
     close_timeout: float = 10.0  # the IUT's close timeout (hello, or --close-timeout)
+    handshake_timeout: float = 20.0  # the IUT's handshake timeout (hello, --handshake-timeout)
     transport: str = "ws"  # "wss": every URL of the case goes to the TLS listener
     started: float = field(default_factory=time.monotonic)
     wirelog: list[dict[str, Any]] = field(default_factory=list)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from conformance import coverage as cov
-from conformance.context import CaseContext, PreconditionFailed
+from conformance.context import (
+    AFTER_HANDSHAKE_TIMEOUT,
+    CLOSE_MARGIN,
+    CaseContext,
+    PreconditionFailed,
+)
 from conformance.helpers import closed_port, err_code, header_names, succeeded
 from conformance.iut import Options
 
@@ -173,6 +178,33 @@ def test_failure(ctx: CaseContext, overload: str, failure: str) -> None:
         ctx.check("CN7", not clear, "the client spoke TLS, not plain text", "16 03 ...", seen)
 
 
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    clauses=("CN7", "PR2"),
+    overload="connect(url): Promise",
+    cells=[cov.api(cov.CONNECT_P, "no options", "connection failure")],
+    timeout=AFTER_HANDSHAKE_TIMEOUT,
+    description="connect to a server that accepts TCP and never answers the handshake",
+    expectation="'error' within the IUT's handshake timeout (hello's handshake_timeout) + 3 s; "
+    "no 'open'",
+)
+def test_handshake_timeout(ctx: CaseContext) -> None:
+    limit = ctx.handshake_timeout + CLOSE_MARGIN
+    sock = ctx.socket()
+    ctx.invoke(sock, "connect", "promise", ctx.script_url([], {"never_answer": True}))
+    error = ctx.wait_event(sock, "error", limit)
+    ctx.check(
+        "CN7",
+        error is not None,
+        f"'error' within the handshake timeout ({ctx.handshake_timeout:g} s) + {CLOSE_MARGIN:g} s",
+        "'error'",
+        error or f"no 'error' after {limit:g} s",
+    )
+    opens = ctx.events(sock, "open")
+    ctx.check("PR2", not opens, "no 'open'", [], opens)
+
+
 def tls_failure_url(ctx: CaseContext, kind: str) -> str:
     """A wss:// URL on the listener that fails the TLS handshake in ``kind``'s way."""
     if kind == "hangup":
@@ -216,6 +248,7 @@ def test_bad_url(ctx: CaseContext, url: str, style: str) -> None:
 
 HEADER_SETS = {
     "several": {"X-One": "1", "x-two": "zwei", "X-Three": "три"},
+    "empty-value": {"X-Empty": "", "X-Full": "1"},
     "empty-header": {},
 }
 
@@ -367,10 +400,10 @@ def test_handshake_request(ctx: CaseContext) -> None:
     import base64
 
     sock = ctx.socket()
-    try:
+    try:  # the case judges the request the server got, whether or not it was accepted
         ctx.open(sock, ctx.url("/echo"))
         ctx.settle(sock, "close", "promise")
-    except PreconditionFailed:  # the server refused the request (426 ...): judge the request
+    except PreconditionFailed:
         pass
     log = ctx.server_log()
     handshake = (log or {}).get("handshake") or {}

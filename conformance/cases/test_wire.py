@@ -47,6 +47,7 @@ def _param(case: WireCase) -> Any:
             expectation=case.expectation,
             timeout=case.timeout,
             perf=("sample" if case.id in PERF_SAMPLE else "full") if perf else None,
+            needs=("echo",),
         )
     ]
     if perf:
