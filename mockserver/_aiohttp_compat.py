@@ -57,7 +57,7 @@ class AiohttpIncompatible(RuntimeError):
 
 
 def _one_line(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".replace("\r", " ").replace("\n", " ")
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
     return text if len(text) <= 200 else text[:200] + " …"
 
 
