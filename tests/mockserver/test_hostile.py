@@ -565,6 +565,7 @@ async def test_a_client_that_takes_nothing_is_dropped(
 
     monkeypatch.setattr(session_module, "WRITE_STALL", 0.3)
     status, body = await post(mockserver, json.dumps(STALL_SCRIPTS[0]), headers=JSON)
+    assert status == 200, body
     sock = await _handshake(mockserver.port, body["path"] + "?tag=taker", rcvbuf=4096)
     try:
         entry = await mockserver.wirelog.wait_done("taker", 10)
@@ -676,7 +677,7 @@ async def test_a_script_body_cut_short_is_quiet(
     from mockserver._aiohttp_compat import quiet_logger
 
     before = quiet_logger.quieted
-    reader, writer = await asyncio.open_connection("127.0.0.1", mockserver.port)
+    _, writer = await asyncio.open_connection("127.0.0.1", mockserver.port)
     writer.write(
         b"POST /_scripts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         b'Content-Length: 1000\r\n\r\n{"steps": ['
@@ -699,7 +700,7 @@ def test_the_quiet_hook_fails_loudly_when_aiohttp_moves(monkeypatch: pytest.Monk
 
     _aiohttp_compat.check()  # as installed: it holds
     monkeypatch.setattr(web_protocol.RequestHandler, "log_exception", lambda self, *a, **k: None)
-    with pytest.raises(_aiohttp_compat.AiohttpIncompatible, match="logger.exception"):
+    with pytest.raises(_aiohttp_compat.AiohttpIncompatible, match=r"logger\.exception"):
         _aiohttp_compat.check()
     monkeypatch.delattr(web_protocol.RequestHandler, "log_exception")
     with pytest.raises(_aiohttp_compat.AiohttpIncompatible, match="gone"):
