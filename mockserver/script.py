@@ -243,7 +243,7 @@ class Payload:
         """The first ``n`` bytes (what the log keeps)."""
         if self.inline is not None:
             return self.inline[:n]
-        return b"".join(bytes(c) for c in self.chunks(min(n, WRITE_CHUNK))) if n else b""
+        return b"".join(bytes(c) for c in self.chunks(end=n))
 
     def whole(self) -> bytes:
         """All of it at once: for small payloads (or tests), never for a large one on the loop."""

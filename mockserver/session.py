@@ -313,6 +313,7 @@ class ScriptRun:
             self._write_raw(data)
         finally:
             self._settle()
+        await asyncio.sleep(0)  # the kernel may take chunk after chunk: others get a turn
 
     async def _put_frame(
         self,
