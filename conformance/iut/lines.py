@@ -9,12 +9,12 @@ calls ``read_line`` in a loop survives any input (docs/driver-protocol.md, "Robu
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_LINE = 1 << 20  # bytes per line, the newline excluded; longer lines are violations
 QUOTE = 200  # characters of an offending line quoted in a report
+MAX_HELLO_SECONDS = 86_400  # a hello's close_timeout, at most (the suite caps it lower still)
 
 ENTRY_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     # kind -> required field -> accepted JSON types (bool is never an int here)
@@ -154,15 +154,16 @@ def read_hello(body: dict[str, Any]) -> DriverInfo:
         else:
             problems.append(f"hello: modes must be a list of strings: {quote(str(raw_modes))}")
     close_timeout = body.get("close_timeout")
+    # Compared, never converted first: a 401-digit integer is just out of range (float() of
+    # it raises OverflowError), and NaN fails every comparison.
     if close_timeout is not None and (
         isinstance(close_timeout, bool)
         or not isinstance(close_timeout, (int, float))
-        or not math.isfinite(close_timeout)
-        or close_timeout <= 0
+        or not 0 < close_timeout <= MAX_HELLO_SECONDS
     ):
         problems.append(
-            f"hello: close_timeout must be a positive number of seconds or null, not "
-            f"{quote(json.dumps(close_timeout))}"
+            f"hello: close_timeout must be a positive number of seconds up to "
+            f"{MAX_HELLO_SECONDS} or null, not {quote(json.dumps(close_timeout))}"
         )
         close_timeout = None
     return DriverInfo(
