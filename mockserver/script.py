@@ -3,10 +3,10 @@
 A bad script is refused whole (HTTP 400 naming the step and why), so a run never starts on a
 document it cannot finish. Every number in it is range-checked, and what the whole script
 would do is bounded before it is accepted: at most ``MAX_SCRIPT_WORK`` steps, writes and
-frames once every ``repeat`` is unrolled (a repeat's round counts at least 1, even when its
-steps are empty) and ``MAX_SCRIPT_BYTES`` payload bytes. Both are counted from the document
-alone, in time proportional to its size: nothing is unrolled, and no payload is generated
-(``size`` payloads are made in chunks while they are written, ``Payload.chunks``).
+frames once every ``repeat`` is unrolled (each round of a repeat counts 1 besides its steps,
+so an empty one costs its count) and ``MAX_SCRIPT_BYTES`` payload bytes. Both are counted
+from the document alone, in time proportional to its size: nothing is unrolled, and no
+payload is generated (``size`` payloads are made in chunks while written, ``Payload.chunks``).
 """
 
 from __future__ import annotations
@@ -382,7 +382,7 @@ def parse_script(document: Any) -> Script:
         raise ScriptError(
             None,
             f"the script makes more than {MAX_SCRIPT_WORK:,} steps, writes and frames once its "
-            "repeats are unrolled (a round of an empty repeat counts 1): lower a count",
+            "repeats are unrolled (each round of a repeat counts 1): lower a count",
         )
     if sent > MAX_SCRIPT_BYTES:
         raise ScriptError(
@@ -398,13 +398,14 @@ _SATURATED = MAX_SCRIPT_WORK + MAX_SCRIPT_BYTES + 1  # any cost past a bound is 
 
 def step_cost(step: dict[str, Any]) -> tuple[int, int]:
     """``(work, bytes)`` of one checked step, repeats unrolled, counted without running it:
-    work is 1 per step, plus one per frame and per write past the first; bytes are the payload
-    bytes it sends. Both saturate just past their bounds (no huge products)."""
+    work is 1 per step, plus one per frame and per write past the first, and 1 per round of a
+    repeat (so an empty repeat costs its count); bytes are the payload bytes it sends. Both
+    saturate just past their bounds (no huge products)."""
     op = step["op"]
     if op == "repeat":
         inner_work, inner_bytes = script_cost(step["steps"])
         count = step["count"]
-        return min(count * max(1, inner_work), _SATURATED), min(count * inner_bytes, _SATURATED)
+        return min(count * (1 + inner_work), _SATURATED), min(count * inner_bytes, _SATURATED)
     size = len(step_payload(step)) if op in _SENDS else 0
     work = 1
     if op == "send_fragmented":
