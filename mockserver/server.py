@@ -116,6 +116,7 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
     handshake = script.handshake
     ended_by = "server"
     upgraded = False
+    ws: TappedWebSocketResponse | None = None
     try:
         if handshake.get("delay_ms"):
             await _wait_for_client_to_go(request, handshake["delay_ms"] / 1000)
@@ -166,6 +167,8 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
     finally:
         if upgraded and request.transport is not None and not request.transport.is_closing():
             request.transport.close()
+        if ws is not None:
+            ws.release_all()  # nothing more is read: what it held goes back to the budget
         log.finish(ended_by)
 
 
