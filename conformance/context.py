@@ -26,14 +26,40 @@ EVENT_TYPES = ("open", "message", "close", "error")
 # A case whose marker says ``timeout=AFTER_CLOSE_TIMEOUT`` gets the IUT's close timeout plus
 # CLOSE_MARGIN plus CONNECT_ALLOWANCE seconds (it waits out a close timeout on purpose).
 AFTER_CLOSE_TIMEOUT = "after-close-timeout"
+# ... and ``timeout=AFTER_HANDSHAKE_TIMEOUT`` the IUT's handshake timeout plus the same.
+AFTER_HANDSHAKE_TIMEOUT = "after-handshake-timeout"
+DEFAULT_HANDSHAKE_TIMEOUT = 20.0  # when neither the driver's hello nor --handshake-timeout says
 CLOSE_MARGIN = 3.0
 CONNECT_ALLOWANCE = 5.0
 DEFAULT_CLOSE_TIMEOUT = 10.0  # when neither the driver's hello nor --close-timeout says
 MAX_CLOSE_TIMEOUT = 100.0  # the mock server stalls at most 120 s
+# How long a case waits for the 'open' it needs (bounded by the case's deadline). The
+# connection's end ('error', 'close', a rejected connect) ends the wait at once.
+OPEN_WAIT = 5.0
+# The clause a case's precondition is graded on: it needed an open connection to a server that
+# accepts it, and 'open' never came (CN4: on success, 'open' fires once).
+PRECONDITION_CLAUSE = "CN4"
+# Clauses every case may check whatever it declares: the ordering invariants (finish), the
+# driver's own protocol (DP1), and the precondition above.
+ALWAYS_CHECKED = frozenset(("OR1", "OR2", "OR3", "OR4", "OR5", "DP1", PRECONDITION_CLAUSE))
 # Checks on these clauses grade the closing behaviour, reported apart as ``behaviorClose``.
 CLOSE_CLAUSES = frozenset(
     ("CL2", "CL3", "CL4", "CL6", "CL7", "CL8", "EV3", "EV4", "EV5", "PR6", "PR10", "PR11")
 )
+
+
+class PreconditionFailed(Exception):
+    """What the case needs never happened (the connection never opened): the case ends at
+    once, graded on ``PRECONDITION_CLAUSE`` with this evidence, and on nothing else."""
+
+    def __init__(self, what: str, observed: Any) -> None:
+        super().__init__(what)
+        self.what = what
+        self.observed = observed
+
+
+class UndeclaredClause(Exception):
+    """A case checked a clause it does not declare: a defect of the case (HARNESS-ERROR)."""
 
 
 @dataclass
@@ -64,7 +90,9 @@ class CaseContext:
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     harness_error: str | None = None  # the suite's own fault: the case's verdict is void
     iut_error: str | None = None  # the IUT hung, crashed, or its driver broke the protocol
+    missing_feature: str | None = None  # a driver feature the case needs and the driver lacks
     close_timeout: float = 10.0  # the IUT's close timeout (hello, or --close-timeout)
+    handshake_timeout: float = 20.0  # the IUT's handshake timeout (hello, --handshake-timeout)
     transport: str = "ws"  # "wss": every URL of the case goes to the TLS listener
     started: float = field(default_factory=time.monotonic)
     wirelog: list[dict[str, Any]] = field(default_factory=list)
@@ -122,6 +150,57 @@ class CaseContext:
             return {"kind": "raised", "err": outcome.raised, "value": None}
         return self.session.result(outcome, timeout)
 
+    def open(
+        self, sock: str, url: str, *args: Any, style: str = "promise", sub: str = OBSERVER
+    ) -> CallOutcome:
+        """``connect(url, *args)`` and wait for ``'open'``: what a case does before it talks.
+
+        The contract lets ``connect`` settle before or after the handshake (CN12), so a case
+        acts on ``'open'``, never on the settlement. Returns the connect call (its settlement
+        can be read later); raises ``PreconditionFailed`` when the connection ends or the wait
+        runs out first, so the case ends at once instead of timing out step by step.
+        """
+        start = len(self.session.trace)
+        outcome = self.invoke(sock, "connect", style, url, *args)
+        if outcome.raised is not None:
+            raise PreconditionFailed("connect raised", outcome.raised)
+        self.wait_open(sock, sub=sub, connect=outcome, after=start)
+        return outcome
+
+    def wait_open(
+        self,
+        sock: str,
+        timeout: float = OPEN_WAIT,
+        sub: str = OBSERVER,
+        connect: CallOutcome | None = None,
+        after: int = 0,
+    ) -> dict[str, Any]:
+        """The ``'open'`` event of ``sock`` as ``sub`` saw it; ``PreconditionFailed`` when
+        ``'error'``/``'close'`` comes first, ``connect`` settles with an error, or none comes
+        within ``timeout``. Only trace entries from index ``after`` on count (an earlier
+        connection of the same object has its own 'open')."""
+
+        def decisive(e: dict[str, Any]) -> bool:
+            if e["kind"] == "event" and e.get("socket") == sock and e.get("sub") == sub:
+                return e["type"] in ("open", "error", "close")
+            return (
+                connect is not None
+                and e["kind"] == "result"
+                and e.get("call") == connect.call
+                and e.get("err") is not None
+            )
+
+        entry = self.session.wait_for(decisive, timeout, after=after)
+        if entry is not None and entry["kind"] == "event" and entry["type"] == "open":
+            return entry
+        if entry is None:
+            what = f"no 'open' within {timeout:g} s of connect"
+        elif entry["kind"] == "result":
+            what = "connect failed on a server that accepts the connection"
+        else:
+            what = f"'{entry['type']}' instead of 'open' on a server that accepts the connection"
+        raise PreconditionFailed(what, entry)
+
     def events(self, sock: str, event_type: str, sub: str = OBSERVER) -> list[dict[str, Any]]:
         return self.session.entries(
             lambda e: (
@@ -150,6 +229,11 @@ class CaseContext:
     def check(self, clause_id: str, passed: bool, what: str, expected: Any, observed: Any) -> bool:
         """Record one observation: ``expected`` and ``observed`` are the evidence the report
         shows, so a reader can judge the verdict without rerunning the case."""
+        if clause_id not in self.allowed_clauses():
+            raise UndeclaredClause(
+                f"a check on {clause_id}, which the case does not declare "
+                f"({', '.join(self.meta['clauses'])}): a case judges only the clauses it names"
+            )
         level = clause(clause_id).level
         self.checks.append(
             Check(
@@ -163,6 +247,28 @@ class CaseContext:
             )
         )
         return bool(passed)
+
+    def allowed_clauses(self) -> frozenset[str]:
+        """The clauses this case may check: those it declares, and ``ALWAYS_CHECKED``."""
+        return frozenset(self.meta["clauses"]) | ALWAYS_CHECKED
+
+    def refine(self, *clauses: str) -> None:
+        """Narrow the case's clauses to those this parameter set judges (a subset of what its
+        marker declares, main clause first); the row's level follows the new main clause."""
+        declared = set(self.meta.get("declared", self.meta["clauses"]))
+        extra = [c for c in clauses if c not in declared]
+        if not clauses or extra:
+            raise UndeclaredClause(
+                f"refine({', '.join(clauses)}): not a subset of the declared clauses "
+                f"({', '.join(sorted(declared))})"
+            )
+        self.meta["declared"] = tuple(sorted(declared))
+        self.meta["clauses"] = tuple(clauses)
+        self.meta["level"] = clause(clauses[0]).level
+
+    def precondition_failed(self, exc: PreconditionFailed) -> None:
+        """Grade the unmet precondition (on ``PRECONDITION_CLAUSE``) and nothing else."""
+        self.check(PRECONDITION_CLAUSE, False, f"precondition: {exc.what}", "'open'", exc.observed)
 
     def unimplemented(self, what: str) -> None:
         """The IUT lacks an optional feature the case needs: UNIMPLEMENTED on its main clause."""

@@ -50,3 +50,24 @@ def succeeded(result: dict[str, Any] | None) -> bool:
 def header_names(log: dict[str, Any] | None) -> dict[str, str]:
     headers = ((log or {}).get("handshake") or {}).get("headers", [])
     return {name.lower(): value for name, value in headers}
+
+
+# ER2: the message each documented code carries (the later docs' error table).
+DOCUMENTED_MESSAGES = {
+    401: "Parameter error",
+    2302001: "Websocket url error",
+    2302002: "Websocket certificate file does not exist",
+    2302003: "Websocket connection already exists",
+    2302999: "Websocket other unknown error",
+}
+
+
+def message_mismatch(err: dict[str, Any] | None) -> tuple[bool, str | None]:
+    """ER2 on one error: ``(ok, expected message)``. Only the pairing of a documented code with
+    its message is judged here; which code an operation gives is its own clause's question
+    (SD11, CN10, CL5 ...), so an undocumented code is not graded a second time."""
+    code = (err or {}).get("code")
+    expected = DOCUMENTED_MESSAGES.get(code) if isinstance(code, int) else None
+    if expected is None:
+        return True, None
+    return (err or {}).get("message") == expected, expected

@@ -22,16 +22,20 @@ from mockserver import MockServer
 from .clauses import clause
 from .context import (
     AFTER_CLOSE_TIMEOUT,
+    AFTER_HANDSHAKE_TIMEOUT,
     CLOSE_MARGIN,
     CONNECT_ALLOWANCE,
     DEFAULT_CLOSE_TIMEOUT,
+    DEFAULT_HANDSHAKE_TIMEOUT,
     MAX_CLOSE_TIMEOUT,
     CaseContext,
+    PreconditionFailed,
 )
 from .coverage import cells_for
 from .expectations import EXPECTATIONS_KEY
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.session import driver_argv, load_module
+from .probes import echo_missing
 from .report.paths import (
     ReportError,
     agent_folder,
@@ -90,6 +94,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the IUT's close timeout in seconds (default: what the driver's hello says, "
         f"else {DEFAULT_CLOSE_TIMEOUT:g})",
     )
+    group.addoption(
+        "--handshake-timeout",
+        type=_positive_seconds,
+        default=None,
+        help="the IUT's handshake timeout in seconds (default: what the driver's hello says, "
+        f"else {DEFAULT_HANDSHAKE_TIMEOUT:g})",
+    )
     group.addoption("--clause", action="append", default=[], help="only cases on this clause")
     group.addoption(
         "--transport",
@@ -110,8 +121,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "case(area, method, overload, clauses, description, expectation, timeout, cells): "
-        "a conformance case; clauses[0] is the main clause",
+        "case(area, method, overload, clauses, description, expectation, timeout, cells, "
+        "needs): a conformance case; clauses[0] is the main clause; needs: driver features "
+        "it relies on (probed once; UNIMPLEMENTED when the driver lacks one)",
     )
     config.addinivalue_line("markers", "wire_perf: Autobahn family 9 (limits, performance)")
     config.addinivalue_line("markers", "wire_quick: the first wire case of each Autobahn group")
@@ -230,9 +242,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         meta = dict(marker.kwargs)
         meta["clauses"] = tuple(meta["clauses"])
+        meta["declared"] = meta["clauses"]
         meta["level"] = clause(meta["clauses"][0]).level
         meta.setdefault("overload", meta["method"])
         meta.setdefault("timeout", None)
+        meta["needs"] = tuple(meta.get("needs", ()))
         callspec = getattr(item, "callspec", None)
         params = dict(getattr(callspec, "params", {}))
         params.pop("conformance_transport", None)
@@ -306,24 +320,47 @@ def ctx(
 ) -> Any:
     meta = request.node.stash[CASE_KEY]
     conformance_iut.ca_file = str(conformance_server.ca_file)
-    close_timeout = _close_timeout(request.config, conformance_iut)
+    close_timeout = _declared_timeout(request.config, conformance_iut, "close")
+    handshake_timeout = _declared_timeout(request.config, conformance_iut, "handshake")
     timeout = meta["timeout"] or request.config.getoption("--case-timeout")
     if timeout == AFTER_CLOSE_TIMEOUT:
         timeout = close_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
+    elif timeout == AFTER_HANDSHAKE_TIMEOUT:
+        timeout = handshake_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
+    missing = _missing_features(conformance_iut, conformance_server, meta["needs"])
     context = CaseContext(conformance_iut, conformance_server, meta["id"], meta, float(timeout))
+    context.missing_feature = missing
     context.close_timeout = close_timeout
+    context.handshake_timeout = handshake_timeout
     context.transport = conformance_transport
     return context
 
 
-def _close_timeout(config: pytest.Config, iut: IUT) -> float:
-    """--close-timeout, else the driver's hello, else the default (capped: the server's stall
-    has a limit). A driver that cannot even say hello leaves the default: its cases fail."""
-    given = config.getoption("--close-timeout")
+# Probes of the driver features a case may need (the ``case`` marker's ``needs``).
+PROBES = {"echo": echo_missing}
+
+
+def _missing_features(iut: IUT, server: MockServer, needs: tuple[str, ...]) -> str | None:
+    """The first feature of ``needs`` the driver lacks (probed once per process), or None."""
+    for need in needs:
+        if need not in iut.probed:
+            iut.probed[need] = PROBES[need](iut, server)
+        if iut.probed[need] is not None:
+            return iut.probed[need]
+    return None
+
+
+def _declared_timeout(config: pytest.Config, iut: IUT, which: str) -> float:
+    """``--close-timeout``/``--handshake-timeout``, else what the driver's hello declares,
+    else the default (capped: the server's stall has a limit). A driver that cannot even say
+    hello leaves the default: its cases fail."""
+    given = config.getoption(f"--{which}-timeout")
     if given is None:
         info = _driver_info(iut)
-        given = info.close_timeout if info is not None else None
-    return min(float(given or DEFAULT_CLOSE_TIMEOUT), MAX_CLOSE_TIMEOUT)
+        if info is not None:
+            given = info.close_timeout if which == "close" else info.handshake_timeout
+    default = DEFAULT_CLOSE_TIMEOUT if which == "close" else DEFAULT_HANDSHAKE_TIMEOUT
+    return min(float(given or default), MAX_CLOSE_TIMEOUT)
 
 
 def _driver_info(iut: IUT) -> DriverInfo | None:
@@ -341,9 +378,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     ctx: CaseContext = pyfuncitem.funcargs["ctx"]  # type: ignore[assignment]
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     try:
+        if ctx.missing_feature is not None:  # the driver cannot do what the case needs
+            raise NotImplementedError(ctx.missing_feature)
         pyfuncitem.obj(**arguments)
     except NotImplementedError as exc:  # an optional feature the IUT does not offer
         ctx.unimplemented(str(exc) or "not implemented")
+    except PreconditionFailed as exc:  # what the case needs never happened: end it at once
+        ctx.precondition_failed(exc)
     except (IUTTimeout, IUTCrashed, DriverBrokeProtocol) as exc:  # the IUT's fault
         ctx.iut_error = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # the case's own fault: it judged nothing

@@ -39,6 +39,8 @@ from .options import (
 from .runtime import Call
 
 __all__ = [
+    "CLOSE_TIMEOUT_S",
+    "HANDSHAKE_TIMEOUT_S",
     "PARAMETER_ERROR",
     "BusinessError",
     "CloseValue",
@@ -50,6 +52,12 @@ __all__ = [
 ]
 
 Callback = Callable[..., Any]
+
+# The defaults, declared for whoever drives this module (a conformance driver's ``hello``):
+# close() completes within CLOSE_TIMEOUT_S when the server never answers its close frame, and
+# a handshake the server never answers fails within HANDSHAKE_TIMEOUT_S.
+CLOSE_TIMEOUT_S = DEFAULT_CLOSE_TIMEOUT
+HANDSHAKE_TIMEOUT_S = DEFAULT_HANDSHAKE_TIMEOUT
 
 
 def _split_callback(

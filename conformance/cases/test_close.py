@@ -9,6 +9,9 @@ from conformance.context import AFTER_CLOSE_TIMEOUT, CLOSE_MARGIN, CaseContext
 from conformance.helpers import STYLES, close_in, err_code, succeeded
 from conformance.iut import Options
 
+# The handshake's answer is held back this long (as in test_send's while-connecting case).
+HANDSHAKE_DELAY_MS = 400
+
 OVERLOADS = {
     "callback": "close(callback)",
     "options-callback": "close(options, callback)",
@@ -79,9 +82,9 @@ def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     clause = (
         "CL2" if variant in ("no-options", "empty-options", "code-only", "reason-only") else "CL3"
     )
-    ctx.meta["clauses"] = (clause, "CL1", "CL4", "OR2")
+    ctx.refine(clause, "CL1", "CL4", "OR2")
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     result = call_close(ctx, sock, overload, options)
     ctx.check("CL1", succeeded(result), "close settles with success", True, result)
     log = ctx.server_log()
@@ -112,6 +115,7 @@ FORBIDDEN: dict[str, object] = {
     "2000": {"code": 2000},
     "5000": {"code": 5000},
     "124-byte-reason": {"code": 4000, "reason": "x" * 124},
+    "124-byte-utf8-reason": {"code": 4000, "reason": "é" * 62},
 }
 
 
@@ -134,7 +138,7 @@ FORBIDDEN: dict[str, object] = {
 def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
     ctx.meta["overload"] = OVERLOADS["options-callback" if style == "callback" else "promise"]
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "close", style, FORBIDDEN[options])
     ctx.session.quiet(0.1)
     frames = [f for log in ctx.server.wirelog.find(tag=ctx.tag) if (f := close_in(log))]
@@ -143,7 +147,7 @@ def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
         "CL6",
         not forbidden,
         "close frames on the wire are allowed by RFC 6455",
-        "codes 1000-1003, 1007-1014, 3000-4999 or none; payload <= 125 bytes",
+        "codes 1000-1003, 1007-1014, 3000-4999 or none; payload <= 125 bytes; UTF-8 reason",
         frames or "no close frame",
     )
     ctx.check_equal("CL8", "close's error code", 401, err_code(result))
@@ -157,7 +161,12 @@ def _allowed_close(frame: dict) -> bool:
         or 1007 <= code <= 1014
         or 3000 <= code <= 4999
     )
-    return allowed and len(frame.get("payload_hex") or "") <= 250
+    payload = bytes.fromhex(frame.get("payload_hex") or "")
+    try:
+        payload[2:].decode("utf-8")  # RFC 6455 §5.5.1: the reason is UTF-8
+    except UnicodeDecodeError:
+        return False
+    return allowed and len(payload) <= 125
 
 
 @pytest.mark.case(
@@ -174,7 +183,7 @@ def test_not_open(ctx: CaseContext, style: str, when: str) -> None:
     ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if when == "twice":
-        ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+        ctx.open(sock, ctx.url("/echo"))
         ctx.settle(sock, "close", "promise")
     result = ctx.settle(sock, "close", style)
     ctx.check_equal("CL5", "error code", 2302999, err_code(result))
@@ -183,18 +192,18 @@ def test_not_open(ctx: CaseContext, style: str, when: str) -> None:
 @pytest.mark.case(
     area="close",
     method="close",
-    clauses=("CL7", "CL4"),
+    clauses=("CL7", "CL9", "CL4"),
     cells=[cov.api(cov.CLOSE_P, "no options", "connection failure")],
     overload="close(options?): Promise",
     timeout=AFTER_CLOSE_TIMEOUT,
     description="close while the server never answers (it stops reading)",
-    expectation="close completes within the IUT's close timeout; 'close' with 1006",
+    expectation="close completes within the IUT's close timeout (MUST); 'close' with 1006 (SHOULD)",
 )
 def test_server_never_answers(ctx: CaseContext) -> None:
     limit = ctx.close_timeout + CLOSE_MARGIN
     sock = ctx.socket()
     stall = {"op": "stall", "ms": int((limit + 2.0) * 1000)}
-    ctx.settle(sock, "connect", "promise", ctx.script_url([stall]))
+    ctx.open(sock, ctx.script_url([stall]))
     result = ctx.settle(sock, "close", "promise", timeout=limit)
     closed = ctx.wait_event(sock, "close", 1.0)
     ctx.check(
@@ -204,4 +213,62 @@ def test_server_never_answers(ctx: CaseContext) -> None:
         "settled",
         result or "not settled",
     )
-    ctx.check_equal("CL7", "'close' code", 1006, ((closed or {}).get("value") or {}).get("code"))
+    ctx.check("CL7", closed is not None, "'close' fires", "'close'", closed or "no 'close'")
+    ctx.check_equal("CL9", "'close' code", 1006, ((closed or {}).get("value") or {}).get("code"))
+
+
+@pytest.mark.case(
+    area="close",
+    method="close",
+    clauses=("CL10", "CL11"),
+    overload="close(options?): Promise",
+    description="close while connecting (after connect, before 'open')",
+    expectation="close settles; after a success the connection ends ('close' once, TCP ends, "
+    "and a close frame if it opened); after an error it opens as usual (MUST); which one "
+    "(INFO)",
+)
+def test_while_connecting(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    url = ctx.script_url([], {"delay_ms": HANDSHAKE_DELAY_MS})
+    ctx.invoke(sock, "connect", "promise", url)
+    result = ctx.settle(sock, "close", "promise", {"code": 4000}, timeout=5.0)
+    if result is None or result.get("err") is None:  # applied: the connection must end
+        closed = ctx.wait_event(sock, "close", 5.0)
+        log = ctx.server_log(3.0)
+        ctx.session.quiet(0.05)
+        opened = bool(ctx.events(sock, "open"))
+        ctx.check("CL10", result is not None, "close settles", "settled", result or "not settled")
+        ctx.check_equal("CL10", "'close' fires once", 1, len(ctx.events(sock, "close")))
+        ctx.check(
+            "CL10",
+            log is None or log["done"],
+            "the TCP connection ended",
+            True,
+            None if log is None else log["tcp"],
+        )
+        if opened:
+            ctx.check(
+                "CL10",
+                close_in(log) is not None,
+                "a connection that opened is closed with a close frame",
+                "close frame",
+                close_in(log) or (closed and "no close frame"),
+            )
+        outcome = "applied after 'open'" if opened else "applied before 'open'"
+    else:
+        opened_event = ctx.wait_event(sock, "open", 5.0)
+        ctx.check(
+            "CL10",
+            opened_event is not None,
+            "after a failed close the connection opens as usual",
+            "'open'",
+            opened_event or "no 'open'",
+        )
+        outcome = "failed"
+    ctx.check(
+        "CL11",
+        outcome == "applied after 'open'",
+        "close while connecting",
+        "applied after 'open' (the reference and the shipped implementation); any CL10 allows",
+        outcome,
+    )

@@ -6,7 +6,7 @@ import pytest
 
 from conformance import coverage as cov
 from conformance.context import CaseContext
-from conformance.helpers import err_code
+from conformance.helpers import message_mismatch
 from conformance.iut import Subscriber
 
 
@@ -22,7 +22,7 @@ from conformance.iut import Subscriber
 def test_independent_objects(ctx: CaseContext) -> None:
     first, second = ctx.socket(), ctx.socket()
     ctx.check("M1", first != second, "two objects", "two", [first, second])
-    ctx.settle(first, "connect", "promise", ctx.url("/echo"))
+    ctx.open(first, ctx.url("/echo"))
     ctx.settle(first, "send", "promise", "only for the first")
     ctx.wait_event(first, "message", 3.0)
     leaked = ctx.session.entries(lambda e: e["kind"] == "event" and e["socket"] == second)
@@ -71,11 +71,16 @@ def test_error_shape(ctx: CaseContext) -> None:
     failed = ctx.settle(sock, "send", "promise", "too early")
     err = (failed or {}).get("err") or {}
     ctx.check("ER1", err.get("is_business_error") is True, "code int, message str", True, err)
-    ctx.check_equal(
-        "ER2", "message for 2302999", "Websocket other unknown error", err.get("message")
+    # The code itself is SD11's (send when not open): graded there, not again here.
+    paired, message = message_mismatch(err)
+    ctx.check(
+        "ER2",
+        paired,
+        "the documented message of the error's code",
+        message or "(an undocumented code: graded by the operation's own clause)",
+        {"code": err.get("code"), "message": err.get("message")},
     )
-    ctx.check_equal("ER2", "code", 2302999, err_code(failed))
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     again = ctx.settle(sock, "send", "promise", "now")
     ctx.check(
         "ER3", again is not None and again.get("err") is None, "object still usable", True, again
@@ -97,5 +102,13 @@ def test_error_messages(ctx: CaseContext, code: int) -> None:
     sock = ctx.socket()
     url = 42 if code == 401 else "ftp://x"
     result = ctx.settle(sock, "connect", "promise", url)
-    expected = {401: "Parameter error", 2302001: "Websocket url error"}[code]
-    ctx.check_equal("ER2", "message", expected, ((result or {}).get("err") or {}).get("message"))
+    err = (result or {}).get("err") or {}
+    # Which code a bad URL gives is CN10's; here: the message the code it carries documents.
+    paired, message = message_mismatch(err)
+    ctx.check(
+        "ER2",
+        paired,
+        "the documented message of the error's code",
+        message or f"an error ({code} for this URL, graded by CN10)",
+        {"code": err.get("code"), "message": err.get("message")},
+    )

@@ -18,7 +18,7 @@ def fail_connection(ctx: CaseContext, steps: list[dict[str, Any]]) -> tuple[str,
     returns the socket and the close code the client put on the wire."""
     sock = ctx.socket()
     expect_close = {"op": "expect", "kind": "close", "timeout_ms": 3000}
-    ctx.settle(sock, "connect", "promise", ctx.script_url([*steps, expect_close]))
+    ctx.open(sock, ctx.script_url([*steps, expect_close]))
     ctx.wait_event(sock, "close", 4.0)
     return sock, (close_in(ctx.server_log()) or {}).get("code")
 
@@ -43,7 +43,7 @@ def test_2_2_ping_pong(ctx: CaseContext) -> None:
         {"op": "wait", "ms": 50},
         {"op": "send_text", "data": "still here"},
     ]
-    ctx.settle(sock, "connect", "promise", ctx.script_url(steps))
+    ctx.open(sock, ctx.script_url(steps))
     ctx.wait_event(sock, "message", 3.0)
     ctx.settle(sock, "close", "promise")
     pongs = [f["text"] for f in _frames_out(ctx.server_log(), 10)]

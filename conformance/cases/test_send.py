@@ -8,6 +8,7 @@ from conformance import coverage as cov
 from conformance.context import CaseContext
 from conformance.helpers import STYLES, data_frames, digest, err_code, messages, succeeded
 from conformance.iut import Generated, Opaque
+from conformance.iut.api import CallOutcome
 from conformance.iut.codec import generate
 
 OVERLOADS = {"callback": "send(data, callback)", "promise": "send(data): Promise"}
@@ -75,13 +76,9 @@ def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
     elif payload[0].isdigit():
         clause = "SD8"
     sock = ctx.socket()
-    ctx.settle(
-        sock,
-        "connect",
-        "promise",
-        ctx.url("/script", script='{"steps":[{"op":"expect","timeout_ms":20000}]}'),
-    )
-    result = ctx.settle(sock, "send", style, PAYLOADS[payload], timeout=15.0)
+    ctx.open(sock, ctx.url("/script", script='{"steps":[{"op":"expect","timeout_ms":20000}]}'))
+    large = len(data) >= 1024 * 1024  # megabytes may take a while on a slow device
+    result = ctx.settle(sock, "send", style, PAYLOADS[payload], timeout=15.0 if large else 5.0)
     ctx.check(
         MAIN[style] if clause in ("SD1", "SD2") and style == "promise" else clause,
         succeeded(result),
@@ -124,7 +121,7 @@ def test_not_open(ctx: CaseContext, style: str, state: str, payload: str) -> Non
     ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if state == "after-close":
-        ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+        ctx.open(sock, ctx.url("/echo"))
         ctx.settle(sock, "close", "promise")
     result = ctx.settle(sock, "send", style, PAYLOADS[payload])
     ctx.check(
@@ -156,7 +153,7 @@ WRONG = {"int": 42, "none": None, "dict": {"a": 1}, "object": Opaque(), "list": 
 def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
     ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "send", style, WRONG[data])
     ctx.check_equal("SD7", "error code", 401, err_code(result))
 
@@ -172,7 +169,7 @@ def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
 def test_order(ctx: CaseContext, style: str) -> None:
     ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
-    ctx.settle(sock, "connect", "promise", ctx.url("/echo"))
+    ctx.open(sock, ctx.url("/echo"))
     outcomes = [ctx.invoke(sock, "send", style, f"m{i}") for i in range(20)]
     for outcome in outcomes:
         ctx.session.result(outcome, 5.0)
@@ -209,7 +206,7 @@ def test_size_limit(ctx: CaseContext, size: str) -> None:
     payload = LARGE[size]
     sock = ctx.socket()
     expect = '{"steps":[{"op":"expect","timeout_ms":20000}]}'
-    ctx.settle(sock, "connect", "promise", ctx.url("/script", script=expect))
+    ctx.open(sock, ctx.url("/script", script=expect))
     result = ctx.settle(sock, "send", "promise", payload, timeout=15.0)
     ctx.settle(sock, "close", "promise", timeout=8.0)
     received = [(m["len"], m["sha256"]) for m in messages(ctx.server_log(8.0), "in")]
@@ -221,4 +218,91 @@ def test_size_limit(ctx: CaseContext, size: str) -> None:
         f"a {payload.size}-byte message",
         "sent intact (the reference); the shipped implementation refuses with 401",
         {"outcome": outcome, "error": err_code(result), "arrived": received},
+    )
+
+
+# The handshake's answer is held back this long, so calls made right after connect land while
+# the connection is still connecting whatever the settlement order (CN12).
+HANDSHAKE_DELAY_MS = 400
+
+
+@pytest.mark.case(
+    area="send",
+    method="send",
+    clauses=("SD12", "SD13"),
+    description="send twice while connecting (after connect, before 'open')",
+    expectation="either both fail and nothing of them reaches the wire, or both are queued: "
+    "they settle with success and arrive after the handshake, in call order (MUST); which "
+    "one is observed (INFO)",
+)
+@pytest.mark.parametrize("style", STYLES)
+def test_while_connecting(ctx: CaseContext, style: str) -> None:
+    ctx.meta["overload"] = OVERLOADS[style]
+    sock = ctx.socket()
+    expect = {"op": "expect", "timeout_ms": 1500}
+    url = ctx.script_url([expect, expect], {"delay_ms": HANDSHAKE_DELAY_MS})
+    connecting = ctx.invoke(sock, "connect", "promise", url)
+    outcomes = [ctx.invoke(sock, "send", style, text) for text in ("early-1", "early-2")]
+    opened_before = [e for e in ctx.events(sock, "open") if e["t"] <= _returned_at(ctx, outcomes)]
+    ctx.wait_open(sock, connect=connecting)
+    results = [ctx.session.result(o, 5.0) for o in outcomes]
+    ctx.session.quiet(0.05)
+    ctx.settle(sock, "close", "promise")
+    arrived = [m["text"] for m in messages(ctx.server_log(), "in")]
+    failed = [r is not None and r.get("err") is not None for r in results]
+    if opened_before:  # 'open' came before the handshake was even answered: nothing to judge
+        ctx.check("SD12", False, "'open' before the server answered", "no 'open'", opened_before)
+    elif all(failed):
+        ctx.check("SD12", arrived == [], "failed sends put nothing on the wire", [], arrived)
+    else:
+        ctx.check(
+            "SD12",
+            not any(failed) and all(succeeded(r) for r in results),
+            "both sends settle with success (queued) or both fail",
+            "two successes or two errors",
+            results,
+        )
+        ctx.check_equal(
+            "SD12", "queued messages at the server, in call order", ["early-1", "early-2"], arrived
+        )
+    ctx.check(
+        "SD13",
+        all(failed),
+        "send while connecting",
+        "fails (the reference); queueing is allowed",
+        "failed" if all(failed) else "queued" if not any(failed) else results,
+    )
+
+
+def _returned_at(ctx: CaseContext, outcomes: list[CallOutcome]) -> float:
+    """When the last of these calls had returned (its ``return`` trace entry)."""
+    calls = {o.call for o in outcomes}
+    returns = ctx.session.entries(lambda e: e["kind"] == "return" and e.get("call") in calls)
+    return max((e["t"] for e in returns), default=0.0)
+
+
+@pytest.mark.case(
+    area="send",
+    method="send",
+    clauses=("SD14",),
+    overload="send(data): Promise",
+    description="five sends settle, then close at once",
+    expectation="every message whose send settled with success is on the wire before the "
+    "client's close frame",
+)
+def test_settled_before_close(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.open(sock, ctx.url("/echo"))
+    outcomes = [ctx.invoke(sock, "send", "promise", f"before-close-{i}") for i in range(5)]
+    results = [ctx.session.result(o, 5.0) for o in outcomes]
+    settled = [f"before-close-{i}" for i, r in enumerate(results) if succeeded(r)]
+    ctx.settle(sock, "close", "promise")
+    log = ctx.server_log()
+    arrived = [m["text"] for m in messages(log, "in")]
+    ctx.check(
+        "SD14",
+        arrived[: len(settled)] == settled and bool(settled),
+        "messages whose send settled with success, at the server before the close frame",
+        settled or "five successful sends",
+        arrived,
     )

@@ -19,9 +19,14 @@ from types import ModuleType
 from typing import Any
 
 from .codec import describe_error, describe_value, generate
+from .features import behaviour_name
 
 Sink = Callable[[dict[str, Any]], None]
-PROTOCOL = 2  # the driver protocol version this executor speaks
+PROTOCOL = 3  # the driver protocol version this executor speaks
+
+
+# The subscriber behaviours this executor (and so the Python driver) carries out.
+BEHAVIOURS_OFFERED = ("record", "raise", "subscribe", "off_self", "close", "echo")
 
 
 class CommandError(Exception):
@@ -179,6 +184,12 @@ class Executor:
             if tag == "$callback":
                 return self._callback(sock, call)
             if tag == "$subscriber":
+                behaviour = str(inner.get("behaviour", "record"))
+                if behaviour_name(behaviour) not in BEHAVIOURS_OFFERED:
+                    raise CommandError(
+                        f"unknown subscriber behaviour {behaviour!r}; this driver offers "
+                        f"{', '.join(BEHAVIOURS_OFFERED)} (docs/driver-protocol.md)"
+                    )
                 event_type = raw_args[0] if raw_args and isinstance(raw_args[0], str) else "?"
                 return self._subscriber(
                     sock, inner["name"], inner.get("behaviour", "record"), event_type
@@ -250,6 +261,7 @@ def hello_reply(module: ModuleType) -> dict[str, Any]:
     """The ``hello`` reply for a Python module (docs/driver-protocol.md): a module may declare
     its close timeout as ``CLOSE_TIMEOUT_S`` (seconds) so the close-timeout case waits that."""
     close_timeout = getattr(module, "CLOSE_TIMEOUT_S", None)
+    handshake_timeout = getattr(module, "HANDSHAKE_TIMEOUT_S", None)
     return {
         "protocol": PROTOCOL,
         "driver": "python",
@@ -259,6 +271,10 @@ def hello_reply(module: ModuleType) -> dict[str, Any]:
         "binary_type": "bytes",
         "modes": ["async"],
         "close_timeout": close_timeout if isinstance(close_timeout, (int, float)) else None,
+        "handshake_timeout": (
+            handshake_timeout if isinstance(handshake_timeout, (int, float)) else None
+        ),
+        "behaviours": list(BEHAVIOURS_OFFERED),
     }
 
 

@@ -9,12 +9,12 @@ calls ``read_line`` in a loop survives any input (docs/driver-protocol.md, "Robu
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_LINE = 1 << 20  # bytes per line, the newline excluded; longer lines are violations
 QUOTE = 200  # characters of an offending line quoted in a report
-MAX_HELLO_SECONDS = 86_400  # a hello's close_timeout, at most (the suite caps it lower still)
 
 ENTRY_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     # kind -> required field -> accepted JSON types (bool is never an int here)
@@ -114,6 +114,8 @@ class DriverInfo:
     binary_type: str | None = None
     modes: tuple[str, ...] = ("async",)
     close_timeout: float | None = None
+    handshake_timeout: float | None = None
+    behaviours: tuple[str, ...] | None = None  # protocol 3: the subscriber behaviours offered
     problems: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
@@ -125,6 +127,8 @@ class DriverInfo:
             "binary_type": self.binary_type,
             "modes": list(self.modes),
             "close_timeout": self.close_timeout,
+            "handshake_timeout": self.handshake_timeout,
+            "behaviours": None if self.behaviours is None else list(self.behaviours),
         }
 
 
@@ -153,19 +157,15 @@ def read_hello(body: dict[str, Any]) -> DriverInfo:
             modes = tuple(raw_modes)
         else:
             problems.append(f"hello: modes must be a list of strings: {quote(str(raw_modes))}")
-    close_timeout = body.get("close_timeout")
-    # Compared, never converted first: a 401-digit integer is just out of range (float() of
-    # it raises OverflowError), and NaN fails every comparison.
-    if close_timeout is not None and (
-        isinstance(close_timeout, bool)
-        or not isinstance(close_timeout, (int, float))
-        or not 0 < close_timeout <= MAX_HELLO_SECONDS
-    ):
-        problems.append(
-            f"hello: close_timeout must be a positive number of seconds up to "
-            f"{MAX_HELLO_SECONDS} or null, not {quote(json.dumps(close_timeout))}"
-        )
-        close_timeout = None
+    behaviours: tuple[str, ...] | None = None
+    raw_behaviours = body.get("behaviours")
+    if raw_behaviours is not None:
+        if isinstance(raw_behaviours, list) and all(isinstance(b, str) for b in raw_behaviours):
+            behaviours = tuple(raw_behaviours)
+        else:
+            problems.append(
+                f"hello: behaviours must be a list of strings: {quote(str(raw_behaviours))}"
+            )
     return DriverInfo(
         protocol=protocol,
         driver=text("driver"),
@@ -173,6 +173,32 @@ def read_hello(body: dict[str, Any]) -> DriverInfo:
         implementation=text("implementation") or text("module"),
         binary_type=text("binary_type"),
         modes=modes,
-        close_timeout=None if close_timeout is None else float(close_timeout),
+        close_timeout=_seconds(body, "close_timeout", problems),
+        handshake_timeout=_seconds(body, "handshake_timeout", problems),
+        behaviours=behaviours,
         problems=tuple(problems),
     )
+
+
+MAX_SECONDS = 3600.0  # a timeout a driver declares is believed up to an hour
+
+
+def _seconds(body: dict[str, Any], name: str, problems: list[str]) -> float | None:
+    """A positive, finite number of seconds (at most ``MAX_SECONDS``) or null; anything else
+    is listed in ``problems`` (a DP1 failure) and read as null."""
+    value = body.get(name)
+    if value is None:
+        return None
+    number: float | None = None
+    if not isinstance(value, bool) and isinstance(value, (int, float)):
+        try:
+            number = float(value)
+        except OverflowError:  # a 400-digit integer
+            number = None
+    if number is None or not math.isfinite(number) or not 0 < number <= MAX_SECONDS:
+        problems.append(
+            f"hello: {name} must be a positive number of seconds up to {MAX_SECONDS:g}, or "
+            f"null, not {quote(json.dumps(value))}"
+        )
+        return None
+    return number

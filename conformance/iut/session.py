@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import IO, Any, Protocol
 
-from .api import CallOutcome, DriverBrokeProtocol, IUTCrashed, IUTTimeout
+from .api import CallOutcome, DriverBrokeProtocol, IUTCrashed, IUTTimeout, Subscriber
 from .codec import encode_arg
 from .executor import (
     PROTOCOL,
@@ -33,6 +33,7 @@ from .executor import (
     hello_reply,
     resolve_module,
 )
+from .features import lacking
 from .lines import (
     MAX_LINE,
     DriverInfo,
@@ -69,8 +70,17 @@ class Session:
     LOG_CAP = 500
     BYTES_CAP = 32 * 1024 * 1024
 
-    def __init__(self, transport_for: Callable[[Sink], Transport], deadline: float) -> None:
+    def __init__(
+        self,
+        transport_for: Callable[[Sink], Transport],
+        deadline: float,
+        info: Callable[[], DriverInfo | None] = lambda: None,
+        stalls: dict[str, int] | None = None,
+    ) -> None:
         self.t0 = time.monotonic()
+        self._stalls = {} if stalls is None else stalls  # shared by the IUT's sessions
+        self._stall_budget: dict[str, float] = {}  # this case's short waits, by method
+        self._info = info  # what the driver declared (None in-process: every feature)
         self.deadline = deadline
         self.trace: list[Entry] = []
         self.dropped: dict[str, int] = {}
@@ -115,6 +125,14 @@ class Session:
         return _field(reply, "socket", str, command)
 
     def call(self, sock: str, method: str, *args: Any, promise: bool = False) -> CallOutcome:
+        """One API call. ``NotImplementedError`` (UNIMPLEMENTED), without asking the driver,
+        when an argument needs a subscriber behaviour the driver does not offer."""
+        info = self._info()
+        if info is not None:
+            for behaviour in _behaviours(args):
+                missing = lacking(behaviour, info.protocol, info.behaviours)
+                if missing is not None:
+                    raise NotImplementedError(missing)
         command = {
             "op": "call",
             "socket": sock,
@@ -137,10 +155,13 @@ class Session:
         with self._cond:
             return [e for e in self.trace if predicate(e)]
 
-    def wait_for(self, predicate: Callable[[Entry], bool], timeout: float) -> Entry | None:
-        """The first entry matching ``predicate``, waiting up to ``timeout``; None if none."""
+    def wait_for(
+        self, predicate: Callable[[Entry], bool], timeout: float, after: int = 0
+    ) -> Entry | None:
+        """The first entry from index ``after`` on matching ``predicate``, waiting up to
+        ``timeout``; None if none."""
         end = time.monotonic() + min(timeout, max(0.0, self.deadline - time.monotonic()))
-        seen = 0
+        seen = after
         with self._cond:
             while True:
                 found = next((e for e in self.trace[seen:] if predicate(e)), None)
@@ -150,11 +171,32 @@ class Session:
                     return found
                 self._cond.wait(left)
 
+    # After this many waits in a row in which a method's calls never settled, the IUT has
+    # stopped settling that method: later waits for it last STALLED_WAIT seconds, until one of
+    # its calls settles again. A conforming IUT never gets here; a stuck one is judged (FAILED
+    # either way) without every case waiting out its whole deadline.
+    STALLS_BEFORE_SHORT = 1
+    STALLED_WAIT = 0.5
+    STALL_EVIDENCE = 2.0  # seconds a wait must have had to count as a stall
+
     def result(self, outcome: CallOutcome, timeout: float = 5.0) -> Entry | None:
         """The call's settlement (callback ran / promise settled), or None."""
-        return self.wait_for(
-            lambda e: e["kind"] == "result" and e.get("call") == outcome.call, timeout
+        method = outcome.method
+        stalled = self._stalls.get(method, 0) >= self.STALLS_BEFORE_SHORT
+        wait = min(timeout, max(0.0, self.deadline - time.monotonic()))
+        if stalled:  # one short budget per case and method, however many calls wait on it
+            wait = min(wait, self._stall_budget.setdefault(method, self.STALLED_WAIT))
+        started = time.monotonic()
+        settled = self.wait_for(
+            lambda e: e["kind"] == "result" and e.get("call") == outcome.call, wait
         )
+        if stalled:
+            self._stall_budget[method] -= time.monotonic() - started
+        if settled is not None:
+            self._stalls[method] = 0
+        elif stalled or wait >= self.STALL_EVIDENCE:  # a real wait, not a case's last moment
+            self._stalls[method] = self._stalls.get(method, 0) + 1
+        return settled
 
     def quiet(self, seconds: float) -> None:
         """Let late entries arrive (a second 'close', a late callback ...)."""
@@ -171,6 +213,18 @@ class Session:
             return f"reset failed: the driver answered 'unsupported': {exc}"
         finally:
             self.transport.end_case()
+
+
+def _behaviours(args: Any) -> Iterator[str]:
+    """The subscriber behaviours among a call's arguments, at any depth."""
+    if isinstance(args, Subscriber):
+        yield args.behaviour
+    elif isinstance(args, (list, tuple)):
+        for arg in args:
+            yield from _behaviours(arg)
+    elif isinstance(args, dict):
+        for arg in args.values():
+            yield from _behaviours(arg)
 
 
 def _field(reply: dict[str, Any], name: str, kind: type, command: dict[str, Any]) -> Any:
@@ -468,6 +522,8 @@ class IUT:
         self.spec = spec
         self.driver: Driver | None = None
         self.ca_file: str | None = None  # the CA the mock server's TLS listener uses
+        self.probed: dict[str, str | None] = {}  # feature -> None (works) or why it does not
+        self.stalls: dict[str, int] = {}  # method -> waits in a row its calls never settled
         self.agent = self.agent_for(spec)
         if spec.startswith("cmd:"):
             self.driver = Driver(spec[4:])
@@ -502,8 +558,8 @@ class IUT:
                 driver.attach(sink)
                 return driver
 
-            return Session(attach, deadline)
-        return Session(lambda sink: InProcess(self.module, sink), deadline)
+            return Session(attach, deadline, lambda: driver.info, self.stalls)
+        return Session(lambda sink: InProcess(self.module, sink), deadline, stalls=self.stalls)
 
     def close(self) -> None:
         if self.driver is not None:

@@ -109,17 +109,19 @@ def driver() -> Iterator[NodeDriver]:
 
 
 def test_hello_describes_driver_and_implementation(driver: NodeDriver) -> None:
-    reply = driver.request("hello", protocol=2)
+    reply = driver.request("hello", protocol=3)
     assert reply == {
         "id": 1,
         "ok": True,
-        "protocol": 2,
+        "protocol": 3,
         "driver": "node",
         "language": "javascript",
         "implementation": str(FAKE),
         "binary_type": "ArrayBuffer",
         "modes": ["async"],
         "close_timeout": 1.5,
+        "handshake_timeout": None,
+        "behaviours": ["record", "raise", "subscribe", "off_self", "close", "echo"],
     }
 
 

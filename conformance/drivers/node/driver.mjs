@@ -17,7 +17,9 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
-const PROTOCOL = 2;
+const PROTOCOL = 3;
+// The subscriber behaviours this driver carries out (hello's `behaviours`, protocol 3).
+const BEHAVIOURS = ['record', 'raise', 'subscribe', 'off_self', 'close', 'echo'];
 const CAP = 4096; // characters of text / bytes of binary carried in a value
 const ARGS_CAP = 2000; // a call entry carries its args only below this JSON length
 
@@ -223,10 +225,11 @@ class CommandError extends Error {}
 class Unsupported extends CommandError {}
 
 class Executor {
-  constructor(api, implementation, closeTimeout) {
+  constructor(api, implementation, closeTimeout, handshakeTimeout) {
     this.api = api;
     this.implementation = implementation;
     this.closeTimeout = closeTimeout;
+    this.handshakeTimeout = handshakeTimeout;
     this.sockets = new Map();
     this.subscribers = new Map();
     this.socketCount = 0;
@@ -262,6 +265,8 @@ class Executor {
       binary_type: 'ArrayBuffer',
       modes: ['async'],
       close_timeout: this.closeTimeout,
+      handshake_timeout: this.handshakeTimeout,
+      behaviours: BEHAVIOURS,
     };
   }
 
@@ -400,6 +405,12 @@ class Executor {
       case '$callback':
         return this.callback(sock, call);
       case '$subscriber': {
+        const behaviour = String(inner.behaviour ?? 'record');
+        if (!BEHAVIOURS.includes(behaviour.split(':')[0]))
+          throw new CommandError(
+            `unknown subscriber behaviour ${JSON.stringify(behaviour)}; this driver offers ` +
+              `${BEHAVIOURS.join(', ')} (docs/driver-protocol.md)`,
+          );
         const type = typeof rawArgs[0] === 'string' ? rawArgs[0] : '?';
         return this.subscriber(sock, String(inner.name), String(inner.behaviour ?? 'record'), type);
       }
@@ -519,7 +530,9 @@ async function loadIut(spec) {
     throw new Error(`${spec} exports no createWebSocket (nor webSocket.createWebSocket)`);
   const closeTimeout =
     [mod.CLOSE_TIMEOUT_S, api.CLOSE_TIMEOUT_S].find((v) => typeof v === 'number') ?? null;
-  return new Executor(api, name, closeTimeout);
+  const handshakeTimeout =
+    [mod.HANDSHAKE_TIMEOUT_S, api.HANDSHAKE_TIMEOUT_S].find((v) => typeof v === 'number') ?? null;
+  return new Executor(api, name, closeTimeout, handshakeTimeout);
 }
 
 // -- the request loop ---------------------------------------------------------------------------

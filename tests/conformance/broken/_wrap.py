@@ -13,6 +13,7 @@ from impl import webSocket as reference
 from impl.webSocket import WebSocketCloseOptions, WebSocketRequestOptions
 
 __all__ = [
+    "ConnectTracking",
     "OpenTracking",
     "Relaying",
     "WebSocketCloseOptions",
@@ -180,3 +181,31 @@ def remap_close_code(wrong: int, right: int) -> None:
         return await original(self, code=right if code == wrong else code, **kw)
 
     aiohttp.ClientWebSocketResponse.close = close  # type: ignore[method-assign,assignment]
+
+
+class ConnectTracking(Wrapper):
+    """A wrapper that knows when its connection is connecting (after ``connect`` of a URL
+    impl accepts, before ``'open'``, ``'error'`` or ``'close'``), and can run a step once it
+    opens (``when_open``) or fails."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connecting = False
+        self._waiting: list[Callable[[bool], None]] = []
+        self.inner.on("open", lambda err, value: self._settled(True))
+        self.inner.on("error", lambda err: self._settled(False))
+        self.inner.on("close", lambda err, value: self._settled(False))
+
+    def _settled(self, opened: bool) -> None:
+        self.connecting = False
+        waiting, self._waiting = self._waiting, []
+        for step in waiting:
+            step(opened)
+
+    def connect(self, url: Any, *args: Any) -> Any:
+        if isinstance(url, str) and url.startswith(("ws://", "wss://")):
+            self.connecting = True
+        return self.inner.connect(url, *args)
+
+    def when_open(self, step: Callable[[bool], None]) -> None:
+        self._waiting.append(step)
