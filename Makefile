@@ -9,6 +9,7 @@ install:
 	$(PYTHON) -m pip install --upgrade pip
 	$(PYTHON) -m pip install -e '.[dev]'
 	@# The JS port (ports/js-ws) and its pinned ws; tests/conformance/test_js_port.py skips without it.
+	@# ports/js-shipped has no dependencies of its own: it imports ports/js-ws.
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix ports/js-ws --no-audit --no-fund; \
 	else \
@@ -47,6 +48,13 @@ test-oldest:
 	$(OLDEST_VENV)/bin/python -c 'import aiohttp; assert aiohttp.__version__ == "$(OLDEST_AIOHTTP)"'
 	$(OLDEST_VENV)/bin/python -m pytest -q tests/impl
 	$(OLDEST_VENV)/bin/python -m conformance -n 2 --report-dir build/reports-aiohttp-$(OLDEST_AIOHTTP)
+
+# Not part of `test` (which runs the shipped-platform port with all its switches, twice):
+# the same port with each switch alone, one suite run per switch (about 20 s each).
+# One switch: OHOS_SHIPPED_EACH=1 python -m pytest tests/conformance/test_shipped_port.py -k NAME
+.PHONY: test-shipped
+test-shipped:
+	OHOS_SHIPPED_EACH=1 $(PYTHON) -m pytest -q tests/conformance/test_shipped_port.py
 
 bench:
 	$(PYTHON) bench/impl_echo.py

@@ -107,14 +107,16 @@ export class Connection {
     this.#emit('close', undefined, { code, reason: reasonBuffer.toString('utf8') });
   }
 
-  /** A handshake that ended without an 'error' (aborted by close(), or ws gave no reason);
-   * a connection that never opened gets no 'close' event (as the reference). */
+  /** A handshake that ended without an 'error' (aborted by close(), or ws gave no reason).
+   * A close() during the handshake still gets its 'close' (CL10: the seed's "close, then
+   * the close event"), 1006 as no close frame crossed; a failed handshake gets none. */
   #failedHandshakeClosed() {
     this.#ended();
     const detail = this.#aborted
       ? 'closed before the connection was established'
       : 'handshake failed';
     this.#settleOpen.reject(new BusinessError(OTHER_ERROR, detail));
+    if (this.#aborted) this.#emit('close', undefined, { code: 1006, reason: '' });
   }
 
   #ended() {
