@@ -176,6 +176,8 @@ def _update_expectations(config: pytest.Config, rows: dict[str, CaseRow], report
     entries = expectations.updated(old, {c: row.behavior for c, row in rows.items()})
     try:
         path.write_text(expectations.render(entries), "utf-8")
+    except expectations.ExpectationsError as exc:
+        raise pytest.UsageError(f"--update-expectations {path}: {exc}") from None
     except OSError as exc:
         raise pytest.UsageError(f"--update-expectations {path}: cannot write it ({exc})") from None
     if reporter is not None:

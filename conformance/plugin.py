@@ -37,7 +37,13 @@ from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed,
 from .iut.capture import mark_suite_thread, mark_suite_threads_alive
 from .iut.session import driver_argv, load_module
 from .probes import echo_missing
-from .report.paths import safe_name
+from .report.paths import (
+    ReportError,
+    agent_folder,
+    agent_problem,
+    check_agent_folder,
+    derived_agent,
+)
 from .results import CaseRow, clear_cases, write_index
 from .verdicts import FAILED, HARNESS_ERROR
 
@@ -61,13 +67,18 @@ def run_state(config: pytest.Config) -> RunState:
     return config.stash[RUN_KEY]
 
 
+MAX_SECONDS = 86_400  # any time option: past a day it is a typo (and past ~1e9, an overflow)
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds (e.g. 10)")
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a positive number of seconds up to {MAX_SECONDS} (e.g. 10)"
+        )
     return value
 
 
@@ -143,15 +154,18 @@ def _check_iut(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
-MAX_AGENT = 100  # characters of an agent name (it names files and folders)
-
-
 def _check_agent(config: pytest.Config) -> None:
+    """--agent is a usable name, and its report folder holds no other agent's report nor a
+    link where a report file goes (a run would replace or write through it)."""
     agent = config.getoption("--agent")
-    if agent is not None and (not agent.strip() or len(agent) > MAX_AGENT):
-        raise pytest.UsageError(
-            f"--agent {agent[:40]!r}: an agent name is 1..{MAX_AGENT} characters, not blank"
-        )
+    problem = None if agent is None else agent_problem(agent)
+    if problem is not None:
+        raise pytest.UsageError(problem)
+    if not hasattr(config, "workerinput"):
+        try:
+            check_agent_folder(report_dir(config), agent_name(config))
+        except ReportError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def _check_report_dir(directory: Path) -> None:
@@ -181,13 +195,14 @@ def agent_name(config: pytest.Config) -> str:
     if agent:
         return str(agent)
     spec = str(config.getoption("--iut"))
-    return IUT.agent_for(spec)
+    return derived_agent(IUT.agent_for(spec))
 
 
 def report_dir(config: pytest.Config) -> Path:
     explicit = config.getoption("--report-dir")
-    # The agent's name is made filename-safe: "../x" or "a/b" stay folders inside reports/.
-    return Path(explicit) if explicit else Path("reports") / safe_name(agent_name(config))
+    # One folder per agent name (``agent_folder``: one-to-one, bounded, filename-safe): "../x"
+    # or "a/b" stay folders inside reports/, and 甲 and 乙 get two.
+    return Path(explicit) if explicit else Path("reports") / agent_folder(agent_name(config))
 
 
 TRANSPORTS = ("ws", "wss", "both")

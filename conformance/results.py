@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .clauses import clause
-from .report.paths import safe_name
+from .report.paths import agent_folder, safe_name, write_file
 
 
 def report_filename(agent: str, case_id: str) -> str:
-    """``<agent>_case_<id>.json`` with every character outside ``[A-Za-z0-9._-]`` as ``_``."""
-    return f"{_safe(agent)}_case_{_safe(case_id)}.json"
+    """``<agent folder>_case_<id>.json``: the agent as its folder name (``agent_folder``:
+    one-to-one), the case id with every character outside ``[A-Za-z0-9._-]`` as ``_``."""
+    return f"{agent_folder(agent)}_case_{_safe(case_id)}.json"
 
 
 _safe = safe_name  # one rule for every file and folder name made from a report's names
@@ -122,7 +123,7 @@ class CaseResult:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / self.row.reportfile
         text = json.dumps(self.document(), ensure_ascii=False, indent=1, default=repr)
-        path.write_text(text, "utf-8")
+        write_file(path, text)  # never through a link
         return path
 
 
@@ -130,18 +131,20 @@ def write_index(directory: Path, agent: str, rows: dict[str, CaseRow]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "index.json"
     ordered = {case_id: rows[case_id].as_json() for case_id in sorted(rows)}
-    path.write_text(json.dumps({agent: ordered}, ensure_ascii=False, indent=1), "utf-8")
+    write_file(path, json.dumps({agent: ordered}, ensure_ascii=False, indent=1))
     return path
 
 
 def clear_cases(directory: Path, agent: str) -> None:
     """A run replaces the agent's previous results (no stale case files).
 
-    Only files this agent's runs write are removed: the agent name is made filename-safe
-    first, so no pattern character in it can match another agent's files.
+    Only files this agent's runs write are removed: the agent name is made its folder name
+    first (``agent_folder``), so no pattern character in it can match another agent's files.
+    The caller has checked (``check_agent_folder``) that the folder holds no other agent's
+    index; links are never followed (a link is removed as a name, its target untouched).
     """
     if directory.is_dir():
-        prefix = f"{_safe(agent)}_case_"
+        prefix = f"{agent_folder(agent)}_case_"
         for old in directory.iterdir():
             if old.name.startswith(prefix) and old.suffix in (".json", ".html"):
                 old.unlink()

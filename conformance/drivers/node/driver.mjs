@@ -10,7 +10,7 @@
 // conformance/iut/executor.py: keep the two alike.
 
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -487,13 +487,28 @@ function swallow(returned) {
 
 // -- the IUT module -----------------------------------------------------------------------------
 
-/** A file path (relative to the current directory) or a package specifier resolved from it. */
+/**
+ * A file path (relative to the current working folder) or a package specifier resolved from
+ * it. A path (it starts with `.` or `/`, or names what exists) is always taken from the
+ * working folder, never handed to import() as it is: import() would look it up beside this
+ * driver.
+ */
 function moduleUrl(spec) {
-  if (existsSync(spec))
-    return { url: pathToFileURL(path.resolve(spec)).href, name: path.resolve(spec) };
+  const fromCwd = createRequire(path.join(process.cwd(), 'noop.js'));
+  const pathLike = spec.startsWith('.') || path.isAbsolute(spec) || existsSync(spec);
+  if (pathLike) {
+    const absolute = path.resolve(process.cwd(), spec);
+    if (existsSync(absolute) && statSync(absolute).isFile())
+      return { url: pathToFileURL(absolute).href, name: absolute };
+    try {
+      const resolved = fromCwd.resolve(absolute); // a folder with package.json or index.js
+      return { url: pathToFileURL(resolved).href, name: absolute };
+    } catch {
+      return { url: pathToFileURL(absolute).href, name: absolute }; // import() says it is missing
+    }
+  }
   try {
-    const resolved = createRequire(path.join(process.cwd(), 'noop.js')).resolve(spec);
-    return { url: pathToFileURL(resolved).href, name: spec };
+    return { url: pathToFileURL(fromCwd.resolve(spec)).href, name: spec };
   } catch {
     return { url: spec, name: spec }; // let import() try (an "import"-only exports map)
   }
