@@ -170,17 +170,22 @@ def load(path: Path) -> Expectations:
 def updated(old: Expectations | None, verdicts: dict[str, str]) -> list[Expectation]:
     """The entries a file should hold after a run: every failing case, its reason kept.
 
-    A pattern entry stays while some failing case of the run matches it with its verdict; an
-    exact entry stays (with its reason) when its case still fails, with the verdict seen now;
-    a new failure gets a reason to be filled in.
+    Only the cases that ran are judged (a selection never loses the other entries): an entry
+    none of whose cases ran stays as it is. A pattern entry that some case of the run matches
+    stays while a failing case matches it with its verdict; an exact entry stays (with its
+    reason) when its case still fails, with the verdict seen now; a new failure gets a reason
+    to be filled in.
     """
     entries: list[Expectation] = []
     covered: set[str] = set()
     for entry in old.entries if old else []:
         if not entry.is_pattern:
+            if entry.case not in verdicts:  # did not run: nothing to say about it
+                entries.append(entry)
             continue
-        matched = [c for c, v in verdicts.items() if matches(c, entry.case) and v == entry.verdict]
-        if matched:
+        ran = [c for c in verdicts if matches(c, entry.case)]
+        matched = [c for c in ran if verdicts[c] == entry.verdict]
+        if matched or not ran:
             entries.append(entry)
             covered.update(matched)
     for case_id in sorted(verdicts):
