@@ -53,11 +53,15 @@ class CaseRow:
         return row
 
     def as_properties(self) -> list[tuple[str, Any]]:
-        """``(name, value)`` pairs with scalar values (JUnit writes them as text)."""
+        """``(name, value)`` pairs with scalar values (JUnit writes them as text). A list
+        (``clause``, ``cells``) is written as a JSON array: a cell's own commas
+        (``connect(url, callback)``) must survive the way back."""
         pairs: list[tuple[str, Any]] = []
         for f in fields(self):
             value = getattr(self, f.name)
-            pairs.append((f.name, ",".join(value) if isinstance(value, tuple) else value))
+            if isinstance(value, tuple):
+                value = json.dumps(list(value), ensure_ascii=False)
+            pairs.append((f.name, value))
         return pairs
 
     @classmethod
@@ -70,7 +74,7 @@ class CaseRow:
         for f in fields(cls):
             value = props.get(f.name)
             if f.name in ("clause", "cells"):
-                value = tuple(v for v in str(value or "").split(",") if v)
+                value = tuple(str(v) for v in json.loads(str(value or "[]")))
             values[f.name] = value
         return cls(**values)
 
