@@ -44,7 +44,7 @@ from .report.paths import (
     check_agent_folder,
     derived_agent,
 )
-from .results import CaseRow, clear_cases, write_index
+from .results import CaseRow, write_index
 from .verdicts import FAILED, HARNESS_ERROR
 
 CASE_KEY = pytest.StashKey[dict[str, Any]]()
@@ -267,11 +267,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):
-        clear_cases(report_dir(session.config), agent_name(session.config))
 
 
 @pytest.fixture(scope="session")

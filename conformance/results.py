@@ -132,24 +132,29 @@ class CaseResult:
 
 
 def write_index(directory: Path, agent: str, rows: dict[str, CaseRow]) -> Path:
+    """Write ``index.json``: this run's rows, and the agent's earlier rows of cases this run
+    did not run (a selection adds to a report, never deletes a fuller one). Nothing is
+    removed: a case file of an earlier run stays beside its row."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "index.json"
-    ordered = {case_id: rows[case_id].as_json() for case_id in sorted(rows)}
+    ordered = {
+        case_id: row
+        for case_id, row in _earlier_rows(path, agent).items()
+        if case_id not in rows and (directory / str(row.get("reportfile", ""))).is_file()
+    }
+    ordered.update({case_id: row.as_json() for case_id, row in rows.items()})
+    ordered = {case_id: ordered[case_id] for case_id in sorted(ordered)}
     write_file(path, json.dumps({agent: ordered}, ensure_ascii=False, indent=1))
     return path
 
 
-def clear_cases(directory: Path, agent: str) -> None:
-    """A run replaces the agent's previous results (no stale case files).
-
-    Only files this agent's runs write are removed: the agent name is made its folder name
-    first (``agent_folder``), so no pattern character in it can match another agent's files.
-    The caller has checked (``check_agent_folder``) that the folder holds no other agent's
-    index; links are never followed (a link is removed as a name, its target untouched).
-    """
-    if directory.is_dir():
-        prefix = f"{agent_folder(agent)}_case_"
-        for old in directory.iterdir():
-            if old.name.startswith(prefix) and old.suffix in (".json", ".html"):
-                old.unlink()
-        (directory / "index.json").unlink(missing_ok=True)
+def _earlier_rows(path: Path, agent: str) -> dict[str, dict[str, Any]]:
+    """The rows an earlier run of ``agent`` left in ``path`` (none if unreadable)."""
+    try:
+        earlier = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    rows = earlier.get(agent) if isinstance(earlier, dict) else None
+    if not isinstance(rows, dict):
+        return {}
+    return {str(k): v for k, v in rows.items() if isinstance(v, dict)}

@@ -16,7 +16,7 @@ from conformance.report import ReportError, build_html, load_root
 from conformance.report.__main__ import main as report_main
 from conformance.report.merge import MergeClash, merge
 from conformance.report.paths import MAX_AGENT, agent_folder, derived_agent
-from conformance.results import clear_cases, report_filename
+from conformance.results import report_filename
 
 from .conftest import write_agent
 
@@ -143,14 +143,6 @@ def test_two_agents_in_folders_of_one_name_both_survive_a_merge(tmp_path: Path) 
     matrix = load_root(out)
     assert sorted(matrix.agents) == ["impl", "other"]
     assert matrix.verdict("close.x", "other") == "FAILED"
-
-
-def test_clear_cases_leaves_other_agents_alone(tmp_path: Path) -> None:
-    mine, theirs = report_filename("*", "close.x"), report_filename("impl", "close.x")
-    for name in (mine, theirs):
-        (tmp_path / name).write_text("{}")
-    clear_cases(tmp_path, "*")
-    assert not (tmp_path / mine).exists() and (tmp_path / theirs).exists()
 
 
 def test_an_agent_name_with_slashes_stays_inside_reports(tmp_path: Path) -> None:
