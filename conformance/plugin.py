@@ -8,6 +8,7 @@ sessions in one process (pytester, an IDE) cannot see each other's results.
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 import os
 import traceback
@@ -374,7 +375,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if CASE_KEY not in pyfuncitem.stash:
         return None
     ctx: CaseContext = pyfuncitem.funcargs["ctx"]  # type: ignore[assignment]
-    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    # The case function's own parameters, read from its signature (public), not from
+    # pytest's private fixture info: a case takes its fixtures and parameters by name.
+    wanted = inspect.signature(pyfuncitem.function).parameters
+    arguments = {name: pyfuncitem.funcargs[name] for name in wanted if name in pyfuncitem.funcargs}
     try:
         if ctx.missing_feature is not None:  # the driver cannot do what the case needs
             raise NotImplementedError(ctx.missing_feature)
