@@ -35,7 +35,8 @@ from .coverage import cells_for
 from .expectations import EXPECTATIONS_KEY
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.capture import mark_suite_thread, mark_suite_threads_alive
-from .iut.session import driver_argv, load_module
+from .iut.channel import DEFAULT_WAIT, LISTEN_PREFIX, TCP_PREFIX, driver_argv, parse_tcp
+from .iut.session import load_module
 from .probes import echo_missing
 from .report.paths import safe_name
 from .results import CaseRow, clear_cases, write_index
@@ -73,7 +74,19 @@ def _positive_seconds(text: str) -> float:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "@ohos.net.webSocket conformance")
-    group.addoption("--iut", default="impl", help="module path, or cmd:<driver command line>")
+    group.addoption(
+        "--iut",
+        default="impl",
+        help="module path; cmd:<driver command line>; tcp:HOST:PORT (a driver that listens); "
+        "tcp-listen:[ADDR:]PORT (the suite listens, loopback unless ADDR; the driver connects "
+        "in). Under -n, worker gwN uses PORT+N",
+    )
+    group.addoption(
+        "--iut-wait",
+        type=_positive_seconds,
+        default=DEFAULT_WAIT,
+        help=f"seconds to wait for a TCP driver to accept or connect in (default {DEFAULT_WAIT:g})",
+    )
     group.addoption("--agent", default=None, help="agent name in reports (default from --iut)")
     group.addoption("--report-dir", default=None, help="agent report dir (reports/<agent>/)")
     group.addoption("--case-timeout", type=_positive_seconds, default=10.0, help="seconds per case")
@@ -137,6 +150,8 @@ def _check_iut(config: pytest.Config) -> None:
     try:
         if spec.startswith("cmd:"):
             driver_argv(spec[4:])
+        elif spec.startswith((TCP_PREFIX, LISTEN_PREFIX)):
+            parse_tcp(spec)
         else:
             load_module(spec)
     except CommandError as exc:
@@ -263,11 +278,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def conformance_iut(pytestconfig: pytest.Config) -> Any:
     mark_suite_threads_alive()  # before the IUT is imported: these threads are not its
     try:
-        iut = IUT(str(pytestconfig.getoption("--iut")))
+        iut = IUT(
+            str(pytestconfig.getoption("--iut")),
+            worker=worker_index(pytestconfig),
+            wait=float(pytestconfig.getoption("--iut-wait")),
+        )
     except CommandError as exc:
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     yield iut
     iut.close()
+
+
+def worker_index(config: pytest.Config) -> int:
+    """N of pytest-xdist's worker ``gwN`` (0 without xdist): a TCP driver's port offset."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return 0
+    return int(str(workerinput.get("workerid", "gw0")).removeprefix("gw") or 0)
 
 
 @pytest.fixture(scope="session")
