@@ -126,6 +126,7 @@ async def serve(module_name: str) -> None:
 async def _serve_connection(
     executor: Executor, sink: Callable[..., None], out: Output, conn: socket.socket
 ) -> None:
+    conn.settimeout(None)  # a connection waits for requests as long as the suite likes
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     stream = conn.makefile("rb")
     out.use(conn.sendall)
