@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import importlib
 import json
+import os
 import socket
 import sys
 import threading
@@ -84,6 +85,8 @@ async def serve_lines(
             message = f"driver: unreadable request ({exc}): {line[:200]!r}"
             sink({"kind": "log", "level": "ERROR", "logger": "driver", "message": message})
             continue
+        if isinstance(request, dict) and request.get("op") == "hello":
+            trust_test_ca(request.get("tls"))
         try:
             reply = await executor.handle(request)
         except Unsupported as exc:
@@ -93,6 +96,15 @@ async def serve_lines(
             out.write({"id": ident, "ok": False, "error": str(exc)})
             continue
         out.write({"id": ident, "ok": True, **reply})
+
+
+def trust_test_ca(tls: Any) -> None:
+    """hello's ``tls.ca_file`` as ``SSL_CERT_FILE`` (which OpenSSL reads at each new default
+    context): what the suite's environment gives a driver it starts, for one that it did not
+    (over TCP, on the same machine). A file this machine does not have is left alone."""
+    ca_file = tls.get("ca_file") if isinstance(tls, dict) else None
+    if isinstance(ca_file, str) and os.path.isfile(ca_file):
+        os.environ["SSL_CERT_FILE"] = ca_file
 
 
 def _prepare(module_name: str, out: Output) -> tuple[Executor, Callable[..., None]]:

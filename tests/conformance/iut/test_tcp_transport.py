@@ -7,6 +7,7 @@ one connection per pytest-xdist worker (PORT + N)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -38,7 +39,9 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def process(argv: list[str]) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+    """A driver started by hand, as a user would: without the CA the suite makes."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS")}
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
     try:
         yield proc
     finally:
@@ -234,3 +237,14 @@ def test_each_xdist_worker_has_its_own_connection(tmp_path: Path) -> None:
     # status 0: both workers reached a driver (a worker without one fails its cases)
     assert status == 0 and len(rows) > 20
     assert verdicts(rows) == verdicts(reference)
+
+
+def test_the_python_driver_over_tcp_trusts_the_test_ca_from_hello(tmp_path: Path) -> None:
+    """Started by hand, the driver's environment has no SSL_CERT_FILE: hello's tls does it."""
+    with process([*PY_DRIVER, "--tcp-listen", "0"]) as proc:
+        spec = f"tcp:127.0.0.1:{listening_port(proc)}"
+        status, rows = run_suite(
+            tmp_path, "--iut", spec, "--transport", "wss", "-k", "test_success", "-p", "no:xdist"
+        )
+    assert status == 0 and rows and all(case.endswith("@wss") for case in rows)
+    assert set(verdicts(rows).values()) <= {"OK", "INFORMATIONAL"}, verdicts(rows)
