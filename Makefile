@@ -10,10 +10,12 @@ install:
 	$(PYTHON) -m pip install -e '.[dev]'
 	@# The JS port (ports/js-ws) and its pinned ws; tests/conformance/test_js_port.py skips without it.
 	@# ports/js-shipped has no dependencies of its own: it imports ports/js-ws.
+	@# The ArkTS driver's checks: the ArkTS linter and tsc from ohos-typescript (pinned).
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix ports/js-ws --no-audit --no-fund; \
+		npm ci --prefix conformance/drivers/arkts --no-audit --no-fund; \
 	else \
-		echo "note: npm not found: ports/js-ws not installed, its conformance test will skip"; \
+		echo "note: npm not found: ports/js-ws and the ArkTS checks not installed, their tests will skip"; \
 	fi
 
 test: lint typecheck unit
@@ -52,6 +54,18 @@ test-oldest:
 # Not part of `test` (which runs the shipped-platform port with all its switches, twice):
 # the same port with each switch alone, one suite run per switch (about 20 s each).
 # One switch: OHOS_SHIPPED_EACH=1 python -m pytest tests/conformance/test_shipped_port.py -k NAME
+# Not part of `test` (which runs a selection of them, about 60 cases each): the whole suite
+# over both TCP modes for impl, ports/js-ws and the ArkTS driver under Node, compared case for
+# case with stdio, and docs/device.md's stand-in walk-through with the whole suite (~4 min).
+.PHONY: test-device
+test-device:
+	OHOS_TCP_FULL=1 $(PYTHON) -m pytest -q -n $(PYTEST_WORKERS) tests/conformance/test_tcp_verdicts.py tests/test_device_guide.py
+
+# The ArkTS driver alone: the ArkTS linter and tsc --strict (also run by `test`).
+.PHONY: arkts-lint
+arkts-lint:
+	node conformance/drivers/arkts/tools/build.mjs lint
+
 .PHONY: test-shipped
 test-shipped:
 	OHOS_SHIPPED_EACH=1 $(PYTHON) -m pytest -q tests/conformance/test_shipped_port.py

@@ -8,6 +8,7 @@ sessions in one process (pytester, an IDE) cannot see each other's results.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import math
 import os
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from mockserver import MockServer
+from mockserver.limits import check_host_name
 
 from .clauses import clause
 from .context import (
@@ -36,7 +38,8 @@ from .coverage import cells_for
 from .expectations import EXPECTATIONS_KEY
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.capture import mark_suite_thread, mark_suite_threads_alive
-from .iut.session import driver_argv, load_module
+from .iut.channel import DEFAULT_WAIT, LISTEN_PREFIX, TCP_PREFIX, driver_argv, parse_tcp
+from .iut.session import load_module
 from .probes import echo_missing
 from .report.paths import (
     ReportError,
@@ -83,9 +86,44 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+MOCK_PORTS_PER_WORKER = 10  # --mock-port: worker gwN's listeners start at BASE + 10 N
+
+
+def _port_base(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not (value == 0 or 1 <= value <= 65535 - 6 * MOCK_PORTS_PER_WORKER):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a base port: 1..{65535 - 6 * MOCK_PORTS_PER_WORKER}, or 0 for free "
+            "ports"
+        )
+    return value
+
+
+def _advertised(text: str) -> str:
+    try:
+        return check_host_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "@ohos.net.webSocket conformance")
-    group.addoption("--iut", default="impl", help="module path, or cmd:<driver command line>")
+    group.addoption(
+        "--iut",
+        default="impl",
+        help="module path; cmd:<driver command line>; tcp:HOST:PORT (a driver that listens); "
+        "tcp-listen:[ADDR:]PORT (the suite listens, loopback unless ADDR; the driver connects "
+        "in). Under -n, worker gwN uses PORT+N",
+    )
+    group.addoption(
+        "--iut-wait",
+        type=_positive_seconds,
+        default=DEFAULT_WAIT,
+        help=f"seconds to wait for a TCP driver to accept or connect in (default {DEFAULT_WAIT:g})",
+    )
     group.addoption("--agent", default=None, help="agent name in reports (default from --iut)")
     group.addoption("--report-dir", default=None, help="agent report dir (reports/<agent>/)")
     group.addoption("--case-timeout", type=_positive_seconds, default=10.0, help="seconds per case")
@@ -102,6 +140,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="the IUT's handshake timeout in seconds (default: what the driver's hello says, "
         f"else {DEFAULT_HANDSHAKE_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--mock-host",
+        default="127.0.0.1",
+        help="the address the mock server listens on (loopback default; 0.0.0.0 or a LAN "
+        "address only when a device reaches it over the network)",
+    )
+    group.addoption(
+        "--mock-port",
+        type=_port_base,
+        default=0,
+        help="fixed ports for the mock server: BASE plain ws://, +1 wss://, +2 unknown-ca, "
+        "+3 wrong-name, +4 expired, +5 TLS hang-up; xdist worker gwN takes BASE+10N.. "
+        "(default 0: free ports)",
+    )
+    group.addoption(
+        "--advertise-host",
+        type=_advertised,
+        default=None,
+        help="the host the IUT is told in every URL (and the test certificates name); "
+        "default --mock-host. 127.0.0.1 for a device behind hdc rport",
     )
     group.addoption("--clause", action="append", default=[], help="only cases on this clause")
     group.addoption(
@@ -149,6 +208,8 @@ def _check_iut(config: pytest.Config) -> None:
     try:
         if spec.startswith("cmd:"):
             driver_argv(spec[4:])
+        elif spec.startswith((TCP_PREFIX, LISTEN_PREFIX)):
+            parse_tcp(spec)
         else:
             load_module(spec)
     except CommandError as exc:
@@ -274,20 +335,53 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def conformance_iut(pytestconfig: pytest.Config) -> Any:
     mark_suite_threads_alive()  # before the IUT is imported: these threads are not its
     try:
-        iut = IUT(str(pytestconfig.getoption("--iut")))
+        iut = IUT(
+            str(pytestconfig.getoption("--iut")),
+            worker=worker_index(pytestconfig),
+            wait=float(pytestconfig.getoption("--iut-wait")),
+        )
     except CommandError as exc:
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     yield iut
     iut.close()
 
 
+def worker_index(config: pytest.Config) -> int:
+    """N of pytest-xdist's worker ``gwN`` (0 without xdist): a TCP driver's port offset."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return 0
+    return int(str(workerinput.get("workerid", "gw0")).removeprefix("gw") or 0)
+
+
 @pytest.fixture(scope="session")
-def conformance_server() -> Any:
+def conformance_server(pytestconfig: pytest.Config) -> Any:
     """The mock server, with its TLS listeners (the test CA made at start). The CA reaches the
     IUT through the environment: ``SSL_CERT_FILE`` (Python, OpenSSL) and
     ``NODE_EXTRA_CA_CERTS`` (Node.js) for this process and every driver it starts, and the
-    ``tls`` field of the driver protocol's ``hello``."""
-    with MockServer.in_thread(tls=True, tls_failures=True) as server:
+    ``tls`` field of the driver protocol's ``hello`` (its path and its PEM text).
+    ``--mock-host``/``--mock-port``/``--advertise-host`` place it where a device reaches it
+    (docs/device.md)."""
+    base = int(pytestconfig.getoption("--mock-port"))
+    if base:
+        base += MOCK_PORTS_PER_WORKER * worker_index(pytestconfig)
+    try:
+        running = MockServer.in_thread(
+            host=str(pytestconfig.getoption("--mock-host")),
+            tls=True,
+            tls_failures=True,
+            port_base=base,
+            advertise_host=pytestconfig.getoption("--advertise-host"),
+        )
+        server = running.__enter__()
+    except RuntimeError as exc:  # the address is taken, or not this machine's
+        pytest.exit(
+            f"the mock server cannot listen ({exc}): pick another --mock-port (0: free ports) "
+            "or an address of this machine for --mock-host",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    with contextlib.ExitStack() as stack:
+        stack.push(running.__exit__)
         mark_suite_thread(server.thread)  # what it logs is never a case's (EV10, ER3)
         ca_file = str(server.ca_file)
         saved = {name: os.environ.get(name) for name in CA_VARIABLES}

@@ -23,6 +23,7 @@ from .limits import (
     MAX_MEMORY_BUDGET,
     MAX_PAYLOAD_CAP,
     MIN_MEMORY_BUDGET,
+    check_host_name,
     check_option,
     check_port,
 )
@@ -39,6 +40,8 @@ async def _serve(
     tls_port: int,
     max_message: int,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    port_base: int = 0,
+    advertise_host: str | None = None,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -51,12 +54,19 @@ async def _serve(
         max_logs,
         tls,
         tls_port,
+        tls_failures=bool(port_base),
         max_message=max_message,
         memory_budget=memory_budget,
+        port_base=port_base,
+        advertise_host=advertise_host,
     ) as server:
         print(f"mockserver listening on {server.base_url} (ws: {server.ws_url}/echo)", flush=True)
         if server.wss_url is not None:
             print(f"mockserver TLS on {server.wss_url}/echo", flush=True)
+        for kind, url in server.tls_failure_urls.items():
+            print(f"mockserver TLS failure {kind} on {url}", flush=True)
+        if server.hangup is not None:
+            print(f"mockserver TLS hang-up on {server.hangup.url}", flush=True)
         if server.ca_file is not None:
             print(f"mockserver test CA (trust it in your client): {server.ca_file}", flush=True)
         await stop.wait()
@@ -76,6 +86,13 @@ def _bounded(name: str, low: int, high: int, what: str) -> Callable[[str], int]:
 
     parse.__name__ = name
     return parse
+
+
+def _host_name(text: str) -> str:
+    try:
+        return check_host_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,13 +149,32 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="the wss:// port (0: free one)",
     )
+    parser.add_argument(
+        "--port-base",
+        type=_bounded("--port-base", 0, 65535 - 5, "a TCP port"),
+        default=0,
+        help="every listener on a fixed port from BASE: plain, TLS, TLS unknown-ca, wrong-name, "
+        "expired, hang-up (BASE..BASE+5; implies --tls with the test CA; overrides --port and "
+        "--tls-port)",
+    )
+    parser.add_argument(
+        "--advertise-host",
+        type=_host_name,
+        default=None,
+        help="the host the printed URLs and the test certificates name (a device's view of "
+        "this machine, e.g. 127.0.0.1 through hdc rport, or a LAN address); default --host",
+    )
     parser.add_argument("--cert", type=Path, help="with --tls: your PEM certificate chain")
     parser.add_argument("--key", type=Path, help="with --tls: the PEM key of --cert")
     args = parser.parse_args(argv)
     check_port(args.port)
     if (args.cert is None) != (args.key is None):
         parser.error("--cert and --key go together: give both, or neither for the test CA")
-    tls: TestAuthority | UserCertificate | bool = bool(args.tls)
+    tls: TestAuthority | UserCertificate | bool = bool(args.tls or args.port_base)
+    if args.port_base and args.cert is not None:
+        parser.error(
+            "--port-base serves the TLS failure listeners: they need the test CA, not --cert"
+        )
     if args.cert is not None:
         if not args.tls:
             parser.error("--cert/--key serve TLS: add --tls")
@@ -154,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.tls_port,
                 args.max_message,
                 args.memory_budget * mib,
+                args.port_base,
+                args.advertise_host,
             )
         )
     except TlsError as exc:
@@ -163,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         reason = exc.strerror or str(exc)
         parser.exit(
             2,
-            f"{parser.prog}: error: cannot listen on {args.host}:{args.port} ({reason}): "
+            f"{parser.prog}: error: cannot listen on {args.host}:{args.port_base or args.port} "
+            f"({reason}): "
             "pick another --port (0: any free one) or a local --host\n",
         )
     return 0

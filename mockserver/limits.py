@@ -30,8 +30,10 @@ What is bounded, and how:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
+import re
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
@@ -316,3 +318,21 @@ def control_refusal(host_header: str | None, origin: str | None, loopback_only: 
                 "tools (curl, scripts), not web pages; send no Origin header"
             )
     return None
+
+
+def check_host_name(value: str) -> str:
+    """A host a URL and a certificate can name (an IP address or a DNS name), or ValueError
+    with one line saying what is wrong."""
+    text = value.removeprefix("[").removesuffix("]")
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(text))
+    labels = text.rstrip(".").split(".")
+    if not text or len(text) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(
+            f"{value[:60]!r} is neither an IP address nor a host name (letters, digits, '-', "
+            "dots); give the address a device reaches this machine by, e.g. 127.0.0.1"
+        )
+    return text
+
+
+_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")

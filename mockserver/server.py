@@ -273,14 +273,23 @@ def make_app(
 class MockServer:
     """A running mock server: its URLs, its scripts and its wire log."""
 
-    def __init__(self, host: str, port: int, wirelog: WireLog, app: web.Application) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        wirelog: WireLog,
+        app: web.Application,
+        advertise_host: str | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.wirelog = wirelog
         self._app = app
         self.memory: MemoryBudget = app[MEMORY_KEY]
-        self.base_url = f"http://{host}:{port}"
-        self.ws_url = f"ws://{host}:{port}"
+        # The host every URL names: the bound one, or the one a remote client reaches it by.
+        self.url_host = _url_host(advertise_host or host)
+        self.base_url = f"http://{self.url_host}:{port}"
+        self.ws_url = f"ws://{self.url_host}:{port}"
         # Set when the server also listens with TLS (``tls=`` of run_mockserver):
         self.tls_port: int | None = None
         self.wss_url: str | None = None
@@ -314,6 +323,8 @@ class MockServer:
         tls_failures: bool = False,
         max_message: int = DEFAULT_MAX_MESSAGE,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        port_base: int = 0,
+        advertise_host: str | None = None,
     ) -> Iterator[MockServer]:
         """The server on a loop in a thread of its own: a caller whose loop blocks (a hanging
         implementation under test) cannot stop it."""
@@ -333,6 +344,8 @@ class MockServer:
                     tls_failures=tls_failures,
                     max_message=max_message,
                     memory_budget=memory_budget,
+                    port_base=port_base,
+                    advertise_host=advertise_host,
                 ) as server:
                     started["server"] = server
                     ready.set()
@@ -368,8 +381,15 @@ async def run_mockserver(
     tls_failures: bool = False,
     max_message: int = DEFAULT_MAX_MESSAGE,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    port_base: int = 0,
+    advertise_host: str | None = None,
 ) -> AsyncIterator[MockServer]:
     """Start the server on the running loop; 127.0.0.1 and an ephemeral port by default.
+
+    ``port_base`` (not 0): every listener on a fixed port, ``PORT_LAYOUT`` from it (plain,
+    TLS, the TLS failure kinds, the hang-up), instead of ``port``/``tls_port``/free ones.
+    ``advertise_host``: the host the URLs name (a device reaches the server by it) and the
+    test certificates carry; the bound ``host`` when None.
 
     ``tls``: also serve the same app over TLS on ``tls_port`` (0: a free one), with a test CA
     made now (``True``), or the given authority or user certificate. ``tls_failures`` (test
@@ -382,6 +402,10 @@ async def run_mockserver(
     """
     check_port(port)
     check_port(tls_port)
+    if port_base:
+        check_port(port_base)
+        check_port(port_base + len(PORT_LAYOUT) - 1)
+        port, tls_port = port_base, port_base + 1
     memory = MemoryBudget(memory_budget)
     wirelog = WireLog(max_logs=max_logs, payload_cap=payload_cap, budget=memory.log)
     app = make_app(wirelog, max_message, loopback_only=is_loopback(host), memory=memory)
@@ -391,11 +415,12 @@ async def run_mockserver(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = MockServer(host, _bound_port(site, port), wirelog, app)
-    authority = TestAuthority() if tls is True else tls or None
+    server = MockServer(host, _bound_port(site, port), wirelog, app, advertise_host)
+    extra = (advertise_host,) if advertise_host else ()
+    authority = TestAuthority(extra) if tls is True else tls or None
     try:
         if authority is not None:
-            await _serve_tls(server, runner, authority, tls_port, tls_failures)
+            await _serve_tls(server, runner, authority, tls_port, tls_failures, port_base)
         yield server
     finally:
         if server.hangup is not None:
@@ -418,8 +443,9 @@ async def _serve_tls(
     authority: TestAuthority | UserCertificate,
     tls_port: int,
     failures: bool,
+    port_base: int = 0,
 ) -> None:
-    host = server.host
+    host, url_host = server.host, server.url_host
     site = web.TCPSite(runner, host, tls_port, ssl_context=authority.server_context("valid"))
     try:
         await site.start()
@@ -429,7 +455,7 @@ async def _serve_tls(
             "--tls-port (0: any free one)"
         ) from None
     server.tls_port = _bound_port(site, tls_port)
-    server.wss_url = f"wss://{_url_host(host)}:{server.tls_port}"
+    server.wss_url = f"wss://{url_host}:{server.tls_port}"
     if isinstance(authority, TestAuthority):
         server.ca_file = authority.ca_file
     if not failures:
@@ -437,10 +463,16 @@ async def _serve_tls(
     if not isinstance(authority, TestAuthority):
         raise TlsError("tls_failures needs the built-in test CA, not a user certificate")
     for kind in FAILURE_KINDS:
-        failing = web.TCPSite(runner, host, 0, ssl_context=authority.server_context(kind))
+        asked = port_base + PORT_LAYOUT.index(kind) if port_base else 0
+        failing = web.TCPSite(runner, host, asked, ssl_context=authority.server_context(kind))
         await failing.start()
-        server.tls_failure_urls[kind] = f"wss://{_url_host(host)}:{_bound_port(failing, 0)}"
-    server.hangup = await TlsHangup.start(host)
+        server.tls_failure_urls[kind] = f"wss://{url_host}:{_bound_port(failing, asked)}"
+    hangup_port = port_base + PORT_LAYOUT.index("hangup") if port_base else 0
+    server.hangup = await TlsHangup.start(host, hangup_port, url_host)
+
+
+# The listeners from ``port_base`` on, in order (docs/mockserver.md, "Fixed ports").
+PORT_LAYOUT = ("plain", "tls", *FAILURE_KINDS, "hangup")
 
 
 def _url_host(host: str) -> str:
@@ -459,7 +491,7 @@ class TlsHangup:
         self.first_bytes: list[bytes] = []
 
     @classmethod
-    async def start(cls, host: str) -> TlsHangup:
+    async def start(cls, host: str, port: int = 0, url_host: str | None = None) -> TlsHangup:
         holder: list[TlsHangup] = []
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -471,9 +503,9 @@ class TlsHangup:
                 holder[0].first_bytes.append(data)
             writer.close()
 
-        listener = await asyncio.start_server(handle, host, 0)
-        port = listener.sockets[0].getsockname()[1]
-        hangup = cls(listener, f"wss://{_url_host(host)}:{port}")
+        listener = await asyncio.start_server(handle, host, port)
+        bound = listener.sockets[0].getsockname()[1]
+        hangup = cls(listener, f"wss://{url_host or _url_host(host)}:{bound}")
         holder.append(hangup)
         return hangup
 

@@ -7,7 +7,7 @@ the other certificates it issues exist to be refused (docs/mockserver.md, "TLS")
 
 | kind | what a client that trusts ``ca_file`` must do |
 |---|---|
-| ``valid`` | connect (names: 127.0.0.1, localhost, ::1) |
+| ``valid`` | connect (names: 127.0.0.1, localhost, ::1, and the advertised host if any) |
 | ``unknown-ca`` | refuse: issued by another CA nobody trusts |
 | ``wrong-name`` | refuse: issued for ``wrong-name.invalid`` only |
 | ``expired`` | refuse: valid from two days ago until yesterday |
@@ -39,7 +39,10 @@ class TestAuthority:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self) -> None:
+    def __init__(self, extra_names: tuple[str, ...] = ()) -> None:
+        # ``extra_names``: the host a remote client is told (--advertise-host), so the valid
+        # certificate (and those that fail for another reason) name it too.
+        self.names = NAMES + tuple(n for n in extra_names if n not in NAMES)
         self._folder = Path(tempfile.mkdtemp(prefix="mockserver-tls-"))
         self._ca = trustme.CA(organization_name="ohos-ws-conformance mock server test CA")
         self.ca_file = self._folder / "ca.pem"
@@ -48,15 +51,15 @@ class TestAuthority:
     def server_context(self, kind: str = "valid") -> ssl.SSLContext:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         if kind == "valid":
-            self._ca.issue_cert(*NAMES).configure_cert(context)
+            self._ca.issue_cert(*self.names).configure_cert(context)
         elif kind == "unknown-ca":
-            trustme.CA().issue_cert(*NAMES).configure_cert(context)
+            trustme.CA().issue_cert(*self.names).configure_cert(context)
         elif kind == "wrong-name":
             self._ca.issue_cert("wrong-name.invalid").configure_cert(context)
         elif kind == "expired":
             now = datetime.datetime.now(datetime.UTC)
             cert = self._ca.issue_cert(
-                *NAMES,
+                *self.names,
                 not_before=now - datetime.timedelta(days=2),
                 not_after=now - datetime.timedelta(days=1),
             )

@@ -1,4 +1,6 @@
-"""``python -m conformance.drivers.node MODULE``: a JavaScript module, through the Node.js driver.
+"""``python -m conformance.drivers.node MODULE [--tcp-listen [ADDR:]PORT | --tcp HOST:PORT]``: a
+JavaScript module, through the Node.js driver (over stdio, or TCP as docs/driver-protocol.md's
+"Transports" says).
 
 MODULE is a path or a package specifier of an ES module exporting ``createWebSocket()``. This
 launcher only finds ``node/driver.mjs`` beside itself and replaces the process with
@@ -18,8 +20,12 @@ DRIVER = Path(__file__).with_name("node") / "driver.mjs"
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m conformance.drivers.node MODULE", file=sys.stderr)
+    if len(args) not in (1, 3):
+        print(
+            "usage: python -m conformance.drivers.node MODULE "
+            "[--tcp-listen [ADDR:]PORT | --tcp HOST:PORT]",
+            file=sys.stderr,
+        )
         return 2
     node = os.environ.get("NODE") or shutil.which("node")
     if node is None:

@@ -1,8 +1,9 @@
 """A case's view of the IUT: blocking calls over a transport, and the trace they produce.
 
 Two transports carry commands to an executor: ``InProcess`` (a fresh loop thread per case,
-so an IUT that blocks its loop costs only that case) and ``Driver`` (a subprocess speaking
-docs/driver-protocol.md, kept across cases, restarted when it hangs or dies).
+so an IUT that blocks its loop costs only that case) and ``Driver`` (a driver speaking
+docs/driver-protocol.md over a ``channel.Channel``: a subprocess's stdio or TCP; kept across
+cases, its link dropped and opened anew when it hangs or dies).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import importlib
 import json
 import os
 import shlex
-import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,15 @@ from typing import IO, Any, Protocol
 
 from .api import CallOutcome, DriverBrokeProtocol, IUTCrashed, IUTTimeout, Subscriber
 from .capture import EscapeCapture, mark_suite_thread
+from .channel import (
+    DEFAULT_WAIT,
+    Channel,
+    Link,
+    StdioChannel,
+    channel_for,
+    driver_argv,
+    is_driver_spec,
+)
 from .codec import encode_arg
 from .executor import (
     PROTOCOL,
@@ -301,24 +309,28 @@ async def _cancel_the_rest(timeout: float = 1.5) -> None:
         await asyncio.wait(tasks, timeout=timeout)
 
 
-# -- stdio driver ----------------------------------------------------------------------------
+# -- drivers (docs/driver-protocol.md) over a channel: stdio or TCP ----------------------------
 
 
 class Driver:
-    """A driver subprocess (docs/driver-protocol.md), shared by the cases of one process.
+    """A driver (docs/driver-protocol.md), shared by the cases of one process, over a
+    ``Channel``: a child's stdio, or a TCP connection. The protocol part is the same for all.
 
-    Two reader threads turn its stdout and stderr into replies and trace entries. They read
-    bytes with a bounded ``readline`` and hand each line to ``lines.read_line``, so no line,
-    however long, broken or hostile, ends them: a line that breaks the protocol becomes a
-    ``protocol_error`` entry of the case it arrived in (DP1), and the run goes on.
+    Reader threads turn what the link carries into replies and trace entries (and, for a
+    child, its stderr into log entries). They read bytes with a bounded ``readline`` and hand
+    each line to ``lines.read_line``, so no line, however long, broken or hostile, ends them: a
+    line that breaks the protocol becomes a ``protocol_error`` entry of the case it arrived in
+    (DP1), and the run goes on. A request without an answer in time, or a link that ends, drops
+    the link (a child is killed, a connection closed); the next request opens a new one.
     """
 
     HELLO_TIMEOUT = 10.0
     STDERR_LINE = 64 * 1024
+    CA_PEM_LIMIT = 64 * 1024  # bytes of the CA file carried in hello's tls.ca_pem
 
-    def __init__(self, command_line: str) -> None:
-        self.argv = driver_argv(command_line)
-        self.proc: subprocess.Popen[bytes] | None = None
+    def __init__(self, channel: Channel | str) -> None:
+        self.channel = StdioChannel(driver_argv(channel)) if isinstance(channel, str) else channel
+        self.link: Link | None = None
         self.sink: Sink = self._between_cases
         self.info: DriverInfo | None = None
         self.ca_file: str | None = None  # told to the driver in hello ("tls")
@@ -329,62 +341,67 @@ class Driver:
         self._cond = threading.Condition()
         self._eof = False
 
-    # -- the process -------------------------------------------------------------------------
+    # -- the link ----------------------------------------------------------------------------
 
     def ensure_started(self, timeout: float) -> DriverInfo:
-        """A running driver that has answered ``hello`` (started now if need be)."""
-        if self.proc is not None and self.proc.poll() is None and self.info is not None:
+        """A live link to a driver that has answered ``hello`` (opened now if need be)."""
+        link = self.link
+        if link is not None and link.alive() and not self._eof and self.info is not None:
             return self.info
         self.kill()
-        try:
-            self.proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-        except OSError as exc:
-            raise IUTCrashed(f"cannot start the driver {self.argv[0]!r}: {exc}") from exc
+        link = self.channel.open(max(timeout, self.channel.wait))
         with self._cond:
+            self.link = link
             self._eof = False
             self._replies, self._waiting = {}, set()
-        proc = self.proc
-        for read in (self._read_stdout, self._read_stderr):
-            reader = threading.Thread(target=read, args=(proc,), daemon=True)
+        readers = [(self._read_replies, link.replies)]
+        if link.logs is not None:
+            readers.append((self._read_logs, link.logs))
+        for read, stream in readers:
+            reader = threading.Thread(target=read, args=(link, stream), daemon=True)
             reader.start()
             mark_suite_thread(reader)
         hello: dict[str, Any] = {"op": "hello", "protocol": PROTOCOL}
         if self.ca_file:
-            hello["tls"] = {"ca_file": self.ca_file}
+            hello["tls"] = self._tls(self.ca_file)
         reply = self._exchange(hello, timeout)
         self.info = read_hello(reply)
         for problem in self.info.problems:
             self._protocol_error(problem)
         return self.info
 
+    def _tls(self, ca_file: str) -> dict[str, Any]:
+        """hello's ``tls``: the CA file's path, and its PEM text for a driver that cannot read
+        the suite's files (an app on a device)."""
+        tls: dict[str, Any] = {"ca_file": ca_file}
+        with contextlib.suppress(OSError):
+            with open(ca_file, "rb") as handle:
+                pem = handle.read(self.CA_PEM_LIMIT + 1)
+            if len(pem) <= self.CA_PEM_LIMIT:
+                tls["ca_pem"] = pem.decode("ascii", "replace")
+        return tls
+
     def kill(self) -> None:
-        proc, self.proc, self.info = self.proc, None, None
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-        if proc is not None:
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                with contextlib.suppress(OSError, ValueError):
-                    if stream is not None:
-                        stream.close()
+        """Drop the link: a child is killed, a connection closed (its driver may come back)."""
+        link, self.link, self.info = self.link, None, None
+        if link is not None:
+            link.close()
+
+    def close(self) -> None:
+        self.kill()
+        self.channel.close()
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _read_stdout(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdout is not None
+    def _read_replies(self, link: Link, stream: IO[bytes]) -> None:
         try:
-            for raw in _bounded_lines(proc.stdout, MAX_LINE):
+            for raw in _bounded_lines(stream, MAX_LINE):
                 self._take(raw)
         except (OSError, ValueError):
-            pass  # the pipe was closed under us: the process is gone
+            pass  # the stream was closed under us: the link is gone
         finally:
             with self._cond:
-                if proc is self.proc:
+                if link is self.link:
                     self._eof = True
                 self._cond.notify_all()
 
@@ -392,7 +409,7 @@ class Driver:
         try:
             message = read_line(raw)
         except ProtocolViolation as exc:
-            self._protocol_error(f"stdout: {exc}")
+            self._protocol_error(f"{self._stream_name()}: {exc}")
             return
         if isinstance(message, TraceLine):
             self.sink(message.entry, len(raw))
@@ -406,12 +423,16 @@ class Driver:
                 self._replies[message.id] = message.body
                 self._cond.notify_all()
         if unexpected:
-            self._protocol_error(f"stdout: a reply to no pending request: {quote(raw)}")
+            self._protocol_error(
+                f"{self._stream_name()}: a reply to no pending request: {quote(raw)}"
+            )
 
-    def _read_stderr(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stderr is not None
+    def _stream_name(self) -> str:
+        return "stdout" if isinstance(self.channel, StdioChannel) else "tcp"
+
+    def _read_logs(self, link: Link, stream: IO[bytes]) -> None:
         try:
-            for raw in _bounded_lines(proc.stderr, self.STDERR_LINE):
+            for raw in _bounded_lines(stream, self.STDERR_LINE):
                 message = raw.decode("utf-8", "replace").rstrip()
                 entry = {"kind": "log", "level": "STDERR", "logger": "driver", "exc": None}
                 self.sink({**entry, "message": message[:500]}, len(raw))
@@ -439,28 +460,27 @@ class Driver:
 
     def _exchange(self, command: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Write one request and wait for its reply (any ``ok``)."""
-        proc = self.proc
-        assert proc is not None and proc.stdin is not None
+        link = self.link
+        assert link is not None
         self._ids += 1
         ident = self._ids
         with self._cond:
             self._waiting.add(ident)
         line = json.dumps({"id": ident, **command}, ensure_ascii=False) + "\n"
         try:
-            proc.stdin.write(line.encode("utf-8"))
-            proc.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError) as exc:
+            link.send(line.encode("utf-8"))
+        except OSError as exc:
             self.kill()
-            raise IUTCrashed(f"the driver's stdin is closed: {exc}") from exc
+            raise IUTCrashed(f"cannot write to the driver: {exc}; {link.ended()}") from exc
         end = time.monotonic() + timeout
         with self._cond:
             while ident not in self._replies:
                 left = end - time.monotonic()
                 if self._eof:
                     self._waiting.discard(ident)
-                    code = proc.poll()
+                    ended = link.ended()
                     self.kill()
-                    raise IUTCrashed(f"the driver exited (status {code})")
+                    raise IUTCrashed(ended)
                 if left <= 0:
                     self._waiting.discard(ident)
                     self.kill()
@@ -501,46 +521,36 @@ def _bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:
         yield raw
 
 
-def driver_argv(command_line: str) -> list[str]:
-    """``cmd:`` text → argv; ``CommandError`` with a one-line mend for what cannot run."""
-    try:
-        argv = shlex.split(command_line)
-    except ValueError as exc:
-        raise CommandError(f"--iut cmd:{command_line}: {exc}; check the quotes") from None
-    if not argv:
-        raise CommandError("--iut cmd: names no command; write --iut 'cmd:<driver command>'")
-    if shutil.which(argv[0]) is None:
-        raise CommandError(
-            f"--iut cmd:{command_line}: no program {argv[0]!r} (not found, or not executable); "
-            "give a path or a command on PATH"
-        )
-    return argv
-
-
 class IUT:
-    """What ``--iut`` names: a factory of sessions, one per case."""
+    """What ``--iut`` names: a factory of sessions, one per case. ``worker``: the index of the
+    pytest-xdist worker (a TCP driver's port is PORT + worker); ``wait``: seconds a TCP
+    channel waits for its driver."""
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, worker: int = 0, wait: float = DEFAULT_WAIT) -> None:
         self.spec = spec
         self.driver: Driver | None = None
         self.ca_file: str | None = None  # the CA the mock server's TLS listener uses
         self.probed: dict[str, str | None] = {}  # feature -> None (works) or why it does not
         self.stalls: dict[str, int] = {}  # method -> waits in a row its calls never settled
         self.agent = self.agent_for(spec)
-        if spec.startswith("cmd:"):
-            self.driver = Driver(spec[4:])
+        if is_driver_spec(spec):
+            self.driver = Driver(channel_for(spec, worker, wait))
         else:
             self.module = load_module(spec)
 
     @staticmethod
     def agent_for(spec: str) -> str:
-        """The default agent name: the module path, or cmd-<the driver's last word>."""
+        """The default agent name: the module path, cmd-<the driver's last word>, or
+        tcp-<port> / tcp-listen-<port>."""
         if spec.startswith("cmd:"):
             try:
                 words = shlex.split(spec[4:]) or ["driver"]
             except ValueError:
                 words = ["driver"]
             return "cmd-" + os.path.basename(words[-1]).replace(".", "_")
+        if is_driver_spec(spec):
+            kind, _, rest = spec.partition(":")
+            return f"{kind}-{rest.rpartition(':')[2]}"
         return spec
 
     def info(self, timeout: float = Driver.HELLO_TIMEOUT) -> DriverInfo:
@@ -565,7 +575,7 @@ class IUT:
 
     def close(self) -> None:
         if self.driver is not None:
-            self.driver.kill()
+            self.driver.close()
 
 
 def load_module(spec: str) -> ModuleType:

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
-// The Node.js reference driver of the stdio driver protocol, version 2 (docs/driver-protocol.md).
+// The Node.js reference driver of the driver protocol, version 3 (docs/driver-protocol.md).
 //
-//   node conformance/drivers/node/driver.mjs MODULE
+//   node conformance/drivers/node/driver.mjs MODULE                        (stdio)
+//   node conformance/drivers/node/driver.mjs MODULE --tcp-listen [ADDR:]PORT  (suite: tcp:)
+//   node conformance/drivers/node/driver.mjs MODULE --tcp HOST:PORT          (suite: tcp-listen:)
 //
 // MODULE: a path or package specifier of an ES module exporting createWebSocket().
 //
-// Requests come on stdin, one JSON object per line; replies and trace events go to stdout, one
-// per line, in the order things happen. Node 18+, standard library only. The Python twin is
+// Requests come on stdin (or the connection), one JSON object per line; replies and trace
+// events go to stdout (or the connection), one per line, in the order things happen. Over TCP
+// one connection is served at a time; when it ends every socket is reset, and --tcp connects
+// again (for RECONNECT_FOR_MS). Node 18+, standard library only. The Python twin is
 // conformance/iut/executor.py: keep the two alike.
 
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -25,9 +30,13 @@ const ARGS_CAP = 2000; // a call entry carries its args only below this JSON len
 
 // -- stdout is the protocol's alone ------------------------------------------------------------
 
+// Where protocol lines go: stdout, or the current TCP connection (null between connections:
+// late lines are dropped).
+let output = (line) => process.stdout.write(line);
+
 function write(message) {
   // Pipes are synchronous on Linux and macOS: a line is out before the next thing happens.
-  process.stdout.write(`${JSON.stringify(message)}\n`);
+  if (output !== null) output(`${JSON.stringify(message)}\n`);
 }
 
 const sink = (entry) => write({ event: 'trace', entry });
@@ -566,11 +575,90 @@ async function answer(executor, loadError, line) {
   }
 }
 
+const RECONNECT_FOR_MS = 60000;
+const USAGE =
+  'usage: node driver.mjs MODULE [--tcp-listen [ADDR:]PORT | --tcp HOST:PORT]\n' +
+  '  MODULE: a module path or specifier exporting createWebSocket()\n';
+
+/** "[ADDR:]PORT" or "HOST:PORT" → {host, port}; null when it is not one. */
+function parseAddress(text, defaultHost) {
+  const at = text.lastIndexOf(':');
+  const host = (at < 0 ? defaultHost : text.slice(0, at)).replace(/^\[|\]$/g, '');
+  const port = Number(at < 0 ? text : text.slice(at + 1));
+  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) return null;
+  return { host, port };
+}
+
+/** Serve one stream of request lines; resolves when it ends. */
+function serveLines(input, executor, loadError) {
+  return new Promise((resolve) => {
+    // One request at a time, in order: a reset finishes before the next create starts.
+    let queue = Promise.resolve();
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (line.trim()) queue = queue.then(() => answer(executor, loadError, line));
+    });
+    lines.on('close', () => queue.then(resolve));
+  });
+}
+
+/** One TCP connection: the protocol's lines cross it; at its end every socket is reset. */
+async function serveSocket(socket, executor, loadError) {
+  socket.setNoDelay(true);
+  socket.on('error', () => {}); // a reset by the peer ends the connection, nothing more
+  output = (line) => {
+    if (!socket.destroyed) socket.write(line);
+  };
+  await serveLines(socket, executor, loadError);
+  output = null;
+  socket.destroy();
+  if (executor !== null) await executor.reset(1.5).catch(() => {});
+}
+
+function listen(address, executor, loadError) {
+  let busy = Promise.resolve();
+  const server = net.createServer((socket) => {
+    // one connection at a time: the next waits for the one before to end
+    busy = busy.then(() => serveSocket(socket, executor, loadError));
+  });
+  server.on('error', (err) => {
+    process.stderr.write(`driver: cannot listen on ${address.host}:${address.port}: ${err.message}\n`);
+    process.exit(2);
+  });
+  server.listen(address.port, address.host, () => {
+    const { port } = server.address();
+    process.stderr.write(`driver: listening on ${address.host}:${port}\n`);
+  });
+}
+
+async function connectLoop(address, executor, loadError) {
+  for (;;) {
+    const started = Date.now();
+    let socket = null;
+    while (socket === null && Date.now() - started < RECONNECT_FOR_MS) {
+      socket = await new Promise((resolve) => {
+        const attempt = net.connect(address.port, address.host);
+        attempt.once('connect', () => resolve(attempt));
+        attempt.once('error', () => {
+          attempt.destroy();
+          setTimeout(() => resolve(null), 200);
+        });
+      });
+    }
+    if (socket === null) {
+      process.stderr.write(`driver: no suite at ${address.host}:${address.port}\n`);
+      process.exit(0);
+    }
+    await serveSocket(socket, executor, loadError);
+  }
+}
+
 async function main(argv) {
-  if (argv.length !== 1) {
-    process.stderr.write(
-      'usage: node driver.mjs <module path or specifier exporting createWebSocket>\n',
-    );
+  const [spec, how, where, ...extra] = argv;
+  const tcp = how === '--tcp' || how === '--tcp-listen';
+  const address = tcp && where ? parseAddress(where, how === '--tcp-listen' ? '127.0.0.1' : '') : null;
+  if (!spec || extra.length > 0 || (how !== undefined && address === null)) {
+    process.stderr.write(USAGE);
     process.exit(2);
   }
   redirectConsole();
@@ -578,19 +666,22 @@ async function main(argv) {
   let executor = null;
   let loadError = null;
   try {
-    executor = await loadIut(argv[0]);
+    executor = await loadIut(spec);
   } catch (err) {
     loadError = safeString(err?.stack ?? err, 1000);
-    process.stderr.write(`driver: cannot load ${argv[0]}: ${loadError}\n`);
+    process.stderr.write(`driver: cannot load ${spec}: ${loadError}\n`);
   }
-  // One request at a time, in order: a reset finishes before the next create starts.
-  let queue = Promise.resolve();
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  lines.on('line', (line) => {
-    if (line.trim()) queue = queue.then(() => answer(executor, loadError, line));
-  });
-  // stdin closed: the suite is done with us, open connections or not.
-  lines.on('close', () => queue.then(() => process.exit(0)));
+  if (how === '--tcp-listen') {
+    output = null;
+    listen(address, executor, loadError);
+  } else if (how === '--tcp') {
+    output = null;
+    await connectLoop(address, executor, loadError);
+  } else {
+    await serveLines(process.stdin, executor, loadError);
+    // stdin closed: the suite is done with us, open connections or not.
+    process.exit(0);
+  }
 }
 
 main(process.argv.slice(2));

@@ -1,0 +1,291 @@
+"""The byte streams a driver speaks the driver protocol over: a child's stdio, or TCP.
+
+``session.Driver`` owns the protocol (hello, requests, replies, the bounded reader threads);
+a ``Channel`` only opens ``Link``s, one at a time: a link is a stream of lines from the driver
+(replies and trace events), optionally a stream of free-form log lines (a child's stderr), and
+a way to write requests. Three channels (docs/driver-protocol.md, "Transports"):
+
+- ``cmd:COMMAND``: the suite starts the driver; its stdin/stdout/stderr are the link.
+- ``tcp:HOST:PORT``: the driver listens (an app behind ``hdc fport``); the suite connects.
+- ``tcp-listen:[ADDR:]PORT``: the suite listens (127.0.0.1 unless ADDR is named); the driver
+  connects in (an app behind ``hdc rport``).
+
+Under pytest-xdist worker ``gwN`` uses ``PORT + N``: one connection, one driver, per worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import shlex
+import shutil
+import socket
+import subprocess
+import time
+from abc import ABC, abstractmethod
+from typing import IO
+
+from .api import IUTCrashed
+from .executor import CommandError
+
+TCP_PREFIX = "tcp:"
+LISTEN_PREFIX = "tcp-listen:"
+DEFAULT_WAIT = 30.0  # seconds to wait for a TCP driver to accept, or to connect in
+
+
+class Link(ABC):
+    """One open connection to a driver. ``replies`` carries protocol lines; ``logs`` (or None)
+    free-form lines. ``close`` must make a reader blocked on either stream see the end."""
+
+    replies: IO[bytes]
+    logs: IO[bytes] | None = None
+
+    @abstractmethod
+    def send(self, data: bytes) -> None:
+        """Write all of ``data``; ``OSError`` when the driver is gone."""
+
+    @abstractmethod
+    def alive(self) -> bool: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def ended(self) -> str:
+        """How the link ended, for an ``IUTCrashed`` message."""
+
+
+class Channel(ABC):
+    """Opens links to a driver. ``wait``: the least time ``open`` is given (a TCP driver may
+    need a moment to come back after the suite dropped it)."""
+
+    wait: float = 0.0
+
+    @abstractmethod
+    def open(self, timeout: float) -> Link:
+        """A new link; ``IUTCrashed`` (one line saying how to mend it) when there is none."""
+
+    def close(self) -> None:
+        """Release what the channel holds between links (a listening socket)."""
+        return None
+
+
+# -- stdio --------------------------------------------------------------------------------------
+
+
+class _ProcessLink(Link):
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        self.proc = proc
+        self.replies = proc.stdout
+        self.logs = proc.stderr
+        self._stdin = proc.stdin
+
+    def send(self, data: bytes) -> None:
+        try:
+            self._stdin.write(data)
+            self._stdin.flush()
+        except ValueError as exc:  # closed under us
+            raise OSError(str(exc)) from exc
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        proc = self.proc
+        if proc.poll() is None:
+            proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(5)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                if stream is not None:
+                    stream.close()
+
+    def ended(self) -> str:
+        return f"the driver exited (status {self.proc.poll()})"
+
+
+class StdioChannel(Channel):
+    """``cmd:``: a child process per link; closing the link kills it."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+
+    def open(self, timeout: float) -> Link:
+        try:
+            proc = subprocess.Popen(
+                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        except OSError as exc:
+            raise IUTCrashed(f"cannot start the driver {self.argv[0]!r}: {exc}") from exc
+        return _ProcessLink(proc)
+
+
+# -- TCP ----------------------------------------------------------------------------------------
+
+
+class _SocketLink(Link):
+    def __init__(self, sock: socket.socket, peer: str) -> None:
+        sock.settimeout(None)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = sock
+        self.peer = peer
+        self.replies = sock.makefile("rb")
+        self._closed = False
+
+    def send(self, data: bytes) -> None:
+        if self._closed:
+            raise OSError("the connection is closed")
+        self.sock.sendall(data)
+
+    def alive(self) -> bool:
+        return not self._closed
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes a reader blocked in recv
+        with contextlib.suppress(OSError):
+            self.replies.close()
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+    def ended(self) -> str:
+        return f"the driver at {self.peer} closed the connection"
+
+
+class TcpConnectChannel(Channel):
+    """``tcp:HOST:PORT``: connect to a driver that listens; retried (refused) until the wait
+    is over, since a driver may be setting its listener up again."""
+
+    def __init__(self, host: str, port: int, wait: float = DEFAULT_WAIT) -> None:
+        self.host, self.port, self.wait = host, port, wait
+
+    def open(self, timeout: float) -> Link:
+        end = time.monotonic() + timeout
+        where = f"{_url_host(self.host)}:{self.port}"
+        while True:
+            left = end - time.monotonic()
+            try:
+                sock = socket.create_connection((self.host, self.port), max(0.1, min(left, 5.0)))
+                return _SocketLink(sock, where)
+            except OSError as exc:
+                if time.monotonic() + 0.2 >= end:
+                    raise IUTCrashed(
+                        f"cannot connect to the driver at {where} ({exc.strerror or exc}) within "
+                        f"{timeout:.0f} s: start it listening there (hdc fport for a device)"
+                    ) from None
+                time.sleep(0.2)
+
+
+class TcpListenChannel(Channel):
+    """``tcp-listen:[ADDR:]PORT``: listens from construction on (so the port is known at once,
+    ``port`` even for 0); each ``open`` accepts the next driver that connects in."""
+
+    def __init__(self, host: str, port: int, wait: float = DEFAULT_WAIT) -> None:
+        self.host, self.wait = host, wait
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(4)
+        except OSError as exc:
+            listener.close()
+            raise CommandError(
+                f"--iut tcp-listen: cannot listen on {_url_host(host)}:{port} "
+                f"({exc.strerror or exc}): pick another port, or an address of this machine"
+            ) from None
+        self.listener = listener
+        self.port = int(listener.getsockname()[1])
+
+    def open(self, timeout: float) -> Link:
+        where = f"{_url_host(self.host)}:{self.port}"
+        self.listener.settimeout(max(0.1, timeout))
+        try:
+            sock, peer = self.listener.accept()
+        except TimeoutError:
+            raise IUTCrashed(
+                f"no driver connected to {where} within {timeout:.0f} s: start it with "
+                f"--tcp {where} (hdc rport for a device)"
+            ) from None
+        except OSError as exc:
+            raise IUTCrashed(f"cannot accept a driver on {where}: {exc}") from None
+        return _SocketLink(sock, f"{peer[0]}:{peer[1]}")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.listener.close()
+
+
+# -- specs --------------------------------------------------------------------------------------
+
+
+def is_driver_spec(spec: str) -> bool:
+    """Whether ``--iut SPEC`` names a driver (else a Python module)."""
+    return spec.startswith(("cmd:", TCP_PREFIX, LISTEN_PREFIX))
+
+
+def channel_for(spec: str, worker: int = 0, wait: float = DEFAULT_WAIT) -> Channel:
+    """``--iut SPEC`` → its channel (a listening one listens from now on). Worker ``gwN`` of
+    pytest-xdist gets ``PORT + N``. ``CommandError`` (one line, how to mend it) when bad."""
+    if spec.startswith("cmd:"):
+        return StdioChannel(driver_argv(spec[4:]))
+    host, port = parse_tcp(spec)
+    if port != 0:
+        port += worker
+        if port > 65535:
+            raise CommandError(f"--iut {spec}: worker {worker} would need port {port} (> 65535)")
+    if spec.startswith(LISTEN_PREFIX):
+        return TcpListenChannel(host, port, wait)
+    return TcpConnectChannel(host, port, wait)
+
+
+def parse_tcp(spec: str) -> tuple[str, int]:
+    """``tcp:HOST:PORT`` or ``tcp-listen:[ADDR:]PORT`` → (host, port); ``CommandError``."""
+    listen = spec.startswith(LISTEN_PREFIX)
+    rest = spec[len(LISTEN_PREFIX if listen else TCP_PREFIX) :]
+    form = "tcp-listen:[ADDR:]PORT (e.g. tcp-listen:9100)" if listen else "tcp:HOST:PORT"
+    host, sep, port_text = rest.rpartition(":")
+    if not sep:
+        host, port_text = ("127.0.0.1" if listen else ""), rest
+    host = host.removeprefix("[").removesuffix("]")
+    if not host:
+        raise CommandError(f"--iut {spec}: no host; write {form}")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise CommandError(f"--iut {spec}: {port_text!r} is not a port; write {form}") from None
+    low = 0 if listen else 1
+    if not low <= port <= 65535:
+        raise CommandError(f"--iut {spec}: port {port} is not in {low}..65535; write {form}")
+    if listen:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise CommandError(
+                f"--iut {spec}: {host!r} is not an IP address to listen on; write {form}"
+            ) from None
+    return host, port
+
+
+def driver_argv(command_line: str) -> list[str]:
+    """``cmd:`` text → argv; ``CommandError`` with a one-line mend for what cannot run."""
+    try:
+        argv = shlex.split(command_line)
+    except ValueError as exc:
+        raise CommandError(f"--iut cmd:{command_line}: {exc}; check the quotes") from None
+    if not argv:
+        raise CommandError("--iut cmd: names no command; write --iut 'cmd:<driver command>'")
+    if shutil.which(argv[0]) is None:
+        raise CommandError(
+            f"--iut cmd:{command_line}: no program {argv[0]!r} (not found, or not executable); "
+            "give a path or a command on PATH"
+        )
+    return argv
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

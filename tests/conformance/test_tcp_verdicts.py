@@ -1,0 +1,169 @@
+"""The same verdicts over TCP as over stdio, case for case: impl (Python driver), ports/js-ws
+(Node driver) and the ArkTS driver (compiled, under Node on js-ws), each over both TCP modes;
+and the ArkTS driver's two checks (the ArkTS linter and tsc --strict).
+
+`make test` runs a selection of cases (``SELECTION``); with OHOS_TCP_FULL=1 (`make
+test-device`) the whole suite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conformance.suite_runner import REPO, run_suite, verdicts
+
+ARKTS = REPO / "conformance" / "drivers" / "arkts"
+JS_WS = REPO / "ports" / "js-ws" / "index.mjs"
+FULL = os.environ.get("OHOS_TCP_FULL") == "1"
+# A selection (about 60 cases: module, events, connect successes, close reasons); the
+# stdio tests run the whole suite through each driver, and `make test-device` does over TCP.
+SELECTION = [] if FULL else ["-k", "test_events or test_success or test_module or reason"]
+
+
+def _node_missing() -> str | None:
+    if shutil.which("node") is None:
+        return "node (Node.js 18+) is not on PATH"
+    if not (REPO / "ports" / "js-ws" / "node_modules" / "ws").is_dir():
+        return "ports/js-ws/node_modules is missing: run make install"
+    return None
+
+
+def _arkts_missing() -> str | None:
+    if not (ARKTS / "node_modules" / "ohos-typescript").is_dir():
+        return "conformance/drivers/arkts/node_modules is missing: run make install"
+    return _node_missing()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def driver_argv(iut: str, build: Path) -> list[str]:
+    if iut == "impl":
+        return [sys.executable, "-m", "conformance.drivers.python", "impl"]
+    if iut == "js-ws":
+        return [sys.executable, "-m", "conformance.drivers.node", str(JS_WS)]
+    return ["node", str(ARKTS / "node" / "main.mjs"), str(build)]
+
+
+@contextlib.contextmanager
+def tcp_driver(argv: list[str], mode: str) -> Iterator[str]:
+    """The driver started for ``mode`` (``tcp``: it listens; ``listen``: it connects in);
+    yields the --iut spec for the suite."""
+    if mode == "tcp":
+        proc = subprocess.Popen(
+            [*argv, "--tcp-listen", "0"], cwd=REPO, stderr=subprocess.PIPE, text=True
+        )
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        spec = f"tcp:127.0.0.1:{line.rsplit(':', 1)[1].strip()}" if "listening" in line else ""
+    else:
+        port = free_port()
+        proc = subprocess.Popen(
+            [*argv, "--tcp", f"127.0.0.1:{port}"], cwd=REPO, stderr=subprocess.DEVNULL, text=True
+        )
+        spec = f"tcp-listen:{port}"
+    try:
+        assert spec, f"the driver did not say where it listens: {line!r}"
+        yield spec
+    finally:
+        proc.kill()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def arkts_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("arkts-build")
+    if _arkts_missing() is None:
+        subprocess.run(
+            ["node", str(ARKTS / "tools" / "build.mjs"), "compile", str(out)], check=True
+        )
+    return out
+
+
+REFERENCES: dict[str, list[str]] = {
+    "impl": [],  # in-process
+    "js-ws": ["--iut", f"cmd:{sys.executable} -m conformance.drivers.node {JS_WS}"],
+    "arkts": ["--iut", f"cmd:{sys.executable} -m conformance.drivers.node {JS_WS}"],
+}
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Verdicts over stdio (in-process for impl), per reference, computed once."""
+    cache: dict[str, dict[str, str]] = {}
+    root = tmp_path_factory.mktemp("references")
+
+    def get(name: str) -> dict[str, str]:
+        key = "node" if name in ("js-ws", "arkts") else name
+        if key not in cache:
+            _, rows = run_suite(
+                root / key, *REFERENCES[name], *SELECTION, "-p", "no:xdist", timeout=900
+            )
+            cache[key] = verdicts(rows)
+        return cache[key]
+
+    return get  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("mode", ["tcp", "listen"])
+@pytest.mark.parametrize("iut", ["impl", "js-ws", "arkts"])
+def test_verdicts_over_tcp_are_the_stdio_ones(
+    iut: str, mode: str, arkts_build: Path, references: object, tmp_path: Path
+) -> None:
+    missing = _arkts_missing() if iut == "arkts" else _node_missing() if iut == "js-ws" else None
+    if missing is not None:
+        pytest.skip(missing)
+    with tcp_driver(driver_argv(iut, arkts_build), mode) as spec:
+        _, rows = run_suite(tmp_path, "--iut", spec, *SELECTION, "-p", "no:xdist", timeout=900)
+    got = verdicts(rows)
+    expected = references(iut)  # type: ignore[operator]
+    assert len(got) > (300 if FULL else 40), f"only {len(got)} cases ran"
+    differ = {c: (got.get(c), expected.get(c)) for c in set(got) | set(expected)}
+    differ = {c: pair for c, pair in differ.items() if pair[0] != pair[1]}
+    assert not differ, f"{iut} over {mode}: (tcp, stdio) verdicts differ: {differ}"
+    report = json.loads((tmp_path / rows[min(rows)]["reportfile"]).read_text("utf-8"))
+    assert "DP1" not in json.dumps(report.get("checks", [])) or report["behavior"] != "FAILED"
+
+
+@pytest.mark.skipif(_arkts_missing() is not None, reason=str(_arkts_missing()))
+def test_the_arkts_driver_passes_the_arkts_linter_and_tsc_strict() -> None:
+    proc = subprocess.run(
+        ["node", str(ARKTS / "tools" / "build.mjs"), "lint"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "pass the ArkTS linter and tsc --strict" in proc.stdout
+
+
+@pytest.mark.skipif(_arkts_missing() is not None, reason=str(_arkts_missing()))
+def test_the_linter_bites_on_what_arkts_forbids(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ARKTS / "src", src)
+    with (src / "Executor.ets").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\nexport const loose: any = 1;\n"
+            "class Box { n: number = 1 }\n"
+            "export function peek(b: Box): number { return b['n']; }\n"
+            "export const wrong: number = 'text';\n"
+        )
+    proc = subprocess.run(
+        ["node", str(ARKTS / "tools" / "build.mjs"), "lint"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ARKTS_SRC": str(src)},
+    )
+    assert proc.returncode == 1
+    for rule in ("arkts-no-any-unknown", "arkts-no-props-by-index", "TS2322"):
+        assert rule in proc.stdout, proc.stdout
