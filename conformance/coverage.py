@@ -93,6 +93,14 @@ def _required() -> tuple[Cell, ...]:
         api(OFF, "all callbacks", "success"),
         api(OFF, "bad type or callback", "API error"),
     ]
+    # The later API versions' optional features (contract, "Later API versions").
+    cells += [
+        api(ON, "'dataEnd'", "success"),
+        api(OFF, "'dataEnd' (callback)", "success"),
+        api(OFF, "'dataEnd' (all)", "success"),
+        api(ON, "'headerReceive'", "success"),
+        api(ON, "'headerReceive' (repeated header)", "success"),
+    ]
     for direction in DIRECTIONS:
         for kind in KINDS:
             cells += [data(direction, kind, size) for size in SIZES]

@@ -129,6 +129,7 @@ class Connection:
             await self._session.close()
             self._incompatible(exc)
         self.state = State.OPEN
+        self._emit("headerReceive", response_headers(_aiohttp_compat.response(self._ws)))
         self._emit("open", None, OpenValue(101, str(reason)))
 
     def _incompatible(self, exc: _aiohttp_compat.AiohttpIncompatible) -> NoReturn:
@@ -158,6 +159,7 @@ class Connection:
                 if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
                     if self.state is State.OPEN:
                         self._emit("message", None, msg.data)
+                        self._emit("dataEnd")  # API 11: the message is complete
                         if not EAGER_TASKS:
                             # A send made by a 'message' callback is a task that starts on the
                             # next turn (3.11 has no eager tasks); give it that turn before the
@@ -277,6 +279,23 @@ class Connection:
             self._emit("error", error)
         self._emit("close", None, close)
         self._closed.set()
+
+
+def response_headers(response: aiohttp.ClientResponse) -> dict[str, str | list[str]]:
+    """The 'headerReceive' value (API 12): each response header by its lower-case name; a
+    header the server sent more than once gives the list of its values, in order."""
+    headers: dict[str, str | list[str]] = {}
+    for raw_name, raw_value in response.raw_headers:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("utf-8", "replace")
+        earlier = headers.get(name)
+        if earlier is None:
+            headers[name] = value
+        elif isinstance(earlier, list):
+            earlier.append(value)
+        else:
+            headers[name] = [earlier, value]
+    return headers
 
 
 def _describe_handshake_error(exc: BaseException) -> str:

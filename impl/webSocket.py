@@ -39,6 +39,7 @@ from .options import (
 from .runtime import Call
 
 __all__ = [
+    "API_FEATURES",
     "CLOSE_TIMEOUT_S",
     "HANDSHAKE_TIMEOUT_S",
     "PARAMETER_ERROR",
@@ -58,6 +59,9 @@ Callback = Callable[..., Any]
 # a handshake the server never answers fails within HANDSHAKE_TIMEOUT_S.
 CLOSE_TIMEOUT_S = DEFAULT_CLOSE_TIMEOUT
 HANDSHAKE_TIMEOUT_S = DEFAULT_HANDSHAKE_TIMEOUT
+# The later API's optional features this implementation has (conformance/apifeatures.py names
+# them), declared so a driver's hello can say so.
+API_FEATURES = ("dataEnd", "headerReceive")
 
 
 def _split_callback(

@@ -139,7 +139,9 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
             protocols=protocols,
             max_msg_size=request.app[MAX_MESSAGE_KEY],
         )
-        ws.headers.update(handshake.get("headers", {}))
+        for name, value in handshake.get("headers", {}).items():
+            for one in value if isinstance(value, list) else [value]:  # a list: repeated lines
+                ws.headers.add(name, one)
         if "subprotocol" in handshake:
             ws.headers["Sec-WebSocket-Protocol"] = handshake["subprotocol"]
         upgraded = True

@@ -24,6 +24,9 @@ export const CLOSE_TIMEOUT_S = 5;
 /** At most this long (seconds) for the opening handshake. */
 export const HANDSHAKE_TIMEOUT_S = 10;
 
+/** The later API's optional features this port has (conformance/apifeatures.py names them). */
+export const API_FEATURES = ['dataEnd', 'headerReceive'];
+
 export { BusinessError, PARAMETER_ERROR };
 
 /** JS overloads: a trailing function is the callback, at most `most` other arguments
@@ -128,4 +131,4 @@ export function createWebSocket() {
   return new WebSocket();
 }
 
-export default { createWebSocket, CLOSE_TIMEOUT_S };
+export default { createWebSocket, CLOSE_TIMEOUT_S, API_FEATURES };

@@ -7,6 +7,21 @@ import { BusinessError, OTHER_ERROR } from './errors.mjs';
 /** A copy of the message's bytes as an ArrayBuffer (a Buffer may be a view into a pool). */
 const toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
 
+/** The 'headerReceive' value: each response header by its lower-case name, the list of its
+ * values (in order) when the server sent it more than once. */
+function responseHeaders(rawHeaders) {
+  const headers = new Map(); // then fromEntries: a header named __proto__ stays an own property
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    const value = Buffer.from(rawHeaders[i + 1], 'latin1').toString('utf8');
+    const earlier = headers.get(name);
+    if (earlier === undefined) headers.set(name, value);
+    else if (Array.isArray(earlier)) earlier.push(value);
+    else headers.set(name, [earlier, value]);
+  }
+  return Object.fromEntries(headers);
+}
+
 export class Connection {
   /** 'connecting' | 'open' | 'closing' | 'closed' */
   state = 'connecting';
@@ -19,6 +34,7 @@ export class Connection {
   #aborted = false;
   // The status line the server answered with; ws hands it over in its 'upgrade' event.
   #statusLine = { status: 101, message: 'Switching Protocols' };
+  #responseHeaders = {};
   #settleOpen = { resolve: () => {}, reject: () => {} };
   #resolveClosed = () => {};
   #closed = new Promise((resolve) => {
@@ -57,6 +73,7 @@ export class Connection {
   #listen(ws) {
     ws.on('upgrade', (res) => {
       this.#statusLine = { status: res.statusCode, message: res.statusMessage };
+      this.#responseHeaders = responseHeaders(res.rawHeaders);
     });
     ws.on('open', () => this.#onOpen());
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
@@ -67,6 +84,7 @@ export class Connection {
   #onOpen() {
     this.state = 'open';
     this.#opened = true;
+    this.#emit('headerReceive', this.#responseHeaders); // API 12: once, before 'open'
     this.#emit('open', undefined, { ...this.#statusLine });
     this.#settleOpen.resolve();
   }
@@ -76,6 +94,7 @@ export class Connection {
     // ws hands over a Buffer (binaryType 'nodebuffer'), the whole message even if it came
     // fragmented (EV2); the API gives a string for text and an ArrayBuffer for binary.
     this.#emit('message', undefined, isBinary ? toArrayBuffer(data) : data.toString('utf8'));
+    this.#emit('dataEnd'); // API 11: the message is complete
   }
 
   #onError(cause) {

@@ -1,0 +1,192 @@
+"""The optional features of the later API versions (contract, "Later API versions").
+
+Every case here needs its feature (``needs=(apifeatures.need(...),)``): an implementation
+that lacks it, declared or detected, is UNIMPLEMENTED, never FAILED.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from conformance import apifeatures
+from conformance import coverage as cov
+from conformance.context import CaseContext
+from conformance.iut import Subscriber
+
+DATA_END = apifeatures.need("dataEnd")
+HEADER_RECEIVE = apifeatures.need("headerReceive")
+
+# -- on('dataEnd') (API 11) ---------------------------------------------------------------------
+
+TWO_MESSAGES: dict[str, list[dict[str, Any]]] = {
+    "text": [{"op": "send_text", "data": "one"}, {"op": "send_text", "data": "two"}],
+    "binary": [
+        {"op": "send_binary", "b64": base64.b64encode(b"\x01\x02").decode()},
+        {"op": "send_binary", "b64": base64.b64encode(b"\x03").decode()},
+    ],
+    "fragmented": [
+        {"op": "send_fragmented", "kind": "text", "data": "abcdefgh", "frames": 4},
+        {"op": "send_fragmented", "kind": "binary", "size": 300, "frames": 3},
+    ],
+}
+
+
+def _sequence(ctx: CaseContext, sock: str, types: tuple[str, ...], sub: str) -> list[str]:
+    return [
+        e["type"]
+        for e in ctx.session.entries(
+            lambda e: (
+                e["kind"] == "event"
+                and e.get("socket") == sock
+                and e.get("sub") == sub
+                and e["type"] in types
+            )
+        )
+    ]
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on('dataEnd')",
+    clauses=("DE1",),
+    needs=(DATA_END,),
+    cells=[cov.api(cov.ON, "'dataEnd'", "success")],
+    description="the server sends two messages; 'message' and 'dataEnd' are subscribed",
+    expectation="'message', 'dataEnd', 'message', 'dataEnd': once each, in that order",
+)
+@pytest.mark.parametrize("kind", TWO_MESSAGES)
+def test_data_end(ctx: CaseContext, kind: str) -> None:
+    sock = ctx.socket()
+    ctx.session.call(sock, "on", "dataEnd", Subscriber("_"))
+    ctx.open(sock, ctx.script_url([*TWO_MESSAGES[kind], {"op": "wait", "ms": 200}]))
+    ctx.session.wait_for(lambda e: len(_sequence(ctx, sock, ("message", "dataEnd"), "_")) >= 4, 3.0)
+    ctx.session.quiet(0.2)  # a second 'dataEnd' for one message would come now
+    ctx.settle(sock, "close", "promise")
+    got = _sequence(ctx, sock, ("message", "dataEnd"), "_")
+    expected = ["message", "dataEnd", "message", "dataEnd"]
+    ctx.check("DE1", got == expected, "events in order", expected, got)
+    ends = [e for e in ctx.events(sock, "dataEnd") if e.get("value") not in (None,)]
+    ctx.check("DE1", not ends, "'dataEnd' carries no value", [], ends)
+
+
+@pytest.mark.case(
+    area="events",
+    method="off",
+    overload="off('dataEnd')",
+    clauses=("DE1",),
+    needs=(DATA_END,),
+    cells=lambda p: [cov.api(cov.OFF, f"'dataEnd' ({p['how']})", "success")],
+    description="'dataEnd' is unsubscribed after the first message; the server sends a second",
+    expectation="one 'dataEnd' only (the first message's)",
+)
+@pytest.mark.parametrize("how", ["callback", "all"])
+def test_data_end_off(ctx: CaseContext, how: str) -> None:
+    sock = ctx.socket()
+    ctx.session.call(sock, "on", "dataEnd", Subscriber("a"))
+    steps: list[dict[str, Any]] = [
+        {"op": "send_text", "data": "one"},
+        {"op": "expect", "kind": "text", "timeout_ms": 3000},
+        {"op": "send_text", "data": "two"},
+        {"op": "wait", "ms": 200},
+    ]
+    ctx.open(sock, ctx.script_url(steps))
+    first = ctx.wait_event(sock, "dataEnd", 3.0, sub="a")
+    if how == "callback":
+        ctx.session.call(sock, "off", "dataEnd", Subscriber("a"))
+    else:
+        ctx.session.call(sock, "off", "dataEnd")
+    ctx.settle(sock, "send", "promise", "go")
+    ctx.session.wait_for(lambda e: len(ctx.events(sock, "message")) >= 2, 3.0)
+    ctx.session.quiet(0.2)
+    ctx.settle(sock, "close", "promise")
+    ends = ctx.events(sock, "dataEnd", sub="a")
+    ctx.check("DE1", first is not None, "'dataEnd' after the first message", 1, len(ends))
+    ctx.check("DE1", len(ends) == 1, "no 'dataEnd' after off", 1, len(ends))
+
+
+# -- on('headerReceive') (API 12) ---------------------------------------------------------------
+
+
+def _header_events(ctx: CaseContext, sock: str) -> list[dict[str, Any]]:
+    return ctx.events(sock, "headerReceive")
+
+
+def _headers(event: dict[str, Any] | None) -> dict[str, Any] | None:
+    value = (event or {}).get("value")
+    if isinstance(value, dict) and value.get("kind") == "headers":
+        headers = value.get("headers")
+        return headers if isinstance(headers, dict) else None
+    return None
+
+
+def _lookup(headers: dict[str, Any], name: str) -> Any:
+    found = [v for k, v in headers.items() if k.lower() == name.lower()]
+    return found[0] if len(found) == 1 else found or None
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on('headerReceive')",
+    clauses=("HR1", "HR3"),
+    needs=(HEADER_RECEIVE,),
+    cells=[cov.api(cov.ON, "'headerReceive'", "success")],
+    description="the server answers the handshake with two extra headers",
+    expectation="'headerReceive' once, before 'open', with every response header, lower-case",
+)
+def test_header_receive(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.session.call(sock, "on", "headerReceive", Subscriber("_"))
+    scripted = {"X-Api-Case": "value 1", "X-Other": "a, b; c=d"}
+    ctx.open(sock, ctx.script_url([{"op": "wait", "ms": 100}], handshake={"headers": scripted}))
+    ctx.session.quiet(0.2)
+    ctx.settle(sock, "close", "promise")
+    log = ctx.server_log()
+    events = _header_events(ctx, sock)
+    order = _sequence(ctx, sock, ("headerReceive", "open"), "_")
+    ctx.check("HR1", len(events) == 1, "'headerReceive' once", 1, len(events))
+    ctx.check("HR1", order[:2] == ["headerReceive", "open"], "before 'open'", "first", order)
+    ctx.check("HR1", bool(events) and events[0]["nargs"] == 1, "one argument", 1, events)
+    headers = _headers(events[0] if events else None)
+    sent = ((log or {}).get("handshake") or {}).get("response_headers", [])
+    expected = {name.lower(): value for name, value in sent}
+    observed = {name: _lookup(headers or {}, name) for name in expected}
+    ctx.check_equal("HR1", "every response header, exactly", expected, observed)
+    names = sorted(headers or {})
+    upper = [n for n in names if n != n.lower()]
+    ctx.check("HR3", headers is not None and not upper, "names lower-case", [], upper)
+
+
+@pytest.mark.case(
+    area="events",
+    method="on",
+    overload="on('headerReceive')",
+    clauses=("HR2", "HR1"),
+    needs=(HEADER_RECEIVE,),
+    cells=[cov.api(cov.ON, "'headerReceive' (repeated header)", "success")],
+    description="the server sends one response header three times",
+    expectation="all three values, in order: a list, or one string joined with ', '",
+)
+def test_header_receive_repeated(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.session.call(sock, "on", "headerReceive", Subscriber("_"))
+    values = ["first", "second", "third"]
+    handshake = {"headers": {"X-Repeated": values, "X-Once": "alone"}}
+    ctx.open(sock, ctx.script_url([{"op": "wait", "ms": 100}], handshake=handshake))
+    ctx.session.quiet(0.2)
+    ctx.settle(sock, "close", "promise")
+    events = _header_events(ctx, sock)
+    headers = _headers(events[0] if events else None) or {}
+    ctx.check_equal("HR1", "a header sent once", "alone", _lookup(headers, "X-Once"))
+    got = _lookup(headers, "X-Repeated")
+    ctx.check(
+        "HR2",
+        got == values or got == ", ".join(values),
+        "every value, in order",
+        f"{values} or {', '.join(values)!r}",
+        got,
+    )
