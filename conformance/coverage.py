@@ -101,6 +101,18 @@ def _required() -> tuple[Cell, ...]:
         api(ON, "'headerReceive'", "success"),
         api(ON, "'headerReceive' (repeated header)", "success"),
     ]
+    for overload in (CONNECT_OPT_CB, CONNECT_OPT_P):
+        cells += [
+            api(overload, "protocol", "success"),
+            api(overload, "protocol (server picks one not offered)", "connection failure"),
+            api(overload, "protocol not a string", "API error"),
+        ]
+    cells += [
+        api(CONNECT_OPT_P, "protocol (server declines)", "success"),
+        api(CONNECT_OPT_P, "protocol: absent", "success"),
+        api(CONNECT_OPT_P, "protocol: empty", "success"),
+        api(CONNECT_OPT_P, "protocol (reported)", "success"),
+    ]
     for direction in DIRECTIONS:
         for kind in KINDS:
             cells += [data(direction, kind, size) for size in SIZES]

@@ -26,7 +26,7 @@ from aiohttp import WSMsgType
 from . import _aiohttp_compat, inbound, tls
 from .errors import OTHER_ERROR, BusinessError
 from .events import logger
-from .options import close_code_allowed
+from .options import close_code_allowed, subprotocol_error
 
 DEFAULT_CLOSE_TIMEOUT = 5.0
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
@@ -89,7 +89,7 @@ class Connection:
 
     # -- handshake -------------------------------------------------------------------------
 
-    async def open(self, url: str, headers: dict[str, str]) -> None:
+    async def open(self, url: str, headers: dict[str, str], offered: tuple[str, ...] = ()) -> None:
         """The opening handshake; raises BusinessError after emitting 'error' (CN7, CN8).
 
         A session per connection: cookies and default headers never leak from one connect to
@@ -124,12 +124,24 @@ class Connection:
             raise error from exc
         try:  # PR4/PR6 hold only if the guard is in front of the parser: never go on without
             self._parser_hook.verify()
-            reason = _aiohttp_compat.response(self._ws).reason or "Switching Protocols"
+            response = _aiohttp_compat.response(self._ws)
+            reason = response.reason or "Switching Protocols"
         except _aiohttp_compat.AiohttpIncompatible as exc:
             await self._session.close()
             self._incompatible(exc)
+        # aiohttp takes any Sec-WebSocket-Protocol answer (it only reads it when it offered
+        # some itself); RFC 6455 §4.1 wants one the client offered, or none.
+        chosen = response.headers.getall("Sec-WebSocket-Protocol", [])
+        refused = subprotocol_error(offered, [p.strip() for v in chosen for p in v.split(",")])
+        if refused is not None:
+            _release_transport(self._ws)
+            await self._session.close()
+            self.state = State.CLOSED
+            error = BusinessError(OTHER_ERROR, refused)
+            self._emit("error", error)
+            raise error
         self.state = State.OPEN
-        self._emit("headerReceive", response_headers(_aiohttp_compat.response(self._ws)))
+        self._emit("headerReceive", response_headers(response))
         self._emit("open", None, OpenValue(101, str(reason)))
 
     def _incompatible(self, exc: _aiohttp_compat.AiohttpIncompatible) -> NoReturn:

@@ -16,9 +16,21 @@ MAX_REASON_BYTES = 123  # a close payload holds at most 125 bytes, two of them t
 
 @dataclass
 class WebSocketRequestOptions:
-    """``connect`` options: ``header`` holds extra HTTP headers for the opening handshake."""
+    """``connect`` options: ``header`` holds extra HTTP headers for the opening handshake;
+    ``protocol`` (API 12) the subprotocols offered, as the ``Sec-WebSocket-Protocol`` value."""
 
     header: Mapping[str, str] | None = None
+    protocol: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    """What ``connect`` takes from its options, checked: the request headers to add (the
+    caller's ``header`` entries, plus ``Sec-WebSocket-Protocol`` for ``protocol``) and the
+    subprotocols offered (empty: none)."""
+
+    headers: dict[str, str]
+    offered: tuple[str, ...] = ()
 
 
 @dataclass
@@ -58,6 +70,40 @@ def request_headers(options: object) -> dict[str, str]:
             raise parameter_error(f"header {name!r}: empty name, or CR, LF or NUL in it")
         headers[name] = value
     return headers
+
+
+def connect_options(options: object) -> ConnectOptions:
+    """``connect``'s options, checked (401 for what could not be sent as given)."""
+    headers = request_headers(options)
+    if options is None:
+        return ConnectOptions(headers)
+    protocol = _as_mapping(options, WebSocketRequestOptions, "options").get("protocol")
+    if protocol is None or protocol == "":  # "" is the documented default: none offered
+        return ConnectOptions(headers)
+    if not isinstance(protocol, str):
+        raise parameter_error(f"options.protocol must be a string, not {type(protocol).__name__}")
+    if _has_control_chars(protocol):
+        raise parameter_error("options.protocol: CR, LF or NUL in it")
+    offered = tuple(p.strip() for p in protocol.split(",") if p.strip())
+    if not offered:
+        raise parameter_error(f"options.protocol {protocol!r} names no subprotocol")
+    # The caller's own Sec-WebSocket-Protocol entry, if any, gives way to the option.
+    headers = {k: v for k, v in headers.items() if k.lower() != "sec-websocket-protocol"}
+    headers["Sec-WebSocket-Protocol"] = protocol
+    return ConnectOptions(headers, offered)
+
+
+def subprotocol_error(offered: tuple[str, ...], chosen: list[str]) -> str | None:
+    """Why the server's ``Sec-WebSocket-Protocol`` answer fails the connection (RFC 6455
+    §4.1: it must be one subprotocol the client offered), or None when it is fine (one of the
+    offered ones, or no header: the server declined them all)."""
+    if not chosen:
+        return None
+    if len(chosen) == 1 and chosen[0] in offered:
+        return None
+    if not offered:
+        return f"the server chose subprotocol {', '.join(chosen)!r} though none was offered"
+    return f"the server chose subprotocol {', '.join(chosen)!r}, not one of {list(offered)}"
 
 
 def close_code_allowed(code: int) -> bool:

@@ -34,7 +34,7 @@ from .options import (
     WebSocketCloseOptions,
     WebSocketRequestOptions,
     close_arguments,
-    request_headers,
+    connect_options,
 )
 from .runtime import Call
 
@@ -61,7 +61,7 @@ CLOSE_TIMEOUT_S = DEFAULT_CLOSE_TIMEOUT
 HANDSHAKE_TIMEOUT_S = DEFAULT_HANDSHAKE_TIMEOUT
 # The later API's optional features this implementation has (conformance/apifeatures.py names
 # them), declared so a driver's hello can say so.
-API_FEATURES = ("dataEnd", "headerReceive")
+API_FEATURES = ("dataEnd", "headerReceive", "protocol")
 
 
 def _split_callback(
@@ -160,7 +160,7 @@ class WebSocket:
     async def _connect(self, call: Call, url: object, options: object) -> None:
         try:
             checked_url = _check_url(url)
-            headers = request_headers(options)
+            checked = connect_options(options)
             connection = Connection(self._events.emit, self.close_timeout, self.handshake_timeout)
             opening = asyncio.Event()
             with self._lock:  # check and claim at once: two threads may connect together
@@ -176,7 +176,7 @@ class WebSocket:
             call.settle(exc)
             return
         try:
-            await connection.open(checked_url, headers)
+            await connection.open(checked_url, checked.headers, checked.offered)
         except BusinessError as exc:
             self._disown(connection)
             call.settle(exc)

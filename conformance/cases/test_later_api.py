@@ -190,3 +190,191 @@ def test_header_receive_repeated(ctx: CaseContext) -> None:
         f"{values} or {', '.join(values)!r}",
         got,
     )
+
+
+# -- protocol (API 12) --------------------------------------------------------------------------
+
+PROTOCOL = apifeatures.need("protocol")
+OFFERS = {"one": ("chat", "chat"), "several": ("chat, superchat", "superchat")}
+
+
+def _sent_protocols(log: dict[str, Any] | None) -> list[str]:
+    headers = ((log or {}).get("handshake") or {}).get("headers", [])
+    return [value for name, value in headers if name.lower() == "sec-websocket-protocol"]
+
+
+def _connect_and_wait(
+    ctx: CaseContext, sock: str, url: str, options: Any, style: str
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """connect(url, options) in ``style``; the first of 'open'/'error'/'close' (None if none
+    came within 5 s) and the connect settlement (None if it did not settle)."""
+    start = len(ctx.session.trace)
+    outcome = ctx.invoke(sock, "connect", style, url, options)
+    first = ctx.session.wait_for(
+        lambda e: (
+            e["kind"] == "event"
+            and e.get("socket") == sock
+            and e.get("sub") == "_"
+            and e["type"] in ("open", "error", "close")
+        ),
+        5.0,
+        after=start,
+    )
+    settled = None if outcome.raised else ctx.session.result(outcome, 2.0)
+    return first, settled
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("SP1", "SP2"),
+    needs=(PROTOCOL,),
+    cells=lambda p: [
+        cov.api(
+            cov.CONNECT_OPT_CB if p["style"] == "callback" else cov.CONNECT_OPT_P,
+            "protocol",
+            "success",
+        )
+    ],
+    description="connect with options.protocol; the server selects one of the offered",
+    expectation="Sec-WebSocket-Protocol sent exactly as given; the connection opens",
+)
+@pytest.mark.parametrize("offer", OFFERS)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_protocol_offered(ctx: CaseContext, offer: str, style: str) -> None:
+    protocol, choice = OFFERS[offer]
+    sock = ctx.socket()
+    url = ctx.script_url([{"op": "echo"}], handshake={"subprotocol": choice})
+    first, _ = _connect_and_wait(ctx, sock, url, {"protocol": protocol}, style)
+    ctx.settle(sock, "close", "promise")
+    log = ctx.server_log()
+    ctx.check_equal(
+        "SP1", "Sec-WebSocket-Protocol request headers", [protocol], _sent_protocols(log)
+    )
+    ctx.check_equal("SP2", "the server's choice is accepted", "open", (first or {}).get("type"))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("SP2", "SP1"),
+    needs=(PROTOCOL,),
+    cells=[cov.api(cov.CONNECT_OPT_P, "protocol (server declines)", "success")],
+    description="connect with options.protocol; the server selects none",
+    expectation="the connection opens (RFC 6455 §4.1 lets the server decline)",
+)
+def test_protocol_declined(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), {"protocol": "chat"}, "promise")
+    ctx.settle(sock, "close", "promise")
+    log = ctx.server_log()
+    ctx.check_equal("SP1", "Sec-WebSocket-Protocol request headers", ["chat"], _sent_protocols(log))
+    ctx.check_equal("SP2", "no subprotocol selected: opens", "open", (first or {}).get("type"))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("SP1",),
+    needs=(PROTOCOL,),
+    cells=lambda p: [cov.api(cov.CONNECT_OPT_P, f"protocol: {p['given']}", "success")],
+    description='connect without a protocol, or with the default ""',
+    expectation="no Sec-WebSocket-Protocol header",
+)
+@pytest.mark.parametrize("given", ["absent", "empty"])
+def test_protocol_absent(ctx: CaseContext, given: str) -> None:
+    sock = ctx.socket()
+    options: dict[str, Any] = {"header": {"X-Case": "protocol"}}
+    if given == "empty":
+        options["protocol"] = ""
+    ctx.open(sock, ctx.url("/echo"), options)
+    ctx.settle(sock, "close", "promise")
+    ctx.check_equal("SP1", "Sec-WebSocket-Protocol headers", [], _sent_protocols(ctx.server_log()))
+
+
+NOT_OFFERED = {"other-than-offered": ("chat", "other"), "none-offered": (None, "chat")}
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("SP3",),
+    needs=(PROTOCOL,),
+    cells=lambda p: [
+        cov.api(
+            cov.CONNECT_OPT_CB if p["style"] == "callback" else cov.CONNECT_OPT_P,
+            "protocol (server picks one not offered)",
+            "connection failure",
+        )
+    ],
+    description="the server selects a subprotocol the client did not offer",
+    expectation="'error', no 'open' (RFC 6455 §4.1: the client MUST fail the connection)",
+)
+@pytest.mark.parametrize("case", NOT_OFFERED)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_protocol_not_offered(ctx: CaseContext, case: str, style: str) -> None:
+    offered, choice = NOT_OFFERED[case]
+    sock = ctx.socket()
+    url = ctx.script_url([{"op": "echo"}], handshake={"subprotocol": choice})
+    options: dict[str, Any] = {"header": {}} if offered is None else {"protocol": offered}
+    _connect_and_wait(ctx, sock, url, options, style)
+    ctx.session.quiet(0.3)
+    opened = ctx.events(sock, "open")
+    errors = ctx.events(sock, "error")
+    if opened:
+        ctx.settle(sock, "close", "promise")
+    ctx.check("SP3", not opened, "no 'open'", 0, len(opened))
+    ctx.check("SP3", bool(errors), "'error'", ">= 1", len(errors))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("SP4",),
+    needs=(PROTOCOL, HEADER_RECEIVE),
+    cells=[cov.api(cov.CONNECT_OPT_P, "protocol (reported)", "success")],
+    description="the server selects one of two offered subprotocols",
+    expectation="'headerReceive' reports sec-websocket-protocol: the server's choice",
+)
+def test_protocol_reported(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    ctx.session.call(sock, "on", "headerReceive", Subscriber("_"))
+    url = ctx.script_url([{"op": "echo"}], handshake={"subprotocol": "superchat"})
+    ctx.open(sock, url, {"protocol": "chat, superchat"})
+    ctx.settle(sock, "close", "promise")
+    events = ctx.events(sock, "headerReceive")
+    headers = _headers(events[0] if events else None) or {}
+    ctx.check_equal(
+        "SP4", "the selected subprotocol", "superchat", _lookup(headers, "Sec-WebSocket-Protocol")
+    )
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("SP5",),
+    needs=(PROTOCOL,),
+    cells=lambda p: [
+        cov.api(
+            cov.CONNECT_OPT_CB if p["style"] == "callback" else cov.CONNECT_OPT_P,
+            "protocol not a string",
+            "API error",
+        )
+    ],
+    description="connect with options.protocol = 5",
+    expectation="connect fails with 401; nothing reaches the server",
+)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_protocol_not_a_string(ctx: CaseContext, style: str) -> None:
+    sock = ctx.socket()
+    result = ctx.settle(sock, "connect", style, ctx.url("/echo"), {"protocol": 5})
+    code = ((result or {}).get("err") or {}).get("code")
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    ctx.check_equal("SP5", "connect's error code", 401, code)

@@ -22,6 +22,7 @@ import {
   closeArguments,
   closeCodeAllowed,
   requestHeaders,
+  requestProtocol,
 } from '../js-ws/lib/options.mjs';
 import { ENV, parseDeviations } from './lib/deviations.mjs';
 
@@ -184,6 +185,7 @@ class WebSocket {
     // early settlement still reports them.
     checkUrl(url);
     requestHeaders(options);
+    requestProtocol(options); // connect_context.cpp ParseParams: 401 for a bad protocol
     if (['connecting', 'open', 'closing'].includes(this.#state)) {
       throw new BusinessError(ALREADY_CONNECTED, `the object is ${this.#state}`);
     }

@@ -17,7 +17,7 @@ import {
   parameterError,
 } from './lib/errors.mjs';
 import { EventRegistry, invoke } from './lib/events.mjs';
-import { checkUrl, closeArguments, requestHeaders } from './lib/options.mjs';
+import { checkUrl, closeArguments, requestHeaders, requestProtocol } from './lib/options.mjs';
 
 /** At most this long (seconds) for close() to finish when the server never answers (CL7). */
 export const CLOSE_TIMEOUT_S = 5;
@@ -25,7 +25,7 @@ export const CLOSE_TIMEOUT_S = 5;
 export const HANDSHAKE_TIMEOUT_S = 10;
 
 /** The later API's optional features this port has (conformance/apifeatures.py names them). */
-export const API_FEATURES = ['dataEnd', 'headerReceive'];
+export const API_FEATURES = ['dataEnd', 'headerReceive', 'protocol'];
 
 export { BusinessError, PARAMETER_ERROR };
 
@@ -100,6 +100,13 @@ class WebSocket {
   #connect(url, options) {
     const href = checkUrl(url);
     const headers = requestHeaders(options);
+    const protocol = requestProtocol(options);
+    if (protocol.header !== null) {
+      for (const name of Object.keys(headers)) {
+        if (name.toLowerCase() === 'sec-websocket-protocol') delete headers[name];
+      }
+      headers['Sec-WebSocket-Protocol'] = protocol.header;
+    }
     if (this.#connection !== null && this.#connection.state !== 'closed') {
       throw new BusinessError(ALREADY_CONNECTED, `the object is ${this.#connection.state}`);
     }
@@ -108,7 +115,7 @@ class WebSocket {
       closeTimeoutMs: CLOSE_TIMEOUT_S * 1000,
       handshakeTimeoutMs: HANDSHAKE_TIMEOUT_S * 1000,
     });
-    return this.#connection.open(href, headers);
+    return this.#connection.open(href, headers, protocol.offered);
   }
 
   #send(data) {

@@ -3,6 +3,7 @@
 
 import WebSocket from 'ws';
 import { BusinessError, OTHER_ERROR } from './errors.mjs';
+import { subprotocolError } from './options.mjs';
 
 /** A copy of the message's bytes as an ArrayBuffer (a Buffer may be a view into a pool). */
 const toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
@@ -35,6 +36,9 @@ export class Connection {
   // The status line the server answered with; ws hands it over in its 'upgrade' event.
   #statusLine = { status: 101, message: 'Switching Protocols' };
   #responseHeaders = {};
+  // API 12 `protocol`: what we offered, and why the server's answer failed the handshake.
+  #offered = [];
+  #subprotocolError = null;
   #settleOpen = { resolve: () => {}, reject: () => {} };
   #resolveClosed = () => {};
   #closed = new Promise((resolve) => {
@@ -49,7 +53,8 @@ export class Connection {
 
   /** Resolves after 'open' was emitted (CN12: a send right after the promise works);
    * rejects with a BusinessError after 'error' was emitted (CN7, CN8). */
-  open(url, headers) {
+  open(url, headers, offered = []) {
+    this.#offered = offered;
     return new Promise((resolve, reject) => {
       this.#settleOpen = { resolve, reject };
       try {
@@ -74,6 +79,17 @@ export class Connection {
     ws.on('upgrade', (res) => {
       this.#statusLine = { status: res.statusCode, message: res.statusMessage };
       this.#responseHeaders = responseHeaders(res.rawHeaders);
+      // ws checks the answer only against subprotocols given to ws itself, and fails a
+      // server that declines them all (RFC 6455 §4.1 allows that). We send the header
+      // ourselves (exactly as the option gives it) and check the answer here, before ws.
+      const answer = res.headers['sec-websocket-protocol'];
+      this.#subprotocolError = subprotocolError(this.#offered, answer);
+      if (this.#subprotocolError !== null) {
+        res.socket.destroy();
+        ws.terminate(); // ws then reports the handshake failed: 'error' carries our reason
+        return;
+      }
+      delete res.headers['sec-websocket-protocol']; // checked: ws must not refuse it again
     });
     ws.on('open', () => this.#onOpen());
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
@@ -102,7 +118,7 @@ export class Connection {
     // the user aborted with close().
     if (this.state === 'closed' || this.#aborted || this.#errorEmitted) return;
     this.#errorEmitted = true;
-    const error = new BusinessError(OTHER_ERROR, cause.message, cause);
+    const error = new BusinessError(OTHER_ERROR, this.#subprotocolError ?? cause.message, cause);
     // A failed handshake ends here: 'error' is all it gets (no 'close'), and a connect()
     // from inside the 'error' callback must find the object free again (CN11).
     if (!this.#opened) this.#ended();

@@ -49,6 +49,38 @@ export function requestHeaders(options) {
   return headers;
 }
 
+/** API 12 `protocol`: the subprotocols offered ([] for none: absent or the default ""), and
+ * the Sec-WebSocket-Protocol value to send, exactly as given. 401 for a non-string or a
+ * value with CR, LF or NUL. */
+export function requestProtocol(options) {
+  const protocol = isPlainObject(options) ? options.protocol : undefined;
+  if (protocol === undefined || protocol === null || protocol === '') {
+    return { offered: [], header: null };
+  }
+  if (typeof protocol !== 'string')
+    throw parameterError(`options.protocol must be a string, not ${typeof protocol}`);
+  if (FORBIDDEN_IN_VALUE.test(protocol)) throw parameterError('options.protocol: CR, LF or NUL');
+  const offered = protocol
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (offered.length === 0) throw parameterError(`options.protocol '${protocol}' names none`);
+  return { offered, header: asLatin1(protocol) };
+}
+
+/** RFC 6455 §4.1: why the server's Sec-WebSocket-Protocol answer fails the connection (it
+ * must be one subprotocol the client offered, or absent), or null when it is fine. */
+export function subprotocolError(offered, answer) {
+  if (answer === undefined) return null;
+  const chosen = answer
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (chosen.length === 1 && offered.includes(chosen[0])) return null;
+  if (offered.length === 0) return `the server chose subprotocol '${answer}' though none was offered`;
+  return `the server chose subprotocol '${answer}', not one of ${offered.join(', ')}`;
+}
+
 /** Node's http module writes header text as latin-1 and refuses characters above U+00FF;
  * the API takes any string. Each UTF-8 byte as one latin-1 character puts exactly the
  * value's UTF-8 bytes on the wire (CN5: values arrive exactly), as the shipped
