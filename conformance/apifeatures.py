@@ -60,6 +60,10 @@ FEATURES: dict[str, ApiFeature] = {
         ApiFeature("dataEnd", "on('dataEnd')", 11),
         ApiFeature("headerReceive", "on('headerReceive')", 12),
         ApiFeature("protocol", "WebSocketRequestOptions.protocol", 12),
+        ApiFeature(
+            "skipServerCertVerification", "WebSocketRequestOptions.skipServerCertVerification", 20
+        ),
+        ApiFeature("pingInterval", "WebSocketRequestOptions.pingInterval/pongTimeout", 21),
     )
 }
 
@@ -211,6 +215,45 @@ def _detect_protocol(iut: IUT, server: MockServer, feature: ApiFeature) -> str |
     return _probe(iut, body)
 
 
+def _detect_ping_interval(iut: IUT, server: MockServer, feature: ApiFeature) -> str | None:
+    route = server.add_script({"steps": [{"op": "wait_close", "ms": 3000}]})
+
+    def body(probe: Probe) -> str | None:
+        options = {"pingInterval": 1, "pongTimeout": 1}
+        url = probe.url(server, route)
+        outcome = probe.session.call(probe.sock, "connect", url, options, promise=True)
+        if outcome.raised is not None:
+            return feature.lacking("connect with a pingInterval option raised")
+        if not probe.opened():
+            return None
+        probe.session.quiet(2.2)
+        log = _server_log(server, probe.tag)
+        pings = [f for f in (log or {}).get("frames", []) if f["dir"] == "in" and f["opcode"] == 9]
+        if log is not None and not pings:
+            return feature.lacking("no ping within 2 s with pingInterval 1")
+        return None
+
+    return _probe(iut, body)
+
+
+def _detect_skip_verification(iut: IUT, server: MockServer, feature: ApiFeature) -> str | None:
+    base = server.tls_failure_urls.get("unknown-ca")
+    if base is None:
+        return None  # no TLS listeners: the cases cannot run either way
+
+    def body(probe: Probe) -> str | None:
+        url = f"{base}/echo?{urllib.parse.urlencode({'tag': probe.tag})}"
+        options = {"skipServerCertVerification": True}
+        outcome = probe.session.call(probe.sock, "connect", url, options, promise=True)
+        if outcome.raised is not None:
+            return feature.lacking("connect with skipServerCertVerification raised")
+        if probe.opened():
+            return None
+        return feature.lacking("a certificate of an unknown CA was still refused")
+
+    return _probe(iut, body)
+
+
 def _server_log(server: MockServer, tag: str, timeout: float = 2.0) -> dict[str, Any] | None:
     end = time.monotonic() + timeout
     while True:
@@ -226,4 +269,6 @@ DETECT: dict[str, Callable[[IUT, MockServer, ApiFeature], str | None]] = {
     "dataEnd": _detect_data_end,
     "headerReceive": _detect_header_receive,
     "protocol": _detect_protocol,
+    "skipServerCertVerification": _detect_skip_verification,
+    "pingInterval": _detect_ping_interval,
 }

@@ -112,7 +112,15 @@ def _required() -> tuple[Cell, ...]:
         api(CONNECT_OPT_P, "protocol: absent", "success"),
         api(CONNECT_OPT_P, "protocol: empty", "success"),
         api(CONNECT_OPT_P, "protocol (reported)", "success"),
+        api(CONNECT_OPT_P, "pongTimeout (no pong)", "connection failure"),
+        api(CONNECT_OPT_P, "pingInterval: 0", "success"),
     ]
+    for overload in (CONNECT_OPT_CB, CONNECT_OPT_P):
+        cells += [
+            api(overload, "pingInterval", "success"),
+            api(overload, "skipServerCertVerification: true", "success"),
+            api(overload, "skipServerCertVerification: false", "connection failure"),
+        ]
     for direction in DIRECTIONS:
         for kind in KINDS:
             cells += [data(direction, kind, size) for size in SIZES]

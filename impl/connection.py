@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import ssl
 import struct
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -26,7 +28,7 @@ from aiohttp import WSMsgType
 from . import _aiohttp_compat, inbound, tls
 from .errors import OTHER_ERROR, BusinessError
 from .events import logger
-from .options import close_code_allowed, subprotocol_error
+from .options import ConnectOptions, close_code_allowed, subprotocol_error
 
 DEFAULT_CLOSE_TIMEOUT = 5.0
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
@@ -85,11 +87,14 @@ class Connection:
         self._closed = asyncio.Event()
         self._close_deadline: asyncio.TimerHandle | None = None
         self._guard = inbound.InboundGuard()
+        self._ping_interval = 0  # keep-alive (API 21), set from the options at open
+        self._pong_timeout = 0
+        self._pong_missed = False  # the keep-alive gave up on the server
         self._parser_hook = inbound.parser_hook(self._guard)
 
     # -- handshake -------------------------------------------------------------------------
 
-    async def open(self, url: str, headers: dict[str, str], offered: tuple[str, ...] = ()) -> None:
+    async def open(self, url: str, options: ConnectOptions) -> None:
         """The opening handshake; raises BusinessError after emitting 'error' (CN7, CN8).
 
         A session per connection: cookies and default headers never leak from one connect to
@@ -107,8 +112,8 @@ class Connection:
             async with asyncio.timeout(self.handshake_timeout):
                 self._ws = await self._session.ws_connect(
                     url,
-                    headers=headers,
-                    ssl=tls.client_context() if url.startswith("wss:") else True,
+                    headers=options.headers,
+                    ssl=_ssl_for(url, options.verify_server),
                     autoclose=False,
                     autoping=True,
                     max_msg_size=0,
@@ -132,7 +137,8 @@ class Connection:
         # aiohttp takes any Sec-WebSocket-Protocol answer (it only reads it when it offered
         # some itself); RFC 6455 §4.1 wants one the client offered, or none.
         chosen = response.headers.getall("Sec-WebSocket-Protocol", [])
-        refused = subprotocol_error(offered, [p.strip() for v in chosen for p in v.split(",")])
+        answer = [p.strip() for v in chosen for p in v.split(",")]
+        refused = subprotocol_error(options.offered, answer)
         if refused is not None:
             _release_transport(self._ws)
             await self._session.close()
@@ -140,6 +146,7 @@ class Connection:
             error = BusinessError(OTHER_ERROR, refused)
             self._emit("error", error)
             raise error
+        self._ping_interval, self._pong_timeout = options.ping_interval, options.pong_timeout
         self.state = State.OPEN
         self._emit("headerReceive", response_headers(response))
         self._emit("open", None, OpenValue(101, str(reason)))
@@ -160,6 +167,11 @@ class Connection:
         close = CloseValue(ABNORMAL_CLOSURE, "")
         error: BusinessError | None = None
         abandoned = False
+        keepalive = (
+            asyncio.get_running_loop().create_task(self._keepalive(ws))
+            if self._ping_interval > 0
+            else None
+        )
         try:
             while True:
                 msg = await ws.receive()
@@ -196,7 +208,12 @@ class Connection:
                     close = CloseValue(int(code), str(what))
                     break
                 if msg.type in (WSMsgType.CLOSED, WSMsgType.CLOSING):
-                    if self.state is not State.CLOSING:
+                    if self._pong_missed:
+                        error = BusinessError(
+                            OTHER_ERROR,
+                            f"no answer to a ping within pongTimeout ({self._pong_timeout} s)",
+                        )
+                    elif self.state is not State.CLOSING:
                         error = BusinessError(OTHER_ERROR, "connection lost without a close frame")
                     break
         except asyncio.CancelledError:
@@ -211,8 +228,31 @@ class Connection:
         except Exception as exc:  # a transport error aiohttp did not turn into a message
             error = BusinessError(OTHER_ERROR, f"connection failed: {exc!r}")
         finally:
+            if keepalive is not None:
+                keepalive.cancel()
             if not abandoned:
                 await self._finish(close, error)
+
+    async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """API 21 ``pingInterval``/``pongTimeout``, as the shipped implementation reads them: a
+        ping after ``pingInterval`` s without anything from the server; when nothing at all
+        comes back within ``pongTimeout`` s, the connection is dropped ('error', 'close')."""
+        guard = self._guard
+        while self.state is State.OPEN:
+            idle = time.monotonic() - guard.last_received
+            if idle < self._ping_interval:
+                await asyncio.sleep(self._ping_interval - idle)
+                continue
+            sent = time.monotonic()
+            try:
+                await ws.ping(b"")
+            except Exception:
+                return  # the connection is ending: run() reports it
+            await asyncio.sleep(self._pong_timeout)
+            if guard.last_received < sent and self.state is State.OPEN:
+                self._pong_missed = True
+                _aiohttp_compat.abort_transport(ws)
+                return
 
     async def _on_peer_close(
         self, ws: aiohttp.ClientWebSocketResponse, code: int, reason: str
@@ -291,6 +331,14 @@ class Connection:
             self._emit("error", error)
         self._emit("close", None, close)
         self._closed.set()
+
+
+def _ssl_for(url: str, verify: bool) -> ssl.SSLContext | bool:
+    """aiohttp's ``ssl``: a verifying context for wss:// (False: skipServerCertVerification,
+    API 20: no check of the server's certificate at all)."""
+    if not url.startswith("wss:"):
+        return True
+    return tls.client_context() if verify else False
 
 
 def response_headers(response: aiohttp.ClientResponse) -> dict[str, str | list[str]]:

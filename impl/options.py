@@ -21,6 +21,15 @@ class WebSocketRequestOptions:
 
     header: Mapping[str, str] | None = None
     protocol: str | None = None
+    skipServerCertVerification: bool | None = None
+    pingInterval: int | None = None
+    pongTimeout: int | None = None
+
+
+# API 21: keep-alive defaults and bounds (seconds), as @ohos.net.webSocket.d.ts documents them.
+DEFAULT_PING_INTERVAL = 30
+DEFAULT_PONG_TIMEOUT = 30
+MAX_KEEPALIVE = 30000
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,9 @@ class ConnectOptions:
 
     headers: dict[str, str]
     offered: tuple[str, ...] = ()
+    verify_server: bool = True  # False: skipServerCertVerification (API 20)
+    ping_interval: int = DEFAULT_PING_INTERVAL  # seconds without traffic before a ping; 0: off
+    pong_timeout: int = DEFAULT_PONG_TIMEOUT  # seconds to wait for traffic after a ping
 
 
 @dataclass
@@ -77,9 +89,35 @@ def connect_options(options: object) -> ConnectOptions:
     headers = request_headers(options)
     if options is None:
         return ConnectOptions(headers)
-    protocol = _as_mapping(options, WebSocketRequestOptions, "options").get("protocol")
+    values = _as_mapping(options, WebSocketRequestOptions, "options")
+    skip = values.get("skipServerCertVerification")
+    if skip is not None and not isinstance(skip, bool):
+        raise parameter_error("options.skipServerCertVerification must be a boolean")
+    ping_interval = _seconds(values, "pingInterval", DEFAULT_PING_INTERVAL)
+    pong_timeout = _seconds(values, "pongTimeout", DEFAULT_PONG_TIMEOUT)
+    if ping_interval and pong_timeout > ping_interval:
+        # The declarations: "pongTimeout must be less than or equal to pingInterval"; the
+        # shipped implementation takes pingInterval then, and so does this one.
+        pong_timeout = ping_interval
+    offered, headers = _subprotocols(values.get("protocol"), headers)
+    return ConnectOptions(headers, offered, not skip, ping_interval, pong_timeout)
+
+
+def _seconds(values: Mapping[str, Any], name: str, default: int) -> int:
+    value = values.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_KEEPALIVE:
+        raise parameter_error(f"options.{name} must be an integer 0..{MAX_KEEPALIVE} (seconds)")
+    return value
+
+
+def _subprotocols(
+    protocol: object, headers: dict[str, str]
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """(the subprotocols offered, the headers with ``Sec-WebSocket-Protocol`` for them)."""
     if protocol is None or protocol == "":  # "" is the documented default: none offered
-        return ConnectOptions(headers)
+        return (), headers
     if not isinstance(protocol, str):
         raise parameter_error(f"options.protocol must be a string, not {type(protocol).__name__}")
     if _has_control_chars(protocol):
@@ -90,7 +128,7 @@ def connect_options(options: object) -> ConnectOptions:
     # The caller's own Sec-WebSocket-Protocol entry, if any, gives way to the option.
     headers = {k: v for k, v in headers.items() if k.lower() != "sec-websocket-protocol"}
     headers["Sec-WebSocket-Protocol"] = protocol
-    return ConnectOptions(headers, offered)
+    return offered, headers
 
 
 def subprotocol_error(offered: tuple[str, ...], chosen: list[str]) -> str | None:

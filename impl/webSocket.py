@@ -61,7 +61,13 @@ CLOSE_TIMEOUT_S = DEFAULT_CLOSE_TIMEOUT
 HANDSHAKE_TIMEOUT_S = DEFAULT_HANDSHAKE_TIMEOUT
 # The later API's optional features this implementation has (conformance/apifeatures.py names
 # them), declared so a driver's hello can say so.
-API_FEATURES = ("dataEnd", "headerReceive", "protocol")
+API_FEATURES = (
+    "dataEnd",
+    "headerReceive",
+    "protocol",
+    "skipServerCertVerification",
+    "pingInterval",
+)
 
 
 def _split_callback(
@@ -176,7 +182,7 @@ class WebSocket:
             call.settle(exc)
             return
         try:
-            await connection.open(checked_url, checked.headers, checked.offered)
+            await connection.open(checked_url, checked)
         except BusinessError as exc:
             self._disown(connection)
             call.settle(exc)

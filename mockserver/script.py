@@ -60,6 +60,7 @@ STEP_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "raw_bytes": {"b64": (_STR, False), "hex": (_STR, False)},
     "wait": {"ms": (_INT, True)},
     "wait_close": {"ms": (_INT, True)},
+    "ignore_pings": {"ms": (_INT, True)},
     "expect": {
         "kind": (_STR, False),
         "data": (_STR, False),

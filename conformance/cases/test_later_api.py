@@ -378,3 +378,143 @@ def test_protocol_not_a_string(ctx: CaseContext, style: str) -> None:
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
     ctx.check_equal("SP5", "connect's error code", 401, code)
+
+
+# -- pingInterval / pongTimeout (API 21) --------------------------------------------------------
+
+KEEPALIVE = apifeatures.need("pingInterval")
+PING = 9
+
+
+def _pings(log: dict[str, Any] | None) -> list[float]:
+    """When (seconds after the connection reached the server) each client ping came."""
+    frames = (log or {}).get("frames", [])
+    return [f["t"] for f in frames if f["dir"] == "in" and f["opcode"] == PING]
+
+
+def _ended_after(log: dict[str, Any] | None) -> float | None:
+    if not log or log.get("ended") is None:
+        return None
+    return round(float(log["ended"]) - float(log["started"]), 3)
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("KA1",),
+    needs=(KEEPALIVE,),
+    cells=lambda p: [
+        cov.api(
+            cov.CONNECT_OPT_CB if p["style"] == "callback" else cov.CONNECT_OPT_P,
+            "pingInterval",
+            "success",
+        )
+    ],
+    description="pingInterval 1, pongTimeout 1; the server sends nothing and answers pings",
+    expectation="a ping 0.5..3 s after the handshake, more after it; the connection stays open",
+)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_ping_interval(ctx: CaseContext, style: str) -> None:
+    sock = ctx.socket()
+    url = ctx.script_url([{"op": "wait_close", "ms": 6000}])
+    ctx.open(sock, url, {"pingInterval": 1, "pongTimeout": 1}, style=style)
+    ctx.session.quiet(3.5)
+    closed_early = ctx.events(sock, "close")
+    ctx.settle(sock, "close", "promise")
+    pings = _pings(ctx.server_log())
+    ctx.check("KA1", bool(pings) and 0.5 <= pings[0] <= 3.0, "first ping", "0.5..3 s", pings)
+    ctx.check("KA1", len(pings) >= 2, "pings while the connection lasts", ">= 2", pings)
+    ctx.check("KA1", not closed_early, "the connection stays open", [], closed_early)
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("KA2",),
+    needs=(KEEPALIVE,),
+    cells=[cov.api(cov.CONNECT_OPT_P, "pongTimeout (no pong)", "connection failure")],
+    description="pingInterval 1, pongTimeout 1; the server never answers a ping",
+    expectation="the client ends the connection 0.5..4 s after its first ping: 'close', TCP ends",
+)
+def test_pong_timeout(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    url = ctx.script_url([{"op": "ignore_pings", "ms": 9000}])
+    ctx.open(sock, url, {"pingInterval": 1, "pongTimeout": 1})
+    close = ctx.wait_event(sock, "close", 7.0)
+    log = ctx.server_log(3.0)
+    pings = _pings(log)
+    ended = _ended_after(log)
+    ctx.check("KA2", close is not None, "'close' fires", "'close'", close)
+    span = None if not pings or ended is None else round(ended - pings[0], 3)
+    ctx.check(
+        "KA2",
+        span is not None and 0.5 <= span <= 4.0,
+        "TCP ends pongTimeout after the first ping",
+        "0.5..4 s",
+        {"pings": pings, "ended": ended, "after first ping": span},
+    )
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("KA3",),
+    needs=(KEEPALIVE,),
+    cells=[cov.api(cov.CONNECT_OPT_P, "pingInterval: 0", "success")],
+    description="pingInterval 0; the server sends nothing and answers no ping for 3 s",
+    expectation="no ping; the connection stays open",
+)
+def test_ping_disabled(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    url = ctx.script_url([{"op": "ignore_pings", "ms": 6000}])
+    ctx.open(sock, url, {"pingInterval": 0, "pongTimeout": 0})
+    ctx.session.quiet(3.0)
+    closed_early = ctx.events(sock, "close")
+    ctx.settle(sock, "close", "promise")
+    pings = _pings(ctx.server_log())
+    ctx.check("KA3", not pings, "no ping", [], pings)
+    ctx.check("KA3", not closed_early, "the connection stays open", [], closed_early)
+
+
+# -- skipServerCertVerification (API 20) ----------------------------------------------------------
+
+SKIP_VERIFICATION = apifeatures.need("skipServerCertVerification")
+BAD_CERTIFICATES = ("unknown-ca", "expired", "wrong-name")
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("SK1", "SK2"),
+    needs=(SKIP_VERIFICATION,),
+    cells=lambda p: [
+        cov.api(
+            cov.CONNECT_OPT_CB if p["style"] == "callback" else cov.CONNECT_OPT_P,
+            f"skipServerCertVerification: {str(p['skip']).lower()}",
+            "success" if p["skip"] else "connection failure",
+        )
+    ],
+    description="wss:// to a server whose certificate would be refused",
+    expectation="true: the connection opens; false: it fails ('error', no 'open')",
+)
+@pytest.mark.parametrize("certificate", BAD_CERTIFICATES)
+@pytest.mark.parametrize("skip", [True, False])
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_skip_verification(ctx: CaseContext, certificate: str, skip: bool, style: str) -> None:
+    base = ctx.server.tls_failure_urls.get(certificate)
+    assert base is not None, "the mock server runs without its TLS failure listeners"
+    ctx.refine("SK1" if skip else "SK2")
+    sock = ctx.socket()
+    url = f"{base}/echo?tag={ctx.tag}"
+    first, _ = _connect_and_wait(ctx, sock, url, {"skipServerCertVerification": skip}, style)
+    got = (first or {}).get("type")
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    if skip:
+        ctx.check_equal("SK1", "the connection opens", "open", got)
+    else:
+        ctx.check_equal("SK2", "the connection fails", "error", got)

@@ -21,6 +21,7 @@ import {
   checkUrl,
   closeArguments,
   closeCodeAllowed,
+  connectionOptions,
   requestHeaders,
   requestProtocol,
 } from '../js-ws/lib/options.mjs';
@@ -186,6 +187,7 @@ class WebSocket {
     checkUrl(url);
     requestHeaders(options);
     requestProtocol(options); // connect_context.cpp ParseParams: 401 for a bad protocol
+    connectionOptions(options);
     if (['connecting', 'open', 'closing'].includes(this.#state)) {
       throw new BusinessError(ALREADY_CONNECTED, `the object is ${this.#state}`);
     }

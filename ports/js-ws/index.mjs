@@ -17,7 +17,13 @@ import {
   parameterError,
 } from './lib/errors.mjs';
 import { EventRegistry, invoke } from './lib/events.mjs';
-import { checkUrl, closeArguments, requestHeaders, requestProtocol } from './lib/options.mjs';
+import {
+  checkUrl,
+  closeArguments,
+  connectionOptions,
+  requestHeaders,
+  requestProtocol,
+} from './lib/options.mjs';
 
 /** At most this long (seconds) for close() to finish when the server never answers (CL7). */
 export const CLOSE_TIMEOUT_S = 5;
@@ -25,7 +31,13 @@ export const CLOSE_TIMEOUT_S = 5;
 export const HANDSHAKE_TIMEOUT_S = 10;
 
 /** The later API's optional features this port has (conformance/apifeatures.py names them). */
-export const API_FEATURES = ['dataEnd', 'headerReceive', 'protocol'];
+export const API_FEATURES = [
+  'dataEnd',
+  'headerReceive',
+  'protocol',
+  'skipServerCertVerification',
+  'pingInterval',
+];
 
 export { BusinessError, PARAMETER_ERROR };
 
@@ -101,6 +113,7 @@ class WebSocket {
     const href = checkUrl(url);
     const headers = requestHeaders(options);
     const protocol = requestProtocol(options);
+    const connection = connectionOptions(options);
     if (protocol.header !== null) {
       for (const name of Object.keys(headers)) {
         if (name.toLowerCase() === 'sec-websocket-protocol') delete headers[name];
@@ -115,7 +128,7 @@ class WebSocket {
       closeTimeoutMs: CLOSE_TIMEOUT_S * 1000,
       handshakeTimeoutMs: HANDSHAKE_TIMEOUT_S * 1000,
     });
-    return this.#connection.open(href, headers, protocol.offered);
+    return this.#connection.open(href, headers, protocol.offered, connection);
   }
 
   #send(data) {

@@ -39,6 +39,11 @@ export class Connection {
   // API 12 `protocol`: what we offered, and why the server's answer failed the handshake.
   #offered = [];
   #subprotocolError = null;
+  // API 21 keep-alive: seconds without traffic before a ping (0: off), then for an answer.
+  #keepalive = { pingInterval: 0, pongTimeout: 0 };
+  #lastReceived = 0;
+  #keepaliveTimer = null;
+  #pongMissed = false;
   #settleOpen = { resolve: () => {}, reject: () => {} };
   #resolveClosed = () => {};
   #closed = new Promise((resolve) => {
@@ -53,8 +58,9 @@ export class Connection {
 
   /** Resolves after 'open' was emitted (CN12: a send right after the promise works);
    * rejects with a BusinessError after 'error' was emitted (CN7, CN8). */
-  open(url, headers, offered = []) {
+  open(url, headers, offered = [], { verifyServer = true, pingInterval = 0, pongTimeout = 0 } = {}) {
     this.#offered = offered;
+    this.#keepalive = { pingInterval, pongTimeout };
     return new Promise((resolve, reject) => {
       this.#settleOpen = { resolve, reject };
       try {
@@ -65,6 +71,8 @@ export class Connection {
           // adds surface (PR7 is INFO either way).
           perMessageDeflate: false,
           followRedirects: false,
+          // API 20 skipServerCertVerification: no check of the server's certificate.
+          ...(verifyServer ? {} : { rejectUnauthorized: false }),
         });
       } catch (err) {
         this.#ended();
@@ -92,6 +100,12 @@ export class Connection {
       delete res.headers['sec-websocket-protocol']; // checked: ws must not refuse it again
     });
     ws.on('open', () => this.#onOpen());
+    const received = () => {
+      this.#lastReceived = Date.now();
+    };
+    ws.on('ping', received);
+    ws.on('pong', received);
+    ws.on('message', received);
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('error', (err) => this.#onError(err));
     ws.on('close', (code, reason) => this.#onClose(code, reason));
@@ -102,6 +116,8 @@ export class Connection {
     this.#opened = true;
     this.#emit('headerReceive', this.#responseHeaders); // API 12: once, before 'open'
     this.#emit('open', undefined, { ...this.#statusLine });
+    this.#lastReceived = Date.now();
+    if (this.#keepalive.pingInterval > 0) this.#scheduleKeepalive();
     this.#settleOpen.resolve();
   }
 
@@ -136,7 +152,10 @@ export class Connection {
       // EV5: ws reports a dropped connection with 'close' 1006 only; the contract wants
       // 'error' first (OR4).
       this.#errorEmitted = true;
-      this.#emit('error', new BusinessError(OTHER_ERROR, 'connection lost without a close frame'));
+      const why = this.#pongMissed
+        ? `no answer to a ping within pongTimeout (${this.#keepalive.pongTimeout} s)`
+        : 'connection lost without a close frame';
+      this.#emit('error', new BusinessError(OTHER_ERROR, why));
     }
     this.#ended();
     this.#emit('close', undefined, { code, reason: reasonBuffer.toString('utf8') });
@@ -154,7 +173,34 @@ export class Connection {
     if (this.#aborted) this.#emit('close', undefined, { code: 1006, reason: '' });
   }
 
+  /** A ping after pingInterval seconds without anything from the server; when nothing comes
+   * back within pongTimeout seconds, the connection is dropped ('error', then 'close'). */
+  #scheduleKeepalive() {
+    const { pingInterval, pongTimeout } = this.#keepalive;
+    const idle = Date.now() - this.#lastReceived;
+    const wait = Math.max(0, pingInterval * 1000 - idle);
+    this.#keepaliveTimer = setTimeout(() => {
+      if (this.state !== 'open') return;
+      if (Date.now() - this.#lastReceived < pingInterval * 1000) {
+        this.#scheduleKeepalive();
+        return;
+      }
+      const sent = Date.now();
+      this.#ws.ping();
+      this.#keepaliveTimer = setTimeout(() => {
+        if (this.state !== 'open') return;
+        if (this.#lastReceived < sent) {
+          this.#pongMissed = true;
+          this.#ws.terminate();
+        } else {
+          this.#scheduleKeepalive();
+        }
+      }, pongTimeout * 1000);
+    }, wait);
+  }
+
   #ended() {
+    clearTimeout(this.#keepaliveTimer);
     this.state = 'closed';
     this.#resolveClosed();
   }

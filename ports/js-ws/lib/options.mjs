@@ -68,6 +68,32 @@ export function requestProtocol(options) {
   return { offered, header: asLatin1(protocol) };
 }
 
+/** API 20/21 connect options: skipServerCertVerification (boolean), pingInterval and
+ * pongTimeout (integer seconds 0..30000, 30 by default; pingInterval 0 turns keep-alive off;
+ * a pongTimeout over pingInterval is taken as pingInterval, as the shipped implementation
+ * does). 401 for a value of the wrong type or out of range. */
+export const DEFAULT_PING_INTERVAL = 30;
+export const DEFAULT_PONG_TIMEOUT = 30;
+const MAX_KEEPALIVE = 30000;
+
+export function connectionOptions(options) {
+  const values = isPlainObject(options) ? options : {};
+  const skip = values.skipServerCertVerification;
+  if (skip !== undefined && skip !== null && typeof skip !== 'boolean')
+    throw parameterError('options.skipServerCertVerification must be a boolean');
+  const seconds = (name, fallback) => {
+    const value = values[name];
+    if (value === undefined || value === null) return fallback;
+    if (!Number.isInteger(value) || value < 0 || value > MAX_KEEPALIVE)
+      throw parameterError(`options.${name} must be an integer 0..${MAX_KEEPALIVE} (seconds)`);
+    return value;
+  };
+  const pingInterval = seconds('pingInterval', DEFAULT_PING_INTERVAL);
+  let pongTimeout = seconds('pongTimeout', DEFAULT_PONG_TIMEOUT);
+  if (pingInterval > 0 && pongTimeout > pingInterval) pongTimeout = pingInterval;
+  return { verifyServer: skip !== true, pingInterval, pongTimeout };
+}
+
 /** RFC 6455 §4.1: why the server's Sec-WebSocket-Protocol answer fails the connection (it
  * must be one subprotocol the client offered, or absent), or null when it is fine. */
 export function subprotocolError(offered, answer) {
