@@ -64,6 +64,8 @@ FEATURES: dict[str, ApiFeature] = {
             "skipServerCertVerification", "WebSocketRequestOptions.skipServerCertVerification", 20
         ),
         ApiFeature("pingInterval", "WebSocketRequestOptions.pingInterval/pongTimeout", 21),
+        ApiFeature("caPath", "WebSocketRequestOptions.caPath", 11),
+        ApiFeature("clientCert", "WebSocketRequestOptions.clientCert", 11),
     )
 }
 
@@ -254,6 +256,47 @@ def _detect_skip_verification(iut: IUT, server: MockServer, feature: ApiFeature)
     return _probe(iut, body)
 
 
+def client_cert_option(server: MockServer, kind: str) -> dict[str, str]:
+    """The API's ``clientCert`` for one of the mock server's client certificates."""
+    files = server.client_certs[kind]
+    option = {"certPath": str(files.cert_path), "keyPath": str(files.key_path)}
+    if files.key_password is not None:
+        option["keyPassword"] = files.key_password
+    return option
+
+
+def _detect_tls_option(
+    base: str | None, options: dict[str, Any], feature: ApiFeature, iut: IUT
+) -> str | None:
+    """Connect with ``options`` to the listener at ``base``, which only an implementation
+    that applies them can reach: 'open' means the feature is there."""
+    if base is None:
+        return None  # no TLS listeners: the cases cannot run either way
+
+    def body(probe: Probe) -> str | None:
+        url = f"{base}/echo?{urllib.parse.urlencode({'tag': probe.tag})}"
+        outcome = probe.session.call(probe.sock, "connect", url, options, promise=True)
+        if outcome.raised is not None:
+            return feature.lacking(f"connect with {feature.name} raised")
+        if probe.opened():
+            return None
+        return feature.lacking(f"a server reached only with {feature.name} was not reached")
+
+    return _probe(iut, body)
+
+
+def _detect_ca_path(iut: IUT, server: MockServer, feature: ApiFeature) -> str | None:
+    options = {"caPath": str(server.private_ca_file)}
+    return _detect_tls_option(server.private_wss_url, options, feature, iut)
+
+
+def _detect_client_cert(iut: IUT, server: MockServer, feature: ApiFeature) -> str | None:
+    if not server.client_certs:
+        return None
+    options = {"clientCert": client_cert_option(server, "valid")}
+    return _detect_tls_option(server.mtls_url, options, feature, iut)
+
+
 def _server_log(server: MockServer, tag: str, timeout: float = 2.0) -> dict[str, Any] | None:
     end = time.monotonic() + timeout
     while True:
@@ -271,4 +314,6 @@ DETECT: dict[str, Callable[[IUT, MockServer, ApiFeature], str | None]] = {
     "protocol": _detect_protocol,
     "skipServerCertVerification": _detect_skip_verification,
     "pingInterval": _detect_ping_interval,
+    "caPath": _detect_ca_path,
+    "clientCert": _detect_client_cert,
 }

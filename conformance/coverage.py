@@ -120,7 +120,16 @@ def _required() -> tuple[Cell, ...]:
             api(overload, "pingInterval", "success"),
             api(overload, "skipServerCertVerification: true", "success"),
             api(overload, "skipServerCertVerification: false", "connection failure"),
+            api(overload, "caPath", "success"),
+            api(overload, "caPath (no such file)", "API error"),
+            api(overload, "clientCert", "success"),
+            api(overload, "clientCert with keyPassword", "success"),
+            api(overload, "clientCert (no such file)", "API error"),
         ]
+    cells += [
+        api(CONNECT_OPT_P, f"clientCert ({kind})", "connection failure")
+        for kind in ("missing", "unknown-ca", "expired")
+    ]
     for direction in DIRECTIONS:
         for kind in KINDS:
             cells += [data(direction, kind, size) for size in SIZES]

@@ -113,7 +113,7 @@ class Connection:
                 self._ws = await self._session.ws_connect(
                     url,
                     headers=options.headers,
-                    ssl=_ssl_for(url, options.verify_server),
+                    ssl=_ssl_for(url, options),
                     autoclose=False,
                     autoping=True,
                     max_msg_size=0,
@@ -333,12 +333,26 @@ class Connection:
         self._closed.set()
 
 
-def _ssl_for(url: str, verify: bool) -> ssl.SSLContext | bool:
-    """aiohttp's ``ssl``: a verifying context for wss:// (False: skipServerCertVerification,
-    API 20: no check of the server's certificate at all)."""
+def _ssl_for(url: str, options: ConnectOptions) -> ssl.SSLContext | bool:
+    """aiohttp's ``ssl``: a verifying context for wss:// (with ``caPath``'s CAs and the
+    ``clientCert``, API 11), or no check of the server's certificate at all
+    (``skipServerCertVerification``, API 20). Raises BusinessError for files that cannot be
+    used (a key that does not match, a wrong ``keyPassword``)."""
     if not url.startswith("wss:"):
         return True
-    return tls.client_context() if verify else False
+    cert = options.client_cert
+    client = None if cert is None else (cert.cert_path, cert.key_path, cert.key_password)
+    try:
+        if not options.verify_server:
+            if client is None:
+                return False
+            context = tls.client_context(None, client)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
+        return tls.client_context(options.ca_path, client)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise BusinessError(OTHER_ERROR, f"cannot use the TLS files: {exc}") from exc
 
 
 def response_headers(response: aiohttp.ClientResponse) -> dict[str, str | list[str]]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import parameter_error
+from .errors import CERT_FILE_MISSING, BusinessError, parameter_error
 
 DEFAULT_CLOSE_CODE = 1000
 DEFAULT_CLOSE_REASON = ""
@@ -24,6 +25,27 @@ class WebSocketRequestOptions:
     skipServerCertVerification: bool | None = None
     pingInterval: int | None = None
     pongTimeout: int | None = None
+    caPath: str | None = None
+    clientCert: ClientCert | Mapping[str, str] | None = None
+
+
+@dataclass
+class ClientCert:
+    """API 11 ``clientCert``: the client's certificate and key (PEM files) for mutual TLS;
+    ``keyPassword`` when the key is encrypted."""
+
+    certPath: str
+    keyPath: str
+    keyPassword: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientCertFiles:
+    """A checked ``clientCert``: files that exist."""
+
+    cert_path: str
+    key_path: str
+    key_password: str | None = None
 
 
 # API 21: keep-alive defaults and bounds (seconds), as @ohos.net.webSocket.d.ts documents them.
@@ -43,6 +65,8 @@ class ConnectOptions:
     verify_server: bool = True  # False: skipServerCertVerification (API 20)
     ping_interval: int = DEFAULT_PING_INTERVAL  # seconds without traffic before a ping; 0: off
     pong_timeout: int = DEFAULT_PONG_TIMEOUT  # seconds to wait for traffic after a ping
+    ca_path: str | None = None  # caPath (API 11): trust the CAs of this PEM file instead
+    client_cert: ClientCertFiles | None = None  # clientCert (API 11)
 
 
 @dataclass
@@ -100,7 +124,48 @@ def connect_options(options: object) -> ConnectOptions:
         # shipped implementation takes pingInterval then, and so does this one.
         pong_timeout = ping_interval
     offered, headers = _subprotocols(values.get("protocol"), headers)
-    return ConnectOptions(headers, offered, not skip, ping_interval, pong_timeout)
+    return ConnectOptions(
+        headers,
+        offered,
+        not skip,
+        ping_interval,
+        pong_timeout,
+        _ca_path(values.get("caPath")),
+        _client_cert(values.get("clientCert")),
+    )
+
+
+def _existing_file(path: object, what: str) -> str:
+    """``path`` if it names a file; 401 for a non-string, 2302002 for a file that is not there
+    (the declarations: "Websocket certificate file does not exist")."""
+    if not isinstance(path, str):
+        raise parameter_error(f"{what} must be a string, not {type(path).__name__}")
+    if not os.path.isfile(path):
+        raise BusinessError(CERT_FILE_MISSING, f"{what}: no file {path!r}")
+    return path
+
+
+def _ca_path(value: object) -> str | None:
+    if value is None or value == "":  # not set: the default trust store
+        return None
+    return _existing_file(value, "options.caPath")
+
+
+def _client_cert(value: object) -> ClientCertFiles | None:
+    if value is None:
+        return None
+    if isinstance(value, ClientCert):
+        value = dataclasses.asdict(value)
+    if not isinstance(value, Mapping):
+        raise parameter_error("options.clientCert must be an object {certPath, keyPath}")
+    password = value.get("keyPassword")
+    if password is not None and not isinstance(password, str):
+        raise parameter_error("options.clientCert.keyPassword must be a string")
+    return ClientCertFiles(
+        _existing_file(value.get("certPath"), "options.clientCert.certPath"),
+        _existing_file(value.get("keyPath"), "options.clientCert.keyPath"),
+        password or None,
+    )
 
 
 def _seconds(values: Mapping[str, Any], name: str, default: int) -> int:

@@ -31,6 +31,7 @@ from .errors import (
 )
 from .events import EventRegistry
 from .options import (
+    ClientCert,
     WebSocketCloseOptions,
     WebSocketRequestOptions,
     close_arguments,
@@ -44,6 +45,7 @@ __all__ = [
     "HANDSHAKE_TIMEOUT_S",
     "PARAMETER_ERROR",
     "BusinessError",
+    "ClientCert",
     "CloseValue",
     "OpenValue",
     "WebSocket",
@@ -67,6 +69,8 @@ API_FEATURES = (
     "protocol",
     "skipServerCertVerification",
     "pingInterval",
+    "caPath",
+    "clientCert",
 )
 
 

@@ -32,7 +32,7 @@ from .limits import (
 )
 from .script import Script, ScriptError, load_script_text, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
-from .tls import FAILURE_KINDS, TestAuthority, TlsError, UserCertificate
+from .tls import FAILURE_KINDS, ClientCertFiles, TestAuthority, TlsError, UserCertificate
 from .wirelog import WireLog
 
 NEVER_ANSWER_LIMIT = 60.0
@@ -102,6 +102,7 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
         "response_status": None,
         "response_reason": None,
         "response_headers": [],
+        "client_certificate": _client_certificate(request),
     }
     handshake = script.handshake
     ended_by = "server"
@@ -165,6 +166,18 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
 
 class _Abort(Exception):
     """The script chose not to answer the handshake."""
+
+
+def _client_certificate(request: web.Request) -> str | None:
+    """The common name of the certificate the client presented over TLS (mutual TLS), else
+    None."""
+    transport = request.transport
+    peer = transport.get_extra_info("peercert") if transport is not None else None
+    for rdn in (peer or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
 
 
 def _transport_gone(request: web.Request) -> bool:
@@ -252,6 +265,13 @@ class MockServer:
         self.ca_file: Path | None = None  # the test CA to trust (None with the user's own cert)
         self.tls_failure_urls: dict[str, str] = {}  # kind -> wss:// base URL (tls_failures)
         self.hangup: TlsHangup | None = None  # a listener that ends TCP in the TLS handshake
+        # With tls_failures (test CA only), for the API's caPath and clientCert (API 11): a
+        # listener whose certificate only ``private_ca_file`` trusts, and one that requires a
+        # client certificate (files in ``client_certs``, by kind).
+        self.private_ca_file: Path | None = None
+        self.private_wss_url: str | None = None
+        self.mtls_url: str | None = None
+        self.client_certs: dict[str, ClientCertFiles] = {}
         # The thread whose loop serves (``in_thread``; None when it runs on the caller's loop).
         self.thread: threading.Thread | None = None
 
@@ -387,6 +407,14 @@ async def _serve_tls(
         await failing.start()
         server.tls_failure_urls[kind] = f"wss://{_url_host(host)}:{_bound_port(failing, 0)}"
     server.hangup = await TlsHangup.start(host)
+    private = web.TCPSite(runner, host, 0, ssl_context=authority.private_context())
+    await private.start()
+    server.private_ca_file = authority.private_ca_file
+    server.private_wss_url = f"wss://{_url_host(host)}:{_bound_port(private, 0)}"
+    mtls = web.TCPSite(runner, host, 0, ssl_context=authority.mtls_context())
+    await mtls.start()
+    server.mtls_url = f"wss://{_url_host(host)}:{_bound_port(mtls, 0)}"
+    server.client_certs = dict(authority.client_certs)
 
 
 def _url_host(host: str) -> str:

@@ -518,3 +518,153 @@ def test_skip_verification(ctx: CaseContext, certificate: str, skip: bool, style
         ctx.check_equal("SK1", "the connection opens", "open", got)
     else:
         ctx.check_equal("SK2", "the connection fails", "error", got)
+
+
+# -- caPath and clientCert (API 11) ---------------------------------------------------------------
+
+CA_PATH = apifeatures.need("caPath")
+CLIENT_CERT = apifeatures.need("clientCert")
+CLIENT_NAME = "conformance client"  # the common name of the mock server's valid client cert
+
+
+def _opt_overload(style: str) -> str:
+    return cov.CONNECT_OPT_CB if style == "callback" else cov.CONNECT_OPT_P
+
+
+def _tls_url(ctx: CaseContext, base: str | None) -> str:
+    assert base is not None, "the mock server runs without its caPath/clientCert listeners"
+    return f"{base}/echo?tag={ctx.tag}"
+
+
+def _no_connection(ctx: CaseContext) -> list[Any]:
+    """What reached the server for this case (nothing, when connect refused up front)."""
+    return [log.get("handshake") for log in ctx.server.wirelog.find(tag=ctx.tag)]
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("CA1",),
+    needs=(CA_PATH,),
+    cells=lambda p: [cov.api(_opt_overload(p["style"]), "caPath", "success")],
+    description="wss:// to a server whose certificate a private CA issued; caPath names it",
+    expectation="the connection opens",
+)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_ca_path(ctx: CaseContext, style: str) -> None:
+    sock = ctx.socket()
+    url = _tls_url(ctx, ctx.server.private_wss_url)
+    options = {"caPath": str(ctx.server.private_ca_file)}
+    first, _ = _connect_and_wait(ctx, sock, url, options, style)
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    ctx.check_equal("CA1", "the connection opens", "open", (first or {}).get("type"))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("CA2",),
+    needs=(CA_PATH,),
+    cells=lambda p: [cov.api(_opt_overload(p["style"]), "caPath (no such file)", "API error")],
+    description="caPath names a file that does not exist",
+    expectation="connect fails with 2302002; nothing reaches the server",
+)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_ca_path_missing(ctx: CaseContext, style: str) -> None:
+    sock = ctx.socket()
+    url = _tls_url(ctx, ctx.server.private_wss_url)
+    options = {"caPath": "/nonexistent/ohos-conformance/ca.pem"}
+    result = ctx.settle(sock, "connect", style, url, options)
+    ctx.session.quiet(0.3)
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    code = ((result or {}).get("err") or {}).get("code")
+    ctx.check_equal("CA2", "connect's error code", 2302002, code)
+    ctx.check("CA2", not _no_connection(ctx), "no connection made", [], _no_connection(ctx))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("CC1",),
+    needs=(CLIENT_CERT,),
+    cells=lambda p: [
+        cov.api(
+            _opt_overload(p["style"]),
+            "clientCert" + (" with keyPassword" if p["key"] == "encrypted" else ""),
+            "success",
+        )
+    ],
+    description="wss:// to a server that requires a client certificate; clientCert gives one",
+    expectation="the client presents it; the connection opens",
+)
+@pytest.mark.parametrize("key", ["plain", "encrypted"])
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_client_cert(ctx: CaseContext, key: str, style: str) -> None:
+    sock = ctx.socket()
+    kind = "encrypted" if key == "encrypted" else "valid"
+    options = {"clientCert": apifeatures.client_cert_option(ctx.server, kind)}
+    first, _ = _connect_and_wait(ctx, sock, _tls_url(ctx, ctx.server.mtls_url), options, style)
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    presented = [(h or {}).get("client_certificate") for h in _no_connection(ctx)]
+    ctx.check_equal("CC1", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal("CC1", "the certificate the server saw", [CLIENT_NAME], presented)
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("CC2",),
+    needs=(CLIENT_CERT,),
+    cells=lambda p: [
+        cov.api(cov.CONNECT_OPT_P, f"clientCert ({p['certificate']})", "connection failure")
+    ],
+    description="wss:// to a server that requires a client certificate; none, or a bad one",
+    expectation="the connection fails: 'error', no 'open'",
+)
+@pytest.mark.parametrize("certificate", ["missing", "unknown-ca", "expired"])
+def test_client_cert_refused(ctx: CaseContext, certificate: str) -> None:
+    sock = ctx.socket()
+    options: dict[str, Any] = {"header": {}}
+    if certificate != "missing":
+        options["clientCert"] = apifeatures.client_cert_option(ctx.server, certificate)
+    url = _tls_url(ctx, ctx.server.mtls_url)
+    first, _ = _connect_and_wait(ctx, sock, url, options, "promise")
+    ctx.session.quiet(0.2)
+    opened = ctx.events(sock, "open")
+    if opened:
+        ctx.settle(sock, "close", "promise")
+    ctx.check("CC2", not opened, "no 'open'", [], opened)
+    ctx.check_equal("CC2", "the connection fails", "error", (first or {}).get("type"))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("CC3",),
+    needs=(CLIENT_CERT,),
+    cells=lambda p: [cov.api(_opt_overload(p["style"]), "clientCert (no such file)", "API error")],
+    description="clientCert names a certificate or key file that does not exist",
+    expectation="connect fails with 2302002; nothing reaches the server",
+)
+@pytest.mark.parametrize("missing", ["certPath", "keyPath"])
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_client_cert_missing(ctx: CaseContext, missing: str, style: str) -> None:
+    sock = ctx.socket()
+    option = apifeatures.client_cert_option(ctx.server, "valid")
+    option[missing] = f"/nonexistent/ohos-conformance/{missing}.pem"
+    url = _tls_url(ctx, ctx.server.mtls_url)
+    result = ctx.settle(sock, "connect", style, url, {"clientCert": option})
+    ctx.session.quiet(0.3)
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    code = ((result or {}).get("err") or {}).get("code")
+    ctx.check_equal("CC3", "connect's error code", 2302002, code)
+    ctx.check("CC3", not _no_connection(ctx), "no connection made", [], _no_connection(ctx))

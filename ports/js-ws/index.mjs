@@ -37,6 +37,8 @@ export const API_FEATURES = [
   'protocol',
   'skipServerCertVerification',
   'pingInterval',
+  'caPath',
+  'clientCert',
 ];
 
 export { BusinessError, PARAMETER_ERROR };

@@ -58,7 +58,12 @@ export class Connection {
 
   /** Resolves after 'open' was emitted (CN12: a send right after the promise works);
    * rejects with a BusinessError after 'error' was emitted (CN7, CN8). */
-  open(url, headers, offered = [], { verifyServer = true, pingInterval = 0, pongTimeout = 0 } = {}) {
+  open(
+    url,
+    headers,
+    offered = [],
+    { verifyServer = true, pingInterval = 0, pongTimeout = 0, tls = {} } = {},
+  ) {
     this.#offered = offered;
     this.#keepalive = { pingInterval, pongTimeout };
     return new Promise((resolve, reject) => {
@@ -73,6 +78,7 @@ export class Connection {
           followRedirects: false,
           // API 20 skipServerCertVerification: no check of the server's certificate.
           ...(verifyServer ? {} : { rejectUnauthorized: false }),
+          ...tls, // API 11 caPath (ca) and clientCert (cert, key, passphrase)
         });
       } catch (err) {
         this.#ended();

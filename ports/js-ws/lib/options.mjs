@@ -1,7 +1,8 @@
 // Argument checks: URL, connect options (headers), close options. All refusals are
 // BusinessErrors (401 or 2302001), raised before anything reaches the wire.
 
-import { BusinessError, URL_ERROR, parameterError } from './errors.mjs';
+import { readFileSync, statSync } from 'node:fs';
+import { BusinessError, CERT_FILE_MISSING, URL_ERROR, parameterError } from './errors.mjs';
 
 export const DEFAULT_CLOSE_CODE = 1000;
 export const DEFAULT_CLOSE_REASON = '';
@@ -91,7 +92,41 @@ export function connectionOptions(options) {
   const pingInterval = seconds('pingInterval', DEFAULT_PING_INTERVAL);
   let pongTimeout = seconds('pongTimeout', DEFAULT_PONG_TIMEOUT);
   if (pingInterval > 0 && pongTimeout > pingInterval) pongTimeout = pingInterval;
-  return { verifyServer: skip !== true, pingInterval, pongTimeout };
+  return { verifyServer: skip !== true, pingInterval, pongTimeout, tls: tlsFiles(values) };
+}
+
+/** API 11 caPath and clientCert {certPath, keyPath, keyPassword?} as Node's TLS options
+ * (`ca` replaces the default trust store, as the declarations say caPath does). 401 for a
+ * value of the wrong type, 2302002 for a file that is not there. */
+function tlsFiles(values) {
+  const tls = {};
+  const { caPath, clientCert } = values;
+  if (caPath !== undefined && caPath !== null && caPath !== '') {
+    tls.ca = readPem(caPath, 'options.caPath');
+  }
+  if (clientCert !== undefined && clientCert !== null) {
+    if (!isPlainObject(clientCert))
+      throw parameterError('options.clientCert must be an object {certPath, keyPath}');
+    const { certPath, keyPath, keyPassword } = clientCert;
+    if (keyPassword !== undefined && keyPassword !== null && typeof keyPassword !== 'string')
+      throw parameterError('options.clientCert.keyPassword must be a string');
+    tls.cert = readPem(certPath, 'options.clientCert.certPath');
+    tls.key = readPem(keyPath, 'options.clientCert.keyPath');
+    if (keyPassword) tls.passphrase = keyPassword;
+  }
+  return tls;
+}
+
+function readPem(path, what) {
+  if (typeof path !== 'string') throw parameterError(`${what} must be a string`);
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) throw new BusinessError(CERT_FILE_MISSING, `${what}: no file '${path}'`);
+  return readFileSync(path);
 }
 
 /** RFC 6455 §4.1: why the server's Sec-WebSocket-Protocol answer fails the connection (it
