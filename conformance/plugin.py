@@ -40,7 +40,7 @@ from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed,
 from .iut.capture import mark_suite_thread, mark_suite_threads_alive
 from .iut.channel import DEFAULT_WAIT, LISTEN_PREFIX, TCP_PREFIX, driver_argv, parse_tcp
 from .iut.session import load_module
-from .probes import echo_missing
+from .probes import run_probe
 from .report.paths import (
     ReportError,
     agent_folder,
@@ -429,15 +429,11 @@ def ctx(
     return context
 
 
-# Probes of the driver features a case may need (the ``case`` marker's ``needs``).
-PROBES = {"echo": echo_missing}
-
-
 def _missing_features(iut: IUT, server: MockServer, needs: tuple[str, ...]) -> str | None:
     """The first feature of ``needs`` the driver lacks (probed once per process), or None."""
     for need in needs:
         if need not in iut.probed:
-            iut.probed[need] = PROBES[need](iut, server)
+            iut.probed[need] = run_probe(need, iut, server)
         if iut.probed[need] is not None:
             return iut.probed[need]
     return None

@@ -75,6 +75,7 @@ STEP_FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "raw_bytes": {"b64": (_STR, False), "hex": (_STR, False)},
     "wait": {"ms": (_INT, True)},
     "wait_close": {"ms": (_INT, True)},
+    "ignore_pings": {"ms": (_INT, True)},
     "expect": {
         "kind": (_STR, False),
         "data": (_STR, False),
@@ -106,6 +107,7 @@ HANDSHAKE_FIELDS: dict[str, tuple[type, ...]] = {
 }
 
 MAX_SIZE = 64 * 1024 * 1024
+MAX_REPEATED_HEADER = 16  # lines of one response header (handshake.headers: a list)
 MAX_REASON_PHRASE = 128  # characters of handshake.reason
 MAX_MS = 120_000
 
@@ -374,11 +376,23 @@ def parse_script(document: Any) -> Script:
             raise ScriptError(
                 None, f"handshake header name {name[:60]!r}: letters, digits and !#$%&'*+.^_`|~-"
             )
-        if not isinstance(value, str):
-            raise ScriptError(None, f"handshake header {name!r}: the value must be a string")
-        _check_text(value, f"handshake header {name!r}", None)
-        if _CONTROL.search(value):
-            raise ScriptError(None, f"handshake header {name!r}: a value without CR/LF/NUL")
+        values = value if isinstance(value, list) else [value]
+        if not values or len(values) > MAX_REPEATED_HEADER:
+            raise ScriptError(
+                None,
+                f"handshake header {name!r}: a list of 1..{MAX_REPEATED_HEADER} values "
+                "(one header line each)",
+            )
+        for one in values:
+            if not isinstance(one, str):
+                raise ScriptError(
+                    None,
+                    f"handshake header {name!r}: the value must be a string, or a list of "
+                    "strings (the header sent once per value)",
+                )
+            _check_text(one, f"handshake header {name!r}", None)
+            if _CONTROL.search(one):
+                raise ScriptError(None, f"handshake header {name!r}: a value without CR/LF/NUL")
     if "subprotocol" in handshake and not _TOKEN.fullmatch(handshake["subprotocol"]):
         raise ScriptError(
             None, "handshake.subprotocol must be a token: letters, digits and !#$%&'*+.^_`|~-"

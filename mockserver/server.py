@@ -36,7 +36,7 @@ from .limits import (
 )
 from .script import Script, ScriptError, load_script_text, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
-from .tls import FAILURE_KINDS, TestAuthority, TlsError, UserCertificate
+from .tls import FAILURE_KINDS, ClientCertFiles, TestAuthority, TlsError, UserCertificate
 from .wirelog import WireLog
 
 NEVER_ANSWER_LIMIT = 60.0
@@ -113,6 +113,7 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
         "response_status": None,
         "response_reason": None,
         "response_headers": [],
+        "client_certificate": _client_certificate(request),
     }
     handshake = script.handshake
     ended_by = "server"
@@ -152,7 +153,9 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
             max_msg_size=request.app[MAX_MESSAGE_KEY],
             budget=memory.incoming,
         )
-        ws.headers.update(handshake.get("headers", {}))
+        for name, value in handshake.get("headers", {}).items():
+            for one in value if isinstance(value, list) else [value]:  # a list: repeated lines
+                ws.headers.add(name, one)
         if "subprotocol" in handshake:
             ws.headers["Sec-WebSocket-Protocol"] = handshake["subprotocol"]
         upgraded = True
@@ -183,6 +186,18 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
 
 class _Abort(Exception):
     """The script chose not to answer the handshake."""
+
+
+def _client_certificate(request: web.Request) -> str | None:
+    """The common name of the certificate the client presented over TLS (mutual TLS), else
+    None."""
+    transport = request.transport
+    peer = transport.get_extra_info("peercert") if transport is not None else None
+    for rdn in (peer or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
 
 
 def _transport_gone(request: web.Request) -> bool:
@@ -296,6 +311,13 @@ class MockServer:
         self.ca_file: Path | None = None  # the test CA to trust (None with the user's own cert)
         self.tls_failure_urls: dict[str, str] = {}  # kind -> wss:// base URL (tls_failures)
         self.hangup: TlsHangup | None = None  # a listener that ends TCP in the TLS handshake
+        # With tls_failures (test CA only), for the API's caPath and clientCert (API 11): a
+        # listener whose certificate only ``private_ca_file`` trusts, and one that requires a
+        # client certificate (files in ``client_certs``, by kind).
+        self.private_ca_file: Path | None = None
+        self.private_wss_url: str | None = None
+        self.mtls_url: str | None = None
+        self.client_certs: dict[str, ClientCertFiles] = {}
         # The thread whose loop serves (``in_thread``; None when it runs on the caller's loop).
         self.thread: threading.Thread | None = None
 
@@ -469,6 +491,15 @@ async def _serve_tls(
         server.tls_failure_urls[kind] = f"wss://{url_host}:{_bound_port(failing, asked)}"
     hangup_port = port_base + PORT_LAYOUT.index("hangup") if port_base else 0
     server.hangup = await TlsHangup.start(host, hangup_port, url_host)
+
+    private = web.TCPSite(runner, host, 0, ssl_context=authority.private_context())
+    await private.start()
+    server.private_ca_file = authority.private_ca_file
+    server.private_wss_url = f"wss://{url_host}:{_bound_port(private, 0)}"
+    mtls = web.TCPSite(runner, host, 0, ssl_context=authority.mtls_context())
+    await mtls.start()
+    server.mtls_url = f"wss://{url_host}:{_bound_port(mtls, 0)}"
+    server.client_certs = dict(authority.client_certs)
 
 
 # The listeners from ``port_base`` on, in order (docs/mockserver.md, "Fixed ports").

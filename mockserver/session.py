@@ -241,6 +241,7 @@ class ScriptRun:
         self.stalled = False  # the client stopped taking what was written: drop, do not flush
         self._steps = 0
         self.closed = False  # the closing handshake is over (or TCP is gone)
+        self.answer_pings = True  # False during ``ignore_pings``: a peer that never pongs
         self.client_gone = False
         self.close_sent = False
         self.last_payload = b""  # the last data message read, as bytes
@@ -402,8 +403,9 @@ class ScriptRun:
                 self.log.message("in", "binary", msg.data)
                 return msg
             if msg.type is WSMsgType.PING:
-                await self.ws.pong(msg.data)
-                self.log.sent(10, msg.data)
+                if self.answer_pings:
+                    await self.ws.pong(msg.data)
+                    self.log.sent(10, msg.data)
                 continue
             if msg.type is WSMsgType.PONG:
                 if pongs:
@@ -580,6 +582,15 @@ class ScriptRun:
         deadline = time.monotonic() + step["ms"] / 1000
         while not self.closed and (left := deadline - time.monotonic()) > 0:
             await self.read(timeout=left)
+
+    async def step_ignore_pings(self, step: dict[str, Any]) -> None:
+        """As ``wait_close``, but the client's pings go unanswered (they are still logged, with
+        their times): a peer whose pongs never come, for keep-alive timeouts."""
+        self.answer_pings = False
+        try:
+            await self.step_wait_close(step)
+        finally:
+            self.answer_pings = True
 
     async def step_expect(self, step: dict[str, Any]) -> bool:
         """Wait for the client's message; False (and a note) when it did not come or differs."""

@@ -3,9 +3,25 @@
 
 import WebSocket from 'ws';
 import { BusinessError, OTHER_ERROR } from './errors.mjs';
+import { subprotocolError } from './options.mjs';
 
 /** A copy of the message's bytes as an ArrayBuffer (a Buffer may be a view into a pool). */
 const toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+
+/** The 'headerReceive' value: each response header by its lower-case name, the list of its
+ * values (in order) when the server sent it more than once. */
+function responseHeaders(rawHeaders) {
+  const headers = new Map(); // then fromEntries: a header named __proto__ stays an own property
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    const value = Buffer.from(rawHeaders[i + 1], 'latin1').toString('utf8');
+    const earlier = headers.get(name);
+    if (earlier === undefined) headers.set(name, value);
+    else if (Array.isArray(earlier)) earlier.push(value);
+    else headers.set(name, [earlier, value]);
+  }
+  return Object.fromEntries(headers);
+}
 
 export class Connection {
   /** 'connecting' | 'open' | 'closing' | 'closed' */
@@ -19,6 +35,15 @@ export class Connection {
   #aborted = false;
   // The status line the server answered with; ws hands it over in its 'upgrade' event.
   #statusLine = { status: 101, message: 'Switching Protocols' };
+  #responseHeaders = {};
+  // API 12 `protocol`: what we offered, and why the server's answer failed the handshake.
+  #offered = [];
+  #subprotocolError = null;
+  // API 21 keep-alive: seconds without traffic before a ping (0: off), then for an answer.
+  #keepalive = { pingInterval: 0, pongTimeout: 0 };
+  #lastReceived = 0;
+  #keepaliveTimer = null;
+  #pongMissed = false;
   #settleOpen = { resolve: () => {}, reject: () => {} };
   #resolveClosed = () => {};
   #closed = new Promise((resolve) => {
@@ -33,7 +58,14 @@ export class Connection {
 
   /** Resolves after 'open' was emitted (CN12: a send right after the promise works);
    * rejects with a BusinessError after 'error' was emitted (CN7, CN8). */
-  open(url, headers) {
+  open(
+    url,
+    headers,
+    offered = [],
+    { verifyServer = true, pingInterval = 0, pongTimeout = 0, tls = {} } = {},
+  ) {
+    this.#offered = offered;
+    this.#keepalive = { pingInterval, pongTimeout };
     return new Promise((resolve, reject) => {
       this.#settleOpen = { resolve, reject };
       try {
@@ -44,6 +76,9 @@ export class Connection {
           // adds surface (PR7 is INFO either way).
           perMessageDeflate: false,
           followRedirects: false,
+          // API 20 skipServerCertVerification: no check of the server's certificate.
+          ...(verifyServer ? {} : { rejectUnauthorized: false }),
+          ...tls, // API 11 caPath (ca) and clientCert (cert, key, passphrase)
         });
       } catch (err) {
         this.#ended();
@@ -57,8 +92,26 @@ export class Connection {
   #listen(ws) {
     ws.on('upgrade', (res) => {
       this.#statusLine = { status: res.statusCode, message: res.statusMessage };
+      this.#responseHeaders = responseHeaders(res.rawHeaders);
+      // ws checks the answer only against subprotocols given to ws itself, and fails a
+      // server that declines them all (RFC 6455 §4.1 allows that). We send the header
+      // ourselves (exactly as the option gives it) and check the answer here, before ws.
+      const answer = res.headers['sec-websocket-protocol'];
+      this.#subprotocolError = subprotocolError(this.#offered, answer);
+      if (this.#subprotocolError !== null) {
+        res.socket.destroy();
+        ws.terminate(); // ws then reports the handshake failed: 'error' carries our reason
+        return;
+      }
+      delete res.headers['sec-websocket-protocol']; // checked: ws must not refuse it again
     });
     ws.on('open', () => this.#onOpen());
+    const received = () => {
+      this.#lastReceived = Date.now();
+    };
+    ws.on('ping', received);
+    ws.on('pong', received);
+    ws.on('message', received);
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('error', (err) => this.#onError(err));
     ws.on('close', (code, reason) => this.#onClose(code, reason));
@@ -67,7 +120,10 @@ export class Connection {
   #onOpen() {
     this.state = 'open';
     this.#opened = true;
+    this.#emit('headerReceive', this.#responseHeaders); // API 12: once, before 'open'
     this.#emit('open', undefined, { ...this.#statusLine });
+    this.#lastReceived = Date.now();
+    if (this.#keepalive.pingInterval > 0) this.#scheduleKeepalive();
     this.#settleOpen.resolve();
   }
 
@@ -76,6 +132,7 @@ export class Connection {
     // ws hands over a Buffer (binaryType 'nodebuffer'), the whole message even if it came
     // fragmented (EV2); the API gives a string for text and an ArrayBuffer for binary.
     this.#emit('message', undefined, isBinary ? toArrayBuffer(data) : data.toString('utf8'));
+    this.#emit('dataEnd'); // API 11: the message is complete
   }
 
   #onError(cause) {
@@ -83,7 +140,7 @@ export class Connection {
     // the user aborted with close().
     if (this.state === 'closed' || this.#aborted || this.#errorEmitted) return;
     this.#errorEmitted = true;
-    const error = new BusinessError(OTHER_ERROR, cause.message, cause);
+    const error = new BusinessError(OTHER_ERROR, this.#subprotocolError ?? cause.message, cause);
     // A failed handshake ends here: 'error' is all it gets (no 'close'), and a connect()
     // from inside the 'error' callback must find the object free again (CN11).
     if (!this.#opened) this.#ended();
@@ -101,7 +158,10 @@ export class Connection {
       // EV5: ws reports a dropped connection with 'close' 1006 only; the contract wants
       // 'error' first (OR4).
       this.#errorEmitted = true;
-      this.#emit('error', new BusinessError(OTHER_ERROR, 'connection lost without a close frame'));
+      const why = this.#pongMissed
+        ? `no answer to a ping within pongTimeout (${this.#keepalive.pongTimeout} s)`
+        : 'connection lost without a close frame';
+      this.#emit('error', new BusinessError(OTHER_ERROR, why));
     }
     this.#ended();
     this.#emit('close', undefined, { code, reason: reasonBuffer.toString('utf8') });
@@ -119,7 +179,34 @@ export class Connection {
     if (this.#aborted) this.#emit('close', undefined, { code: 1006, reason: '' });
   }
 
+  /** A ping after pingInterval seconds without anything from the server; when nothing comes
+   * back within pongTimeout seconds, the connection is dropped ('error', then 'close'). */
+  #scheduleKeepalive() {
+    const { pingInterval, pongTimeout } = this.#keepalive;
+    const idle = Date.now() - this.#lastReceived;
+    const wait = Math.max(0, pingInterval * 1000 - idle);
+    this.#keepaliveTimer = setTimeout(() => {
+      if (this.state !== 'open') return;
+      if (Date.now() - this.#lastReceived < pingInterval * 1000) {
+        this.#scheduleKeepalive();
+        return;
+      }
+      const sent = Date.now();
+      this.#ws.ping();
+      this.#keepaliveTimer = setTimeout(() => {
+        if (this.state !== 'open') return;
+        if (this.#lastReceived < sent) {
+          this.#pongMissed = true;
+          this.#ws.terminate();
+        } else {
+          this.#scheduleKeepalive();
+        }
+      }, pongTimeout * 1000);
+    }, wait);
+  }
+
   #ended() {
+    clearTimeout(this.#keepaliveTimer);
     this.state = 'closed';
     this.#resolveClosed();
   }
