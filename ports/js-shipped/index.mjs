@@ -291,7 +291,9 @@ class WebSocket {
       if (code === 1006 && enabled('close-timeout-own-code')) return { ...ours };
       return { code, reason };
     }
-    if (code === 1005 && enabled('empty-close-1000')) return { code: 1000, reason: LINK_DOWN };
+    // The platform's empty reason becomes "The link is down": that part is EV14's switch.
+    const emptyReason = enabled('empty-reason-link-down') ? LINK_DOWN : '';
+    if (code === 1005 && enabled('empty-close-1000')) return { code: 1000, reason: emptyReason };
     if (code === 1006 && enabled('lost-link-0')) return { code: 0, reason: LINK_DOWN };
     if (reason === '' && enabled('empty-reason-link-down')) return { code, reason: LINK_DOWN };
     return { code, reason };
