@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.iut import DriverBrokeProtocol
+from conformance.iut.session import IUT
 from tests.conformance.suite_runner import REPO, run_suite, verdicts
 
 ARKTS = REPO / "conformance" / "drivers" / "arkts"
@@ -167,3 +169,32 @@ def test_the_linter_bites_on_what_arkts_forbids(tmp_path: Path) -> None:
     assert proc.returncode == 1
     for rule in ("arkts-no-any-unknown", "arkts-no-props-by-index", "TS2322"):
         assert rule in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("mode", ["tcp", "listen"])
+@pytest.mark.parametrize("iut", ["impl", "js-ws", "arkts"])
+def test_every_reference_driver_comes_back_after_the_suite_drops_it(
+    iut: str, mode: str, arkts_build: Path
+) -> None:
+    """A dropped connection (what the suite does after a timeout) is followed by a new one,
+    with a new hello, on which the next case runs: each reference driver, both modes."""
+    missing = _arkts_missing() if iut == "arkts" else _node_missing() if iut == "js-ws" else None
+    if missing is not None:
+        pytest.skip(missing)
+    with tcp_driver(driver_argv(iut, arkts_build), mode) as spec:
+        factory = IUT(spec, wait=15.0)
+        try:
+            first = factory.info(15.0)
+            session = factory.session(10.0)
+            assert session.create() == "s1"
+            assert session.close() is None
+            assert factory.driver is not None
+            factory.driver.kill()  # as after a timeout: the connection is dropped
+            again = factory.session(20.0)
+            with pytest.raises(DriverBrokeProtocol, match="no socket"):
+                again.call("s1", "on", "open")  # a new connection starts afresh: s1 is gone
+            assert again.create().startswith("s")
+            assert again.close() is None
+            assert factory.driver.info is not None and factory.driver.info.driver == first.driver
+        finally:
+            factory.close()

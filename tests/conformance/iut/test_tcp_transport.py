@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -248,3 +249,19 @@ def test_the_python_driver_over_tcp_trusts_the_test_ca_from_hello(tmp_path: Path
         )
     assert status == 0 and rows and all(case.endswith("@wss") for case in rows)
     assert set(verdicts(rows).values()) <= {"OK", "INFORMATIONAL"}, verdicts(rows)
+
+
+def test_the_reference_drivers_refuse_a_bad_address_in_one_line() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        cases = [
+            ([*PY_DRIVER, "--tcp", "127.0.0.1:x"], "not a port"),
+            ([*PY_DRIVER, "--tcp-listen", f"127.0.0.1:{port}"], "in use"),
+        ]
+        if shutil.which("node") is not None:
+            node = [sys.executable, "-m", "conformance.drivers.node", "x.mjs"]
+            cases.append(([*node, "--tcp", "nowhere"], "usage"))
+        for argv, said in cases:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            assert proc.returncode == 2, (argv, proc.stderr)
+            assert said in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
