@@ -276,7 +276,7 @@ def conformance_server() -> Any:
     IUT through the environment: ``SSL_CERT_FILE`` (Python, OpenSSL) and
     ``NODE_EXTRA_CA_CERTS`` (Node.js) for this process and every driver it starts, and the
     ``tls`` field of the driver protocol's ``hello``."""
-    with MockServer.in_thread(tls=True, tls_failures=True) as server:
+    with MockServer.in_thread(tls=True, tls_failures=True, proxies=True) as server:
         mark_suite_thread(server.thread)  # what it logs is never a case's (EV10, ER3)
         ca_file = str(server.ca_file)
         saved = {name: os.environ.get(name) for name in CA_VARIABLES}

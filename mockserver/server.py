@@ -30,6 +30,7 @@ from .limits import (
     check_port,
     is_loopback,
 )
+from .proxy import HttpProxy
 from .script import Script, ScriptError, load_script_text, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
 from .tls import FAILURE_KINDS, ClientCertFiles, TestAuthority, TlsError, UserCertificate
@@ -272,6 +273,9 @@ class MockServer:
         self.private_wss_url: str | None = None
         self.mtls_url: str | None = None
         self.client_certs: dict[str, ClientCertFiles] = {}
+        # With proxies: HTTP proxies for the API's proxy option (API 12), each with its log.
+        self.proxy: HttpProxy | None = None
+        self.refusing_proxies: dict[int, HttpProxy] = {}  # status (403, 407) -> proxy
         # The thread whose loop serves (``in_thread``; None when it runs on the caller's loop).
         self.thread: threading.Thread | None = None
 
@@ -294,6 +298,7 @@ class MockServer:
         tls: TestAuthority | UserCertificate | bool = False,
         tls_failures: bool = False,
         max_message: int = DEFAULT_MAX_MESSAGE,
+        proxies: bool = False,
     ) -> Iterator[MockServer]:
         """The server on a loop in a thread of its own: a caller whose loop blocks (a hanging
         implementation under test) cannot stop it."""
@@ -312,6 +317,7 @@ class MockServer:
                     tls=tls,
                     tls_failures=tls_failures,
                     max_message=max_message,
+                    proxies=proxies,
                 ) as server:
                     started["server"] = server
                     ready.set()
@@ -346,13 +352,16 @@ async def run_mockserver(
     tls_port: int = 0,
     tls_failures: bool = False,
     max_message: int = DEFAULT_MAX_MESSAGE,
+    proxies: bool = False,
 ) -> AsyncIterator[MockServer]:
     """Start the server on the running loop; 127.0.0.1 and an ephemeral port by default.
 
     ``tls``: also serve the same app over TLS on ``tls_port`` (0: a free one), with a test CA
     made now (``True``), or the given authority or user certificate. ``tls_failures`` (test
     CA only) adds a listener per failure kind of ``mockserver.tls`` and one that ends TCP in
-    the middle of the TLS handshake (``server.hangup``). A value out of its bounds
+    the middle of the TLS handshake (``server.hangup``). ``proxies`` starts HTTP proxies on
+    ports of their own (``server.proxy``, which tunnels to loopback targets, and
+    ``server.refusing_proxies``: 403 and 407; ``mockserver.proxy``). A value out of its bounds
     (``mockserver.limits``) is a ValueError naming it.
     """
     check_port(port)
@@ -368,8 +377,15 @@ async def run_mockserver(
     try:
         if authority is not None:
             await _serve_tls(server, runner, authority, tls_port, tls_failures)
+        if proxies:
+            server.proxy = await HttpProxy(host).start()
+            for status in (403, 407):
+                server.refusing_proxies[status] = await HttpProxy(host, refuse=status).start()
         yield server
     finally:
+        for proxy in [server.proxy, *server.refusing_proxies.values()]:
+            if proxy is not None:
+                await proxy.close()
         if server.hangup is not None:
             await server.hangup.close()
         await runner.cleanup()
