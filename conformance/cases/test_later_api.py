@@ -14,10 +14,24 @@ import pytest
 from conformance import apifeatures
 from conformance import coverage as cov
 from conformance.context import CaseContext
+from conformance.helpers import message_mismatch
 from conformance.iut import Subscriber
 
 DATA_END = apifeatures.need("dataEnd")
 HEADER_RECEIVE = apifeatures.need("headerReceive")
+
+
+def _check_error(ctx: CaseContext, result: dict[str, Any] | None) -> None:
+    """ER1 and ER2 on a call's error: a numeric code and a message string, and for a
+    documented code its documented message (2302002 "Websocket certificate file does not
+    exist", 401 "Parameter error")."""
+    err = (result or {}).get("err")
+    if err is None:
+        return  # the case's own clause already judged that it did not fail
+    ctx.check("ER1", err.get("is_business_error") is True, "code and message", True, err)
+    paired, message = message_mismatch(err)
+    ctx.check("ER2", paired, "the documented message", message, err.get("message"))
+
 
 # -- on('dataEnd') (API 11) ---------------------------------------------------------------------
 
@@ -358,7 +372,7 @@ def test_protocol_reported(ctx: CaseContext) -> None:
     area="connect",
     method="connect",
     overload="connect(url, options)",
-    clauses=("SP5",),
+    clauses=("SP5", "ER1", "ER2"),
     needs=(PROTOCOL,),
     cells=lambda p: [
         cov.api(
@@ -378,6 +392,7 @@ def test_protocol_not_a_string(ctx: CaseContext, style: str) -> None:
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
     ctx.check_equal("SP5", "connect's error code", 401, code)
+    _check_error(ctx, result)
 
 
 # -- pingInterval / pongTimeout (API 21) --------------------------------------------------------
@@ -566,7 +581,7 @@ def test_ca_path(ctx: CaseContext, style: str) -> None:
     area="connect",
     method="connect",
     overload="connect(url, options)",
-    clauses=("CA2",),
+    clauses=("CA2", "ER1", "ER2"),
     needs=(CA_PATH,),
     cells=lambda p: [cov.api(_opt_overload(p["style"]), "caPath (no such file)", "API error")],
     description="caPath names a file that does not exist",
@@ -583,6 +598,7 @@ def test_ca_path_missing(ctx: CaseContext, style: str) -> None:
         ctx.settle(sock, "close", "promise")
     code = ((result or {}).get("err") or {}).get("code")
     ctx.check_equal("CA2", "connect's error code", 2302002, code)
+    _check_error(ctx, result)
     ctx.check("CA2", not _no_connection(ctx), "no connection made", [], _no_connection(ctx))
 
 
@@ -648,7 +664,7 @@ def test_client_cert_refused(ctx: CaseContext, certificate: str) -> None:
     area="connect",
     method="connect",
     overload="connect(url, options)",
-    clauses=("CC3",),
+    clauses=("CC3", "ER1", "ER2"),
     needs=(CLIENT_CERT,),
     cells=lambda p: [cov.api(_opt_overload(p["style"]), "clientCert (no such file)", "API error")],
     description="clientCert names a certificate or key file that does not exist",
@@ -667,6 +683,7 @@ def test_client_cert_missing(ctx: CaseContext, missing: str, style: str) -> None
         ctx.settle(sock, "close", "promise")
     code = ((result or {}).get("err") or {}).get("code")
     ctx.check_equal("CC3", "connect's error code", 2302002, code)
+    _check_error(ctx, result)
     ctx.check("CC3", not _no_connection(ctx), "no connection made", [], _no_connection(ctx))
 
 
@@ -825,7 +842,7 @@ BAD_PROXIES: dict[str, Any] = {
     area="connect",
     method="connect",
     overload="connect(url, options)",
-    clauses=("PX6",),
+    clauses=("PX6", "ER1", "ER2"),
     needs=(PROXY,),
     cells=lambda p: [
         cov.api(_opt_overload(p["style"]), "proxy of no documented form", "API error")
@@ -842,6 +859,7 @@ def test_proxy_not_documented(ctx: CaseContext, value: str, style: str) -> None:
         ctx.settle(sock, "close", "promise")
     code = ((result or {}).get("err") or {}).get("code")
     ctx.check_equal("PX6", "connect's error code", 401, code)
+    _check_error(ctx, result)
 
 
 @pytest.mark.case(
