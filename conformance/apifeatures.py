@@ -66,6 +66,7 @@ FEATURES: dict[str, ApiFeature] = {
         ApiFeature("pingInterval", "WebSocketRequestOptions.pingInterval/pongTimeout", 21),
         ApiFeature("caPath", "WebSocketRequestOptions.caPath", 11),
         ApiFeature("clientCert", "WebSocketRequestOptions.clientCert", 11),
+        ApiFeature("proxy", "WebSocketRequestOptions.proxy", 12),
     )
 }
 
@@ -297,6 +298,27 @@ def _detect_client_cert(iut: IUT, server: MockServer, feature: ApiFeature) -> st
     return _detect_tls_option(server.mtls_url, options, feature, iut)
 
 
+def _detect_proxy(iut: IUT, server: MockServer, feature: ApiFeature) -> str | None:
+    http_proxy = server.proxy
+    if http_proxy is None:
+        return None  # no proxy: the cases cannot run either way
+
+    def body(probe: Probe) -> str | None:
+        before = len(http_proxy.log)
+        options = {"proxy": {"host": "127.0.0.1", "port": http_proxy.port, "exclusionList": []}}
+        url = probe.url(server, "/echo")
+        outcome = probe.session.call(probe.sock, "connect", url, options, promise=True)
+        if outcome.raised is not None:
+            return feature.lacking("connect with a proxy option raised")
+        if not probe.opened():
+            return None
+        if len(http_proxy.log) == before:
+            return feature.lacking("the connection did not go through the proxy it named")
+        return None
+
+    return _probe(iut, body)
+
+
 def _server_log(server: MockServer, tag: str, timeout: float = 2.0) -> dict[str, Any] | None:
     end = time.monotonic() + timeout
     while True:
@@ -316,4 +338,5 @@ DETECT: dict[str, Callable[[IUT, MockServer, ApiFeature], str | None]] = {
     "pingInterval": _detect_ping_interval,
     "caPath": _detect_ca_path,
     "clientCert": _detect_client_cert,
+    "proxy": _detect_proxy,
 }

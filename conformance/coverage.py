@@ -130,6 +130,20 @@ def _required() -> tuple[Cell, ...]:
         api(CONNECT_OPT_P, f"clientCert ({kind})", "connection failure")
         for kind in ("missing", "unknown-ca", "expired")
     ]
+    for overload in (CONNECT_OPT_CB, CONNECT_OPT_P):
+        cells += [
+            api(overload, "proxy {host, port} (empty)", "success"),
+            api(overload, "proxy {host, port} (other hosts)", "success"),
+            api(overload, "proxy: 'no-proxy'", "success"),
+            api(overload, "proxy refuses (403/407)", "connection failure"),
+            api(overload, "proxy of no documented form", "API error"),
+        ]
+    cells += [
+        api(CONNECT_OPT_P, "proxy, host excluded (the host)", "success"),
+        api(CONNECT_OPT_P, "proxy, host excluded (*)", "success"),
+        api(CONNECT_OPT_P, "proxy: 'system'", "success"),
+        api(CONNECT_OPT_P, "proxy with username and password", "success"),
+    ]
     for direction in DIRECTIONS:
         for kind in KINDS:
             cells += [data(direction, kind, size) for size in SIZES]

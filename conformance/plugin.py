@@ -372,6 +372,7 @@ def conformance_server(pytestconfig: pytest.Config) -> Any:
             tls_failures=True,
             port_base=base,
             advertise_host=pytestconfig.getoption("--advertise-host"),
+            proxies=True,
         )
         server = running.__enter__()
     except RuntimeError as exc:  # the address is taken, or not this machine's

@@ -24,8 +24,9 @@ from typing import NoReturn
 
 import aiohttp
 from aiohttp import WSMsgType
+from yarl import URL
 
-from . import _aiohttp_compat, inbound, tls
+from . import _aiohttp_compat, inbound, proxy, tls
 from .errors import OTHER_ERROR, BusinessError
 from .events import logger
 from .options import ConnectOptions, close_code_allowed, subprotocol_error
@@ -104,12 +105,9 @@ class Connection:
             _aiohttp_compat.check()
         except _aiohttp_compat.AiohttpIncompatible as exc:
             self._incompatible(exc)
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout),
-            trace_configs=[self._parser_hook.trace_config],
-        )
         try:
             async with asyncio.timeout(self.handshake_timeout):
+                self._session = await self._new_session(url, options)
                 self._ws = await self._session.ws_connect(
                     url,
                     headers=options.headers,
@@ -121,8 +119,13 @@ class Connection:
                     # with a close frame): do not linger there, the connection is failed.
                     timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=0.5),
                 )
+        except asyncio.CancelledError:
+            if self._session is not None:  # its connector holds the proxy tunnel, if any
+                await asyncio.shield(self._session.close())
+            raise
         except Exception as exc:
-            await self._session.close()
+            if self._session is not None:
+                await self._session.close()
             self.state = State.CLOSED
             error = BusinessError(OTHER_ERROR, _describe_handshake_error(exc))
             self._emit("error", error)
@@ -150,6 +153,22 @@ class Connection:
         self.state = State.OPEN
         self._emit("headerReceive", response_headers(response))
         self._emit("open", None, OpenValue(101, str(reason)))
+
+    async def _new_session(self, url: str, options: ConnectOptions) -> aiohttp.ClientSession:
+        """The connection's session; through a proxy (API 12), over the CONNECT tunnel impl
+        opened itself, so ws:// and wss:// alike ask the proxy with CONNECT (RFC 6455 §4.1)."""
+        connector: aiohttp.BaseConnector | None = None
+        via = proxy.route(url, options.proxy)
+        if via is not None:
+            target = URL(url)
+            port = target.port or (443 if target.scheme == "wss" else 80)
+            sock = await proxy.open_tunnel(via, target.raw_host or "", port)
+            connector = _aiohttp_compat.TunnelConnector(sock)
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout),
+            trace_configs=[self._parser_hook.trace_config],
+        )
 
     def _incompatible(self, exc: _aiohttp_compat.AiohttpIncompatible) -> NoReturn:
         """This aiohttp lacks a hook: fail the connect loudly (log, 'error', the promise)."""
@@ -373,6 +392,8 @@ def response_headers(response: aiohttp.ClientResponse) -> dict[str, str | list[s
 
 
 def _describe_handshake_error(exc: BaseException) -> str:
+    if isinstance(exc, BusinessError):  # ours: a proxy that refused, TLS files, ...
+        return exc.detail or exc.message
     if isinstance(exc, aiohttp.WSServerHandshakeError):
         return f"handshake refused: HTTP {exc.status} {exc.message}"
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import CERT_FILE_MISSING, BusinessError, parameter_error
+from .proxy import ProxyChoice, proxy_choice
 
 DEFAULT_CLOSE_CODE = 1000
 DEFAULT_CLOSE_REASON = ""
@@ -27,6 +28,7 @@ class WebSocketRequestOptions:
     pongTimeout: int | None = None
     caPath: str | None = None
     clientCert: ClientCert | Mapping[str, str] | None = None
+    proxy: str | Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -67,6 +69,7 @@ class ConnectOptions:
     pong_timeout: int = DEFAULT_PONG_TIMEOUT  # seconds to wait for traffic after a ping
     ca_path: str | None = None  # caPath (API 11): trust the CAs of this PEM file instead
     client_cert: ClientCertFiles | None = None  # clientCert (API 11)
+    proxy: ProxyChoice | None = None  # proxy (API 12); None: direct
 
 
 @dataclass
@@ -132,6 +135,7 @@ def connect_options(options: object) -> ConnectOptions:
         pong_timeout,
         _ca_path(values.get("caPath")),
         _client_cert(values.get("clientCert")),
+        proxy_choice(values.get("proxy")),
     )
 
 

@@ -71,6 +71,7 @@ API_FEATURES = (
     "pingInterval",
     "caPath",
     "clientCert",
+    "proxy",
 )
 
 

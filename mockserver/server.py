@@ -34,6 +34,7 @@ from .limits import (
     check_port,
     is_loopback,
 )
+from .proxy import HttpProxy
 from .script import Script, ScriptError, load_script_text, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
 from .tls import FAILURE_KINDS, ClientCertFiles, TestAuthority, TlsError, UserCertificate
@@ -318,6 +319,9 @@ class MockServer:
         self.private_wss_url: str | None = None
         self.mtls_url: str | None = None
         self.client_certs: dict[str, ClientCertFiles] = {}
+        # With proxies: HTTP proxies for the API's proxy option (API 12), each with its log.
+        self.proxy: HttpProxy | None = None
+        self.refusing_proxies: dict[int, HttpProxy] = {}  # status (403, 407) -> proxy
         # The thread whose loop serves (``in_thread``; None when it runs on the caller's loop).
         self.thread: threading.Thread | None = None
 
@@ -347,6 +351,7 @@ class MockServer:
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
         port_base: int = 0,
         advertise_host: str | None = None,
+        proxies: bool = False,
     ) -> Iterator[MockServer]:
         """The server on a loop in a thread of its own: a caller whose loop blocks (a hanging
         implementation under test) cannot stop it."""
@@ -368,6 +373,7 @@ class MockServer:
                     memory_budget=memory_budget,
                     port_base=port_base,
                     advertise_host=advertise_host,
+                    proxies=proxies,
                 ) as server:
                     started["server"] = server
                     ready.set()
@@ -405,6 +411,7 @@ async def run_mockserver(
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     port_base: int = 0,
     advertise_host: str | None = None,
+    proxies: bool = False,
 ) -> AsyncIterator[MockServer]:
     """Start the server on the running loop; 127.0.0.1 and an ephemeral port by default.
 
@@ -420,7 +427,9 @@ async def run_mockserver(
     (``mockserver.limits``) is a ValueError naming it. ``memory_budget``: bytes the server
     may hold or queue for all its clients together (``MemoryBudget``). A request aiohttp
     cannot parse is answered 400 with one quiet line on the ``mockserver.access`` logger, no
-    traceback (``mockserver._aiohttp_compat``).
+    traceback (``mockserver._aiohttp_compat``). ``proxies`` starts HTTP proxies on ports of
+    their own (``server.proxy``, which tunnels to loopback targets, and
+    ``server.refusing_proxies``: 403 and 407; ``mockserver.proxy``).
     """
     check_port(port)
     check_port(tls_port)
@@ -443,8 +452,15 @@ async def run_mockserver(
     try:
         if authority is not None:
             await _serve_tls(server, runner, authority, tls_port, tls_failures, port_base)
+        if proxies:
+            server.proxy = await HttpProxy(host).start()
+            for status in (403, 407):
+                server.refusing_proxies[status] = await HttpProxy(host, refuse=status).start()
         yield server
     finally:
+        for proxy in [server.proxy, *server.refusing_proxies.values()]:
+            if proxy is not None:
+                await proxy.close()
         if server.hangup is not None:
             await server.hangup.close()
         await runner.cleanup()

@@ -14,10 +14,24 @@ import pytest
 from conformance import apifeatures
 from conformance import coverage as cov
 from conformance.context import CaseContext
+from conformance.helpers import message_mismatch
 from conformance.iut import Subscriber
 
 DATA_END = apifeatures.need("dataEnd")
 HEADER_RECEIVE = apifeatures.need("headerReceive")
+
+
+def _check_error(ctx: CaseContext, result: dict[str, Any] | None) -> None:
+    """ER1 and ER2 on a call's error: a numeric code and a message string, and for a
+    documented code its documented message (2302002 "Websocket certificate file does not
+    exist", 401 "Parameter error")."""
+    err = (result or {}).get("err")
+    if err is None:
+        return  # the case's own clause already judged that it did not fail
+    ctx.check("ER1", err.get("is_business_error") is True, "code and message", True, err)
+    paired, message = message_mismatch(err)
+    ctx.check("ER2", paired, "the documented message", message, err.get("message"))
+
 
 # -- on('dataEnd') (API 11) ---------------------------------------------------------------------
 
@@ -358,7 +372,7 @@ def test_protocol_reported(ctx: CaseContext) -> None:
     area="connect",
     method="connect",
     overload="connect(url, options)",
-    clauses=("SP5",),
+    clauses=("SP5", "ER1", "ER2"),
     needs=(PROTOCOL,),
     cells=lambda p: [
         cov.api(
@@ -378,6 +392,7 @@ def test_protocol_not_a_string(ctx: CaseContext, style: str) -> None:
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
     ctx.check_equal("SP5", "connect's error code", 401, code)
+    _check_error(ctx, result)
 
 
 # -- pingInterval / pongTimeout (API 21) --------------------------------------------------------
@@ -566,7 +581,7 @@ def test_ca_path(ctx: CaseContext, style: str) -> None:
     area="connect",
     method="connect",
     overload="connect(url, options)",
-    clauses=("CA2",),
+    clauses=("CA2", "ER1", "ER2"),
     needs=(CA_PATH,),
     cells=lambda p: [cov.api(_opt_overload(p["style"]), "caPath (no such file)", "API error")],
     description="caPath names a file that does not exist",
@@ -583,6 +598,7 @@ def test_ca_path_missing(ctx: CaseContext, style: str) -> None:
         ctx.settle(sock, "close", "promise")
     code = ((result or {}).get("err") or {}).get("code")
     ctx.check_equal("CA2", "connect's error code", 2302002, code)
+    _check_error(ctx, result)
     ctx.check("CA2", not _no_connection(ctx), "no connection made", [], _no_connection(ctx))
 
 
@@ -648,7 +664,7 @@ def test_client_cert_refused(ctx: CaseContext, certificate: str) -> None:
     area="connect",
     method="connect",
     overload="connect(url, options)",
-    clauses=("CC3",),
+    clauses=("CC3", "ER1", "ER2"),
     needs=(CLIENT_CERT,),
     cells=lambda p: [cov.api(_opt_overload(p["style"]), "clientCert (no such file)", "API error")],
     description="clientCert names a certificate or key file that does not exist",
@@ -667,4 +683,228 @@ def test_client_cert_missing(ctx: CaseContext, missing: str, style: str) -> None
         ctx.settle(sock, "close", "promise")
     code = ((result or {}).get("err") or {}).get("code")
     ctx.check_equal("CC3", "connect's error code", 2302002, code)
+    _check_error(ctx, result)
     ctx.check("CC3", not _no_connection(ctx), "no connection made", [], _no_connection(ctx))
+
+
+# -- proxy (API 12) ------------------------------------------------------------------------------
+
+PROXY = apifeatures.need("proxy")
+
+
+def _proxy_port(ctx: CaseContext, refuse: int | None = None) -> int:
+    server = ctx.server
+    proxy = server.proxy if refuse is None else server.refusing_proxies.get(refuse)
+    assert proxy is not None, "the mock server runs without its proxies"
+    return proxy.port
+
+
+def _asked(ctx: CaseContext, since: int, refuse: int | None = None) -> list[dict[str, Any]]:
+    """What the proxy was asked since entry ``since`` (a worker's cases run one at a time)."""
+    server = ctx.server
+    proxy = server.proxy if refuse is None else server.refusing_proxies[refuse]
+    assert proxy is not None
+    keys = ("method", "target", "status", "forwarded_first_line", "proxy_authorization")
+    return [{k: e[k] for k in keys} for e in proxy.log.entries()[since:]]
+
+
+def _proxy_mark(ctx: CaseContext, refuse: int | None = None) -> int:
+    server = ctx.server
+    proxy = server.proxy if refuse is None else server.refusing_proxies[refuse]
+    assert proxy is not None
+    return len(proxy.log)
+
+
+def _server_authority(ctx: CaseContext) -> str:
+    port = ctx.server.tls_port if ctx.transport == "wss" else ctx.server.port
+    return f"127.0.0.1:{port}"
+
+
+def _through(asked: list[dict[str, Any]], authority: str) -> list[dict[str, Any]]:
+    return [a for a in asked if a["target"] == authority and a["status"] == 200]
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("PX1", "PX2"),
+    needs=(PROXY,),
+    cells=lambda p: [
+        cov.api(_opt_overload(p["style"]), f"proxy {{host, port}} ({p['exclusions']})", "success")
+    ],
+    description="proxy names the mock server's HTTP proxy; the exclusion list matches no host",
+    expectation="the proxy is asked (CONNECT) for the server's host:port; the connection opens",
+)
+@pytest.mark.parametrize("exclusions", ["empty", "other hosts"])
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_proxy(ctx: CaseContext, exclusions: str, style: str) -> None:
+    since = _proxy_mark(ctx)
+    sock = ctx.socket()
+    excluded = [] if exclusions == "empty" else ["192.0.2.1", "example.com", "127.0.0.10"]
+    options = {"proxy": {"host": "127.0.0.1", "port": _proxy_port(ctx), "exclusionList": excluded}}
+    first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), options, style)
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    asked = _asked(ctx, since)
+    through = _through(asked, _server_authority(ctx))
+    ctx.check_equal("PX1", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check("PX1", bool(through), "through the proxy", _server_authority(ctx), asked)
+    methods = sorted({a["method"] for a in through})
+    ctx.check("PX2", methods == ["CONNECT"], "asked with CONNECT", ["CONNECT"], methods)
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("PX3",),
+    needs=(PROXY,),
+    cells=lambda p: [cov.api(cov.CONNECT_OPT_P, f"proxy, host excluded ({p['entry']})", "success")],
+    description="the proxy's exclusion list matches the URL's host",
+    expectation="the proxy is asked nothing; the connection opens",
+)
+@pytest.mark.parametrize("entry", ["the host", "*"])
+def test_proxy_excluded(ctx: CaseContext, entry: str) -> None:
+    since = _proxy_mark(ctx)
+    sock = ctx.socket()
+    excluded = ["example.com", "127.0.0.1"] if entry == "the host" else ["*"]
+    options = {"proxy": {"host": "127.0.0.1", "port": _proxy_port(ctx), "exclusionList": excluded}}
+    first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), options, "promise")
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    ctx.check_equal("PX3", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal("PX3", "what the proxy was asked", [], _asked(ctx, since))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("PX4",),
+    needs=(PROXY,),
+    cells=lambda p: [cov.api(_opt_overload(p["style"]), "proxy: 'no-proxy'", "success")],
+    description="proxy: 'no-proxy'",
+    expectation="the connection opens directly; the proxy is asked nothing",
+)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_no_proxy(ctx: CaseContext, style: str) -> None:
+    since = _proxy_mark(ctx)
+    sock = ctx.socket()
+    first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), {"proxy": "no-proxy"}, style)
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    ctx.check_equal("PX4", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal("PX4", "what the proxy was asked", [], _asked(ctx, since))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("PX5",),
+    needs=(PROXY,),
+    cells=lambda p: [
+        cov.api(_opt_overload(p["style"]), "proxy refuses (403/407)", "connection failure")
+    ],
+    description="the proxy answers the client's request with 403 or 407",
+    expectation="'error', no 'open'; nothing reaches the server",
+)
+@pytest.mark.parametrize("status", [403, 407])
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_proxy_refuses(ctx: CaseContext, status: int, style: str) -> None:
+    since = _proxy_mark(ctx, status)
+    sock = ctx.socket()
+    port = _proxy_port(ctx, status)
+    options = {"proxy": {"host": "127.0.0.1", "port": port, "exclusionList": []}}
+    first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), options, style)
+    ctx.session.quiet(0.2)
+    opened = ctx.events(sock, "open")
+    if opened:
+        ctx.settle(sock, "close", "promise")
+    ctx.check_equal("PX5", "the connection fails", "error", (first or {}).get("type"))
+    ctx.check("PX5", not opened, "no 'open'", [], opened)
+    asked = _asked(ctx, since, status)
+    ctx.check("PX5", bool(asked), "the refusing proxy was asked", ">= 1", asked)
+    reached = _no_connection(ctx)
+    ctx.check("PX5", not reached, "nothing reached the server", [], reached)
+
+
+BAD_PROXIES: dict[str, Any] = {
+    "number": 8080,
+    "unknown word": "direct",
+    "no port": {"host": "127.0.0.1", "exclusionList": []},
+    "port not a number": {"host": "127.0.0.1", "port": "8080", "exclusionList": []},
+}
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("PX6", "ER1", "ER2"),
+    needs=(PROXY,),
+    cells=lambda p: [
+        cov.api(_opt_overload(p["style"]), "proxy of no documented form", "API error")
+    ],
+    description="proxy is none of 'system', 'no-proxy', {host, port}",
+    expectation="connect fails with 401",
+)
+@pytest.mark.parametrize("value", BAD_PROXIES)
+@pytest.mark.parametrize("style", ["callback", "promise"])
+def test_proxy_not_documented(ctx: CaseContext, value: str, style: str) -> None:
+    sock = ctx.socket()
+    result = ctx.settle(sock, "connect", style, ctx.url("/echo"), {"proxy": BAD_PROXIES[value]})
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    code = ((result or {}).get("err") or {}).get("code")
+    ctx.check_equal("PX6", "connect's error code", 401, code)
+    _check_error(ctx, result)
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("PX7",),
+    needs=(PROXY,),
+    cells=[cov.api(cov.CONNECT_OPT_P, "proxy: 'system'", "success")],
+    description="proxy: 'system' (the suite's environment names no proxy for it)",
+    expectation="observed: whether the connection opens",
+)
+def test_proxy_system(ctx: CaseContext) -> None:
+    sock = ctx.socket()
+    first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), {"proxy": "system"}, "promise")
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    ctx.check_equal("PX7", "with 'system'", "open", (first or {}).get("type"))
+
+
+@pytest.mark.case(
+    area="connect",
+    method="connect",
+    overload="connect(url, options)",
+    clauses=("PX8", "PX1"),
+    needs=(PROXY,),
+    cells=[cov.api(cov.CONNECT_OPT_P, "proxy with username and password", "success")],
+    description="proxy {host, port, username, password}",
+    expectation="the proxy request carries Proxy-Authorization: Basic base64(user:password)",
+)
+def test_proxy_credentials(ctx: CaseContext) -> None:
+    since = _proxy_mark(ctx)
+    sock = ctx.socket()
+    proxy = {
+        "host": "127.0.0.1",
+        "port": _proxy_port(ctx),
+        "exclusionList": [],
+        "username": "conformance",
+        "password": "pa:ss wörd",
+    }
+    first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), {"proxy": proxy}, "promise")
+    if ctx.events(sock, "open"):
+        ctx.settle(sock, "close", "promise")
+    asked = _asked(ctx, since)
+    token = base64.b64encode("conformance:pa:ss wörd".encode()).decode()
+    ctx.check_equal("PX1", "the connection opens", "open", (first or {}).get("type"))
+    got = [a["proxy_authorization"] for a in asked]
+    ctx.check_equal("PX8", "Proxy-Authorization", [f"Basic {token}"], got)

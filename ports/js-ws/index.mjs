@@ -39,6 +39,7 @@ export const API_FEATURES = [
   'pingInterval',
   'caPath',
   'clientCert',
+  'proxy',
 ];
 
 export { BusinessError, PARAMETER_ERROR };

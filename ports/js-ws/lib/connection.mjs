@@ -3,10 +3,19 @@
 
 import WebSocket from 'ws';
 import { BusinessError, OTHER_ERROR } from './errors.mjs';
+import tls from 'node:tls';
+import net from 'node:net';
 import { subprotocolError } from './options.mjs';
+import { openTunnel, route } from './proxy.mjs';
 
 /** A copy of the message's bytes as an ArrayBuffer (a Buffer may be a view into a pool). */
 const toArrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+
+/** TLS over the proxy tunnel, with the options ws would give its own tls.connect. */
+function tlsOver(socket, opts) {
+  const servername = opts.servername || (net.isIP(opts.host) ? '' : opts.host);
+  return tls.connect({ ...opts, path: undefined, socket, servername });
+}
 
 /** The 'headerReceive' value: each response header by its lower-case name, the list of its
  * values (in order) when the server sent it more than once. */
@@ -44,6 +53,7 @@ export class Connection {
   #lastReceived = 0;
   #keepaliveTimer = null;
   #pongMissed = false;
+  #tunnelling = false; // the proxy tunnel is being opened (no ws yet)
   #settleOpen = { resolve: () => {}, reject: () => {} };
   #resolveClosed = () => {};
   #closed = new Promise((resolve) => {
@@ -57,36 +67,81 @@ export class Connection {
   }
 
   /** Resolves after 'open' was emitted (CN12: a send right after the promise works);
-   * rejects with a BusinessError after 'error' was emitted (CN7, CN8). */
+   * rejects with a BusinessError after 'error' was emitted (CN7, CN8). Through a proxy (API
+   * 12) the CONNECT tunnel is opened first, for ws:// and wss:// alike (RFC 6455 §4.1). */
   open(
     url,
     headers,
     offered = [],
-    { verifyServer = true, pingInterval = 0, pongTimeout = 0, tls = {} } = {},
+    { verifyServer = true, pingInterval = 0, pongTimeout = 0, tls = {}, proxy = null } = {},
   ) {
     this.#offered = offered;
     this.#keepalive = { pingInterval, pongTimeout };
+    const options = {
+      headers,
+      ...this.#timeouts,
+      // Not offered: the API has no option for it, and an unasked-for extension only
+      // adds surface (PR7 is INFO either way).
+      perMessageDeflate: false,
+      followRedirects: false,
+      // API 20 skipServerCertVerification: no check of the server's certificate.
+      ...(verifyServer ? {} : { rejectUnauthorized: false }),
+      ...tls, // API 11 caPath (ca) and clientCert (cert, key, passphrase)
+    };
     return new Promise((resolve, reject) => {
       this.#settleOpen = { resolve, reject };
-      try {
-        this.#ws = new WebSocket(url, {
-          headers,
-          ...this.#timeouts,
-          // Not offered: the API has no option for it, and an unasked-for extension only
-          // adds surface (PR7 is INFO either way).
-          perMessageDeflate: false,
-          followRedirects: false,
-          // API 20 skipServerCertVerification: no check of the server's certificate.
-          ...(verifyServer ? {} : { rejectUnauthorized: false }),
-          ...tls, // API 11 caPath (ca) and clientCert (cert, key, passphrase)
-        });
-      } catch (err) {
-        this.#ended();
-        reject(new BusinessError(OTHER_ERROR, `cannot start the handshake: ${err.message}`, err));
+      const target = new URL(url);
+      const via = route(target, proxy);
+      if (via === null) {
+        this.#start(url, options);
         return;
       }
-      this.#listen(this.#ws);
+      this.#tunnelling = true;
+      const host = target.hostname.replace(/^\[|\]$/g, '');
+      const port = Number(target.port || (target.protocol === 'wss:' ? 443 : 80));
+      openTunnel(via, host, port).then(
+        (socket) => {
+          this.#tunnelling = false;
+          if (this.#aborted) {
+            socket.destroy();
+            this.#failedHandshakeClosed();
+            return;
+          }
+          const secure = target.protocol === 'wss:';
+          // The tunnel socket was paused after the proxy's answer; http reads it with 'data'
+          // listeners, which do not resume a paused stream: resume it as it is handed over
+          // (the server says nothing before the handshake request goes out).
+          const createConnection = (opts) => (secure ? tlsOver(socket, opts) : socket.resume());
+          this.#start(url, { ...options, createConnection });
+        },
+        (err) => {
+          this.#tunnelling = false;
+          if (this.#aborted) this.#failedHandshakeClosed();
+          else this.#failBeforeStart(err);
+        },
+      );
     });
+  }
+
+  #start(url, options) {
+    try {
+      this.#ws = new WebSocket(url, options);
+    } catch (err) {
+      this.#ended();
+      this.#settleOpen.reject(
+        new BusinessError(OTHER_ERROR, `cannot start the handshake: ${err.message}`, err),
+      );
+      return;
+    }
+    this.#listen(this.#ws);
+  }
+
+  /** The proxy refused (or could not be reached): the connection fails as CN7 says. */
+  #failBeforeStart(error) {
+    this.#errorEmitted = true;
+    this.#ended();
+    this.#emit('error', error);
+    this.#settleOpen.reject(error);
   }
 
   #listen(ws) {
@@ -243,7 +298,7 @@ export class Connection {
   #abort() {
     this.#aborted = true;
     this.#closingByUs = true;
-    this.#ws?.terminate();
+    this.#ws?.terminate(); // while tunnelling there is no ws yet: the tunnel's end sees #aborted
     return this.#closed;
   }
 }

@@ -3,6 +3,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { BusinessError, CERT_FILE_MISSING, URL_ERROR, parameterError } from './errors.mjs';
+import { proxyChoice } from './proxy.mjs';
 
 export const DEFAULT_CLOSE_CODE = 1000;
 export const DEFAULT_CLOSE_REASON = '';
@@ -92,7 +93,13 @@ export function connectionOptions(options) {
   const pingInterval = seconds('pingInterval', DEFAULT_PING_INTERVAL);
   let pongTimeout = seconds('pongTimeout', DEFAULT_PONG_TIMEOUT);
   if (pingInterval > 0 && pongTimeout > pingInterval) pongTimeout = pingInterval;
-  return { verifyServer: skip !== true, pingInterval, pongTimeout, tls: tlsFiles(values) };
+  return {
+    verifyServer: skip !== true,
+    pingInterval,
+    pongTimeout,
+    tls: tlsFiles(values),
+    proxy: proxyChoice(values.proxy),
+  };
 }
 
 /** API 11 caPath and clientCert {certPath, keyPath, keyPassword?} as Node's TLS options
