@@ -60,10 +60,8 @@ class PlatformLike(Wrapper):
                 future.set_result(value) if err is None else future.set_exception(err)
 
         def run(opened: bool) -> None:
-            if opened:
-                method(*rest, settle)
-            else:  # the connection failed: what was queued fails as send/close would
-                method(*rest, settle)
+            # Opened: it goes out now. Failed: impl refuses it as "not open", as it should.
+            method(*rest, settle)
 
         self.queued.append(run)
         return future
