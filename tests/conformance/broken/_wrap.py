@@ -99,7 +99,8 @@ def call_mapped(method: Callable[..., Any], args: tuple[Any, ...], mapper: Mappe
     return future
 
 
-EVENTS = ("open", "message", "close", "error")
+# impl's event types: a relay keeps the order of all of them (the later API's too).
+EVENTS = ("open", "message", "close", "error", "dataEnd", "headerReceive")
 
 
 class Relaying(Wrapper):
