@@ -369,6 +369,8 @@ def _ssl_for(url: str, options: ConnectOptions) -> ssl.SSLContext | bool:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
             return context
+        if options.ca_path is None and client is None:
+            return tls.client_context()  # the environment's trust store, as before API 11
         return tls.client_context(options.ca_path, client)
     except (OSError, ssl.SSLError, ValueError) as exc:
         raise BusinessError(OTHER_ERROR, f"cannot use the TLS files: {exc}") from exc

@@ -99,6 +99,7 @@ def call_mapped(method: Callable[..., Any], args: tuple[Any, ...], mapper: Mappe
     return future
 
 
+# impl's event types: a relay keeps the order of all of them (the later API's too).
 EVENTS = ("open", "message", "close", "error", "dataEnd", "headerReceive")
 
 
