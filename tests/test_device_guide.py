@@ -31,12 +31,13 @@ def stand_in_blocks(text: str) -> list[str]:
     return blocks
 
 
-def free_run(count: int) -> int:
+def free_run(count: int, taken: set[int]) -> int:
+    """``count`` free ports in a row, none of them in ``taken`` (which gets them)."""
     for _ in range(100):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             base = int(probe.getsockname()[1])
-        if base + count > 65535:
+        if base + count > 65535 or taken & set(range(base, base + count)):
             continue
         try:
             for port in range(base, base + count):
@@ -44,6 +45,7 @@ def free_run(count: int) -> int:
                     pass
         except OSError:
             continue
+        taken.update(range(base, base + count))
         return base
     raise AssertionError("no run of free ports")
 
@@ -77,8 +79,13 @@ def test_the_guide_runs_end_to_end_with_the_node_stand_in(tmp_path: Path) -> Non
     script = script.replace("npm ci --prefix", "npm ls --prefix")
     script = script.replace("build/arkts", str(tmp_path / "build" / "arkts"))
     script = script.replace("reports/", f"{tmp_path}/reports/")
-    script = re.sub(r"^(MOCK\w*)=\d+$", lambda m: f"{m.group(1)}={free_run(6)}", script, flags=re.M)
-    script = re.sub(r"^(PORT\w*)=\d+$", lambda m: f"{m.group(1)}={free_run(1)}", script, flags=re.M)
+    taken: set[int] = set()
+    script = re.sub(
+        r"^(MOCK\w*)=\d+$", lambda m: f"{m.group(1)}={free_run(6, taken)}", script, flags=re.M
+    )
+    script = re.sub(
+        r"^(PORT\w*)=\d+$", lambda m: f"{m.group(1)}={free_run(1, taken)}", script, flags=re.M
+    )
     script = re.sub(r"(python -m conformance )", rf"\g<1>{SELECTION} ", script)
     (tmp_path / "reports").mkdir()
     proc = subprocess.run(
@@ -89,8 +96,9 @@ def test_the_guide_runs_end_to_end_with_the_node_stand_in(tmp_path: Path) -> Non
         timeout=900,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+    logs = "".join(f.read_text("utf-8")[-2000:] for f in (tmp_path / "reports").glob("*.log"))
     out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
+    assert proc.returncode == 0, out[-4000:] + logs
     assert "suite exit status 0" in out, out[-4000:]
     assert "arkts lint: 4 .ets files pass" in out
     assert "agent my-device" in out
