@@ -1,6 +1,7 @@
 """Soak: the mock server's memory and loop latency under long and many connections.
 
     python bench/soak.py [--seconds 60] [--connections 5000] [--long 4] [--rate 0]
+                         [--stalled 8] [--only-stalled]
 
 The server runs in a process of its own (``python -m mockserver --port 0``, loopback only);
 this process drives it:
@@ -13,7 +14,12 @@ this process drives it:
 2. then ``--connections`` connections are opened at once (each one echo, all held open), the
    summary and entries are read, and they are closed;
 3. once the server has finished with those, every entry still in the log is read, with
-   nothing else going on but the probe.
+   nothing else going on but the probe;
+4. ``--stalled`` clients that complete the handshake and then read nothing, each on a script
+   that sends 64 MiB frames (a ``raw_frame``, a ``send_binary``, a masked ``raw_frame`` in
+   pieces, a ``send_fragmented``; 4 of each in turn), held for 10 s while the probe echoes:
+   the server's RSS must stay under its memory budget (``--memory-budget``, 512 MiB) plus what
+   it holds at rest (the phase fails, exit 1, if it does not).
 
 Printed: the server's RSS (sampled every 0.2 s, and its peak from /proc), the longest probe
 round trip per phase (a probe process of its own: an upper bound of how long the server's
@@ -40,6 +46,15 @@ from typing import Any
 import aiohttp
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+STALL_SCRIPTS = [
+    {"steps": [{"op": "raw_frame", "opcode": 2, "size": 64 << 20}] * 4},
+    {"steps": [{"op": "send_binary", "size": 64 << 20}] * 4},
+    {"steps": [{"op": "raw_frame", "opcode": 1, "size": 64 << 20, "mask": True, "chop": 4096}]},
+    {"steps": [{"op": "send_fragmented", "kind": "binary", "size": 64 << 20, "frames": 4}]},
+]
+BUDGET_MIB = 512  # the server's default --memory-budget
 
 
 def rss_mib(pid: int) -> tuple[float, float]:
@@ -100,10 +115,42 @@ async def read_entry(session: aiohttp.ClientSession, base: str, conn_id: str) ->
     return time.perf_counter() - started
 
 
+async def stalled_clients(
+    base: str, port: int, pid: int, count: int, hold: float = 10.0
+) -> tuple[float, float, float]:
+    """Phase 4: ``count`` clients that read nothing, on 64 MiB frames; returns (RSS before,
+    peak RSS sampled while they are held, RSS after they left) in MiB."""
+    paths = []
+    async with aiohttp.ClientSession() as session:
+        for document in STALL_SCRIPTS:
+            async with session.post(f"{base}/_scripts", json=document) as response:
+                paths.append((await response.json())["path"])
+    before = rss_mib(pid)[0]
+    clients = []
+    for i in range(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            f"GET {paths[i % len(paths)]}?tag=stalled-{i} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        await reader.readuntil(b"\r\n\r\n")  # the 101; then nothing more is read
+        clients.append(writer)
+    peak, until = 0.0, time.monotonic() + hold
+    while time.monotonic() < until:
+        peak = max(peak, rss_mib(pid)[0])
+        await asyncio.sleep(0.05)
+    for writer in clients:
+        writer.transport.abort()
+    await asyncio.sleep(1.0)
+    return before, peak, rss_mib(pid)[0]
+
+
 async def soak(
     base: str, pid: int, seconds: float, connections: int, long: int, rate: float = 0
 ) -> dict[str, tuple[float, float]]:
-    """Runs the three phases; returns each phase's (start, end) wall-clock times."""
+    """Runs phases 1-3; returns each phase's (start, end) wall-clock times."""
     phases: dict[str, tuple[float, float]] = {}
     samples: list[float] = []
     sampling = True
@@ -220,6 +267,12 @@ def main() -> int:
         help="phase 1 echoes per second per connection (0: as fast as they go, which saturates "
         "a small machine: the probe then also measures its own wait for a CPU)",
     )
+    parser.add_argument(
+        "--stalled", type=int, default=8, help="phase 4: clients that read nothing (<= 64)"
+    )
+    parser.add_argument(
+        "--only-stalled", action="store_true", help="run phase 4 alone (about 15 s)"
+    )
     parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -227,6 +280,8 @@ def main() -> int:
         return 0
     if not (0 < args.seconds <= 600 and 0 < args.connections <= 8000 and 0 < args.long <= 64):
         parser.error("--seconds 0..600, --connections 1..8000, --long 1..64")
+    if not 0 <= args.stalled <= 64:
+        parser.error("--stalled 0..64")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     need = 2 * args.connections + 200
     if hard != resource.RLIM_INFINITY and hard < need:
@@ -253,10 +308,25 @@ def main() -> int:
             stdout=subprocess.PIPE,
             text=True,
         )
+        over = False
         try:
-            phases = asyncio.run(
-                soak(base, server.pid, args.seconds, args.connections, args.long, args.rate)
-            )
+            phases: dict[str, tuple[float, float]] = {}
+            if not args.only_stalled:
+                phases = asyncio.run(
+                    soak(base, server.pid, args.seconds, args.connections, args.long, args.rate)
+                )
+            if args.stalled:
+                begun = time.time()
+                rest, peak, after = asyncio.run(
+                    stalled_clients(base, port, server.pid, args.stalled)
+                )
+                phases["4 (clients that read nothing, 64 MiB frames)"] = (begun, time.time())
+                over = peak > rest + BUDGET_MIB
+                print(
+                    f"phase 4: {args.stalled} clients reading nothing on 64 MiB frames for 10 s: "
+                    f"RSS {rest:.0f} MiB before, peak {peak:.0f} MiB, {after:.0f} MiB after they "
+                    f"left (budget {BUDGET_MIB} MiB: {'OVER' if over else 'under'})"
+                )
         finally:
             output = prober.communicate("", timeout=30)[0]
         trips = [tuple(map(float, line.split())) for line in output.splitlines() if line.strip()]
@@ -281,7 +351,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(10)
-    return 0
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

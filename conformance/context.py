@@ -201,6 +201,26 @@ class CaseContext:
             what = f"'{entry['type']}' instead of 'open' on a server that accepts the connection"
         raise PreconditionFailed(what, entry)
 
+    def close_and_wait(
+        self, sock: str, *args: Any, style: str = "promise", timeout: float = 5.0
+    ) -> dict[str, Any] | None:
+        """``close(*args)`` and wait for its ``'close'`` event too: what a case does before it
+        reuses the object (CN11: after ``'close'``, ``connect`` works again). ``close`` may
+        settle before ``'close'`` fires (CL12). Returns the settlement."""
+        start = len(self.session.trace)
+        result = self.settle(sock, "close", style, *args, timeout=timeout)
+        self.session.wait_for(
+            lambda e: (
+                e["kind"] == "event"
+                and e.get("socket") == sock
+                and e["type"] == "close"
+                and e.get("sub") == OBSERVER
+            ),
+            timeout,
+            after=start,
+        )
+        return result
+
     def events(self, sock: str, event_type: str, sub: str = OBSERVER) -> list[dict[str, Any]]:
         return self.session.entries(
             lambda e: (

@@ -93,6 +93,57 @@ def _required() -> tuple[Cell, ...]:
         api(OFF, "all callbacks", "success"),
         api(OFF, "bad type or callback", "API error"),
     ]
+    # The later API versions' optional features (contract, "Later API versions").
+    cells += [
+        api(ON, "'dataEnd'", "success"),
+        api(OFF, "'dataEnd' (callback)", "success"),
+        api(OFF, "'dataEnd' (all)", "success"),
+        api(ON, "'headerReceive'", "success"),
+        api(ON, "'headerReceive' (repeated header)", "success"),
+    ]
+    for overload in (CONNECT_OPT_CB, CONNECT_OPT_P):
+        cells += [
+            api(overload, "protocol", "success"),
+            api(overload, "protocol (server picks one not offered)", "connection failure"),
+            api(overload, "protocol not a string", "API error"),
+        ]
+    cells += [
+        api(CONNECT_OPT_P, "protocol (server declines)", "success"),
+        api(CONNECT_OPT_P, "protocol: absent", "success"),
+        api(CONNECT_OPT_P, "protocol: empty", "success"),
+        api(CONNECT_OPT_P, "protocol (reported)", "success"),
+        api(CONNECT_OPT_P, "pongTimeout (no pong)", "connection failure"),
+        api(CONNECT_OPT_P, "pingInterval: 0", "success"),
+    ]
+    for overload in (CONNECT_OPT_CB, CONNECT_OPT_P):
+        cells += [
+            api(overload, "pingInterval", "success"),
+            api(overload, "skipServerCertVerification: true", "success"),
+            api(overload, "skipServerCertVerification: false", "connection failure"),
+            api(overload, "caPath", "success"),
+            api(overload, "caPath (no such file)", "API error"),
+            api(overload, "clientCert", "success"),
+            api(overload, "clientCert with keyPassword", "success"),
+            api(overload, "clientCert (no such file)", "API error"),
+        ]
+    cells += [
+        api(CONNECT_OPT_P, f"clientCert ({kind})", "connection failure")
+        for kind in ("missing", "unknown-ca", "expired")
+    ]
+    for overload in (CONNECT_OPT_CB, CONNECT_OPT_P):
+        cells += [
+            api(overload, "proxy {host, port} (empty)", "success"),
+            api(overload, "proxy {host, port} (other hosts)", "success"),
+            api(overload, "proxy: 'no-proxy'", "success"),
+            api(overload, "proxy refuses (403/407)", "connection failure"),
+            api(overload, "proxy of no documented form", "API error"),
+        ]
+    cells += [
+        api(CONNECT_OPT_P, "proxy, host excluded (the host)", "success"),
+        api(CONNECT_OPT_P, "proxy, host excluded (*)", "success"),
+        api(CONNECT_OPT_P, "proxy: 'system'", "success"),
+        api(CONNECT_OPT_P, "proxy with username and password", "success"),
+    ]
     for direction in DIRECTIONS:
         for kind in KINDS:
             cells += [data(direction, kind, size) for size in SIZES]

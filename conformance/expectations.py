@@ -17,7 +17,6 @@ that says what to mend); ``render`` writes a file back from entries.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,9 +92,26 @@ EXPECTATIONS_KEY = pytest.StashKey[Expectations]()
 
 
 def matches(case_id: str, pattern: str) -> bool:
-    """``*`` any run of characters, ``?`` one; everything else literal."""
-    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.fullmatch(regex, case_id, re.DOTALL) is not None
+    """``*`` any run of characters, ``?`` one; everything else literal.
+
+    Matched without a regular expression and without backtracking: one pass over the case id
+    that only ever returns to the last ``*`` seen, so the time is at most
+    len(case_id) x len(pattern) whatever the pattern (``****************X`` included)."""
+    text, i, p = case_id, 0, 0
+    star, resume = -1, 0  # the last '*' in the pattern, and where the text resumes after it
+    while i < len(text):
+        if p < len(pattern) and pattern[p] == "*":
+            star, resume = p, i
+            p += 1
+        elif p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[i]):
+            i += 1
+            p += 1
+        elif star >= 0:  # let the last '*' take one more character, and retry after it
+            resume += 1
+            i, p = resume, star + 1
+        else:
+            return False
+    return all(ch == "*" for ch in pattern[p:])
 
 
 def parse(text: str, source: str = "expectations") -> Expectations:
@@ -154,17 +170,22 @@ def load(path: Path) -> Expectations:
 def updated(old: Expectations | None, verdicts: dict[str, str]) -> list[Expectation]:
     """The entries a file should hold after a run: every failing case, its reason kept.
 
-    A pattern entry stays while some failing case of the run matches it with its verdict; an
-    exact entry stays (with its reason) when its case still fails, with the verdict seen now;
-    a new failure gets a reason to be filled in.
+    Only the cases that ran are judged (a selection never loses the other entries): an entry
+    none of whose cases ran stays as it is. A pattern entry that some case of the run matches
+    stays while a failing case matches it with its verdict; an exact entry stays (with its
+    reason) when its case still fails, with the verdict seen now; a new failure gets a reason
+    to be filled in.
     """
     entries: list[Expectation] = []
     covered: set[str] = set()
     for entry in old.entries if old else []:
         if not entry.is_pattern:
+            if entry.case not in verdicts:  # did not run: nothing to say about it
+                entries.append(entry)
             continue
-        matched = [c for c, v in verdicts.items() if matches(c, entry.case) and v == entry.verdict]
-        if matched:
+        ran = [c for c in verdicts if matches(c, entry.case)]
+        matched = [c for c in ran if verdicts[c] == entry.verdict]
+        if matched or not ran:
             entries.append(entry)
             covered.update(matched)
     for case_id in sorted(verdicts):
@@ -182,6 +203,9 @@ def updated(old: Expectations | None, verdicts: dict[str, str]) -> list[Expectat
 
 
 def render(entries: list[Expectation]) -> str:
+    """The file for ``entries``: ``parse(render(e)).entries == e`` for any entries ``parse``
+    accepts (every string escaped as TOML must have it). A string that is not Unicode text
+    (a lone surrogate) cannot be written: ExpectationsError."""
     lines = [
         "# Known conformance outcomes of this implementation (docs/conformance.md,",
         '# "Expectations"). A case not listed here is expected to pass.',
@@ -198,6 +222,18 @@ def render(entries: list[Expectation]) -> str:
 
 
 def _toml_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(ch if ch >= " " else f"\\u{ord(ch):04x}" for ch in escaped)
-    return f'"{escaped}"'
+    """A TOML basic string holding ``text`` exactly: backslash, quote and every control
+    character (U+0000..U+001F, U+007F, which TOML forbids raw; tab too) escaped."""
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04x}")
+        elif "\ud800" <= ch <= "\udfff":
+            raise ExpectationsError(
+                f"cannot write {text[:60]!r}: it holds a lone surrogate (not Unicode text)"
+            )
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

@@ -79,20 +79,20 @@ def _allure_active(config: pytest.Config) -> bool:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     yield
-    props = dict(item.user_properties)
-    if "case_id" not in props or not _allure_active(item.config):
+    row = CaseRow.from_properties(list(item.user_properties))  # the one reader of the row
+    if row is None or not _allure_active(item.config):
         return
     import allure
 
-    allure.dynamic.epic(str(props["area"]))
-    allure.dynamic.feature(str(props["method"]))
-    allure.dynamic.story(str(props["overload"]))
-    allure.dynamic.severity(allure.severity_level(SEVERITY[str(props["level"])]))
-    allure.dynamic.label("verdict", str(props["behavior"]))
-    if props.get("expected"):
-        allure.dynamic.label("expected", str(props["expected"]))
+    allure.dynamic.epic(row.area)
+    allure.dynamic.feature(row.method)
+    allure.dynamic.story(row.overload)
+    allure.dynamic.severity(allure.severity_level(SEVERITY[row.level]))
+    allure.dynamic.label("verdict", row.behavior)
+    if row.expected:
+        allure.dynamic.label("expected", row.expected)
     url = str(item.config.getoption("--clause-url"))
-    for clause in str(props["clause"]).split(","):
+    for clause in row.clause:
         allure.dynamic.link(url.format(clause=clause), name=clause)
 
 
@@ -176,6 +176,8 @@ def _update_expectations(config: pytest.Config, rows: dict[str, CaseRow], report
     entries = expectations.updated(old, {c: row.behavior for c, row in rows.items()})
     try:
         path.write_text(expectations.render(entries), "utf-8")
+    except expectations.ExpectationsError as exc:
+        raise pytest.UsageError(f"--update-expectations {path}: {exc}") from None
     except OSError as exc:
         raise pytest.UsageError(f"--update-expectations {path}: cannot write it ({exc})") from None
     if reporter is not None:

@@ -76,6 +76,8 @@ def header_names(log: dict[str, Any] | None) -> dict[str, str]:
 # ER2: the message each documented code carries (the later docs' error table).
 DOCUMENTED_MESSAGES = {
     401: "Parameter error",
+    201: "Permission denied",
+    2302998: "It is not allowed to access this domain",
     2302001: "Websocket url error",
     2302002: "Websocket certificate file does not exist",
     2302003: "Websocket connection already exists",

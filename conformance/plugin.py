@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import math
 import os
 import traceback
@@ -39,9 +40,15 @@ from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed,
 from .iut.capture import mark_suite_thread, mark_suite_threads_alive
 from .iut.channel import DEFAULT_WAIT, LISTEN_PREFIX, TCP_PREFIX, driver_argv, parse_tcp
 from .iut.session import load_module
-from .probes import echo_missing
-from .report.paths import safe_name
-from .results import CaseRow, clear_cases, write_index
+from .probes import run_probe
+from .report.paths import (
+    ReportError,
+    agent_folder,
+    agent_problem,
+    check_agent_folder,
+    derived_agent,
+)
+from .results import CaseRow, write_index
 from .verdicts import FAILED, HARNESS_ERROR
 
 CASE_KEY = pytest.StashKey[dict[str, Any]]()
@@ -64,13 +71,18 @@ def run_state(config: pytest.Config) -> RunState:
     return config.stash[RUN_KEY]
 
 
+MAX_SECONDS = 86_400  # any time option: past a day it is a typo (and past ~1e9, an overflow)
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds (e.g. 10)")
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a positive number of seconds up to {MAX_SECONDS} (e.g. 10)"
+        )
     return value
 
 
@@ -204,15 +216,18 @@ def _check_iut(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
-MAX_AGENT = 100  # characters of an agent name (it names files and folders)
-
-
 def _check_agent(config: pytest.Config) -> None:
+    """--agent is a usable name, and its report folder holds no other agent's report nor a
+    link where a report file goes (a run would replace or write through it)."""
     agent = config.getoption("--agent")
-    if agent is not None and (not agent.strip() or len(agent) > MAX_AGENT):
-        raise pytest.UsageError(
-            f"--agent {agent[:40]!r}: an agent name is 1..{MAX_AGENT} characters, not blank"
-        )
+    problem = None if agent is None else agent_problem(agent)
+    if problem is not None:
+        raise pytest.UsageError(problem)
+    if not hasattr(config, "workerinput"):
+        try:
+            check_agent_folder(report_dir(config), agent_name(config))
+        except ReportError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def _check_report_dir(directory: Path) -> None:
@@ -242,13 +257,14 @@ def agent_name(config: pytest.Config) -> str:
     if agent:
         return str(agent)
     spec = str(config.getoption("--iut"))
-    return IUT.agent_for(spec)
+    return derived_agent(IUT.agent_for(spec))
 
 
 def report_dir(config: pytest.Config) -> Path:
     explicit = config.getoption("--report-dir")
-    # The agent's name is made filename-safe: "../x" or "a/b" stay folders inside reports/.
-    return Path(explicit) if explicit else Path("reports") / safe_name(agent_name(config))
+    # One folder per agent name (``agent_folder``: one-to-one, bounded, filename-safe): "../x"
+    # or "a/b" stay folders inside reports/, and 甲 and 乙 get two.
+    return Path(explicit) if explicit else Path("reports") / agent_folder(agent_name(config))
 
 
 TRANSPORTS = ("ws", "wss", "both")
@@ -315,11 +331,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):
-        clear_cases(report_dir(session.config), agent_name(session.config))
-
-
 @pytest.fixture(scope="session")
 def conformance_iut(pytestconfig: pytest.Config) -> Any:
     mark_suite_threads_alive()  # before the IUT is imported: these threads are not its
@@ -361,6 +372,7 @@ def conformance_server(pytestconfig: pytest.Config) -> Any:
             tls_failures=True,
             port_base=base,
             advertise_host=pytestconfig.getoption("--advertise-host"),
+            proxies=True,
         )
         server = running.__enter__()
     except RuntimeError as exc:  # the address is taken, or not this machine's
@@ -418,15 +430,11 @@ def ctx(
     return context
 
 
-# Probes of the driver features a case may need (the ``case`` marker's ``needs``).
-PROBES = {"echo": echo_missing}
-
-
 def _missing_features(iut: IUT, server: MockServer, needs: tuple[str, ...]) -> str | None:
     """The first feature of ``needs`` the driver lacks (probed once per process), or None."""
     for need in needs:
         if need not in iut.probed:
-            iut.probed[need] = PROBES[need](iut, server)
+            iut.probed[need] = run_probe(need, iut, server)
         if iut.probed[need] is not None:
             return iut.probed[need]
     return None
@@ -458,7 +466,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if CASE_KEY not in pyfuncitem.stash:
         return None
     ctx: CaseContext = pyfuncitem.funcargs["ctx"]  # type: ignore[assignment]
-    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    # The case function's own parameters, read from its signature (public), not from
+    # pytest's private fixture info: a case takes its fixtures and parameters by name.
+    wanted = inspect.signature(pyfuncitem.function).parameters
+    arguments = {name: pyfuncitem.funcargs[name] for name in wanted if name in pyfuncitem.funcargs}
     try:
         if ctx.missing_feature is not None:  # the driver cannot do what the case needs
             raise NotImplementedError(ctx.missing_feature)

@@ -15,6 +15,7 @@ import uuid
 
 from mockserver import MockServer
 
+from . import apifeatures
 from .iut import IUT, Subscriber
 from .iut.api import DriverBrokeProtocol, IUTCrashed, IUTTimeout
 from .iut.features import DOC, lacking
@@ -82,3 +83,15 @@ def _arrives(server: MockServer, tag: str, text: str, timeout: float) -> bool:
         if time.monotonic() >= end:
             return False
         time.sleep(0.02)
+
+
+def run_probe(need: str, iut: IUT, server: MockServer) -> str | None:
+    """The probe for a case marker's ``needs`` entry: a driver feature (``echo``) or an API
+    feature of the later versions (``api:<name>``, conformance/apifeatures.py). None when the
+    IUT offers it; else the UNIMPLEMENTED line."""
+    if need.startswith(apifeatures.NEED_PREFIX):
+        return apifeatures.missing(iut, server, need)
+    return PROBES[need](iut, server)
+
+
+PROBES = {"echo": echo_missing}

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .clauses import clause
-from .report.paths import safe_name
+from .report.paths import agent_folder, safe_name, write_file
 
 
 def report_filename(agent: str, case_id: str) -> str:
-    """``<agent>_case_<id>.json`` with every character outside ``[A-Za-z0-9._-]`` as ``_``."""
-    return f"{_safe(agent)}_case_{_safe(case_id)}.json"
+    """``<agent folder>_case_<id>.json``: the agent as its folder name (``agent_folder``:
+    one-to-one), the case id with every character outside ``[A-Za-z0-9._-]`` as ``_``."""
+    return f"{agent_folder(agent)}_case_{_safe(case_id)}.json"
 
 
 _safe = safe_name  # one rule for every file and folder name made from a report's names
@@ -52,11 +53,15 @@ class CaseRow:
         return row
 
     def as_properties(self) -> list[tuple[str, Any]]:
-        """``(name, value)`` pairs with scalar values (JUnit writes them as text)."""
+        """``(name, value)`` pairs with scalar values (JUnit writes them as text). A list
+        (``clause``, ``cells``) is written as a JSON array: a cell's own commas
+        (``connect(url, callback)``) must survive the way back."""
         pairs: list[tuple[str, Any]] = []
         for f in fields(self):
             value = getattr(self, f.name)
-            pairs.append((f.name, ",".join(value) if isinstance(value, tuple) else value))
+            if isinstance(value, tuple):
+                value = json.dumps(list(value), ensure_ascii=False)
+            pairs.append((f.name, value))
         return pairs
 
     @classmethod
@@ -69,7 +74,7 @@ class CaseRow:
         for f in fields(cls):
             value = props.get(f.name)
             if f.name in ("clause", "cells"):
-                value = tuple(v for v in str(value or "").split(",") if v)
+                value = tuple(str(v) for v in json.loads(str(value or "[]")))
             values[f.name] = value
         return cls(**values)
 
@@ -122,27 +127,34 @@ class CaseResult:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / self.row.reportfile
         text = json.dumps(self.document(), ensure_ascii=False, indent=1, default=repr)
-        path.write_text(text, "utf-8")
+        write_file(path, text)  # never through a link
         return path
 
 
 def write_index(directory: Path, agent: str, rows: dict[str, CaseRow]) -> Path:
+    """Write ``index.json``: this run's rows, and the agent's earlier rows of cases this run
+    did not run (a selection adds to a report, never deletes a fuller one). Nothing is
+    removed: a case file of an earlier run stays beside its row."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "index.json"
-    ordered = {case_id: rows[case_id].as_json() for case_id in sorted(rows)}
-    path.write_text(json.dumps({agent: ordered}, ensure_ascii=False, indent=1), "utf-8")
+    ordered = {
+        case_id: row
+        for case_id, row in _earlier_rows(path, agent).items()
+        if case_id not in rows and (directory / str(row.get("reportfile", ""))).is_file()
+    }
+    ordered.update({case_id: row.as_json() for case_id, row in rows.items()})
+    ordered = {case_id: ordered[case_id] for case_id in sorted(ordered)}
+    write_file(path, json.dumps({agent: ordered}, ensure_ascii=False, indent=1))
     return path
 
 
-def clear_cases(directory: Path, agent: str) -> None:
-    """A run replaces the agent's previous results (no stale case files).
-
-    Only files this agent's runs write are removed: the agent name is made filename-safe
-    first, so no pattern character in it can match another agent's files.
-    """
-    if directory.is_dir():
-        prefix = f"{_safe(agent)}_case_"
-        for old in directory.iterdir():
-            if old.name.startswith(prefix) and old.suffix in (".json", ".html"):
-                old.unlink()
-        (directory / "index.json").unlink(missing_ok=True)
+def _earlier_rows(path: Path, agent: str) -> dict[str, dict[str, Any]]:
+    """The rows an earlier run of ``agent`` left in ``path`` (none if unreadable)."""
+    try:
+        earlier = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    rows = earlier.get(agent) if isinstance(earlier, dict) else None
+    if not isinstance(rows, dict):
+        return {}
+    return {str(k): v for k, v in rows.items() if isinstance(v, dict)}

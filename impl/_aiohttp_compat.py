@@ -12,6 +12,12 @@ impl needs two things aiohttp's public API does not offer:
   handshake is over without aiohttp writing another close frame, and for the reason phrase of
   the status line that the ``'open'`` value carries.
 
+- **A connection over a socket impl opened** (``TCPConnector._create_connection``,
+  ``_get_ssl_context``, ``_wrap_existing_connection``, ``_factory``): for the ``proxy``
+  option (API 12) impl opens the ``CONNECT`` tunnel itself, for ws:// too (aiohttp sends ws://
+  to a proxy as an absolute-form request, not the CONNECT RFC 6455 §4.1 asks for), and hands
+  aiohttp the tunnel's socket.
+
 If a new aiohttp renames any of these, the guard would silently not run and PR4/PR6 would be
 gone without a word. So nothing here is best effort: ``check()`` runs at import and before each
 connect, ``ParserHook.verify`` and ``response`` after each handshake, and a miss raises
@@ -20,6 +26,7 @@ connect, ``ParserHook.verify`` and ``response`` after each handshake, and a miss
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +59,48 @@ def check() -> None:
         raise AiohttpIncompatible("aiohttp.client_proto.ResponseHandler is gone")
     if getattr(handler, "set_parser", None) is None:
         raise AiohttpIncompatible("aiohttp.client_proto.ResponseHandler.set_parser is gone")
+    for name in ("_create_connection", "_get_ssl_context", "_wrap_existing_connection"):
+        if not callable(getattr(aiohttp.TCPConnector, name, None)):
+            raise AiohttpIncompatible(f"aiohttp.TCPConnector.{name} is gone")
+
+
+class TunnelConnector(aiohttp.TCPConnector):
+    """A connector whose one connection runs over ``sock``, a socket impl already connected
+    (a proxy tunnel): TLS, when the URL asks for it, is made over it as aiohttp makes it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__(force_close=True, limit=1)
+        self._tunnel: socket.socket | None = sock
+        if not callable(getattr(self, "_factory", None)):
+            sock.close()
+            raise AiohttpIncompatible("aiohttp.TCPConnector has no _factory")
+
+    async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
+        sock, self._tunnel = self._tunnel, None
+        if sock is None:
+            raise aiohttp.ClientConnectionError("the proxy tunnel was used already")
+        try:
+            sslcontext = self._get_ssl_context(req)
+            _, proto = await self._wrap_existing_connection(
+                self._factory,
+                timeout=timeout,
+                ssl=sslcontext,
+                sock=sock,
+                server_hostname=(
+                    (req.server_hostname or req.host).rstrip(".") if sslcontext else None
+                ),
+                req=req,
+            )
+        except BaseException:  # failed or cancelled before a transport owned it (or after)
+            sock.close()
+            raise
+        return proto
+
+    async def close(self, *args: Any, **kwargs: Any) -> Any:
+        if self._tunnel is not None:  # never used (the request failed before connecting)
+            self._tunnel.close()
+            self._tunnel = None
+        return await super().close(*args, **kwargs)
 
 
 Wrap = Callable[[Any], Any]

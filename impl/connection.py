@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import ssl
 import struct
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
 import aiohttp
 from aiohttp import WSMsgType
+from yarl import URL
 
-from . import _aiohttp_compat, inbound, tls
+from . import _aiohttp_compat, inbound, proxy, tls
 from .errors import OTHER_ERROR, BusinessError
 from .events import logger
-from .options import close_code_allowed
+from .options import ConnectOptions, close_code_allowed, subprotocol_error
 
 DEFAULT_CLOSE_TIMEOUT = 5.0
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
@@ -85,11 +88,14 @@ class Connection:
         self._closed = asyncio.Event()
         self._close_deadline: asyncio.TimerHandle | None = None
         self._guard = inbound.InboundGuard()
+        self._ping_interval = 0  # keep-alive (API 21), set from the options at open
+        self._pong_timeout = 0
+        self._pong_missed = False  # the keep-alive gave up on the server
         self._parser_hook = inbound.parser_hook(self._guard)
 
     # -- handshake -------------------------------------------------------------------------
 
-    async def open(self, url: str, headers: dict[str, str]) -> None:
+    async def open(self, url: str, options: ConnectOptions) -> None:
         """The opening handshake; raises BusinessError after emitting 'error' (CN7, CN8).
 
         A session per connection: cookies and default headers never leak from one connect to
@@ -99,16 +105,13 @@ class Connection:
             _aiohttp_compat.check()
         except _aiohttp_compat.AiohttpIncompatible as exc:
             self._incompatible(exc)
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout),
-            trace_configs=[self._parser_hook.trace_config],
-        )
         try:
             async with asyncio.timeout(self.handshake_timeout):
+                self._session = await self._new_session(url, options)
                 self._ws = await self._session.ws_connect(
                     url,
-                    headers=headers,
-                    ssl=tls.client_context() if url.startswith("wss:") else True,
+                    headers=options.headers,
+                    ssl=_ssl_for(url, options),
                     autoclose=False,
                     autoping=True,
                     max_msg_size=0,
@@ -116,20 +119,56 @@ class Connection:
                     # with a close frame): do not linger there, the connection is failed.
                     timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=0.5),
                 )
+        except asyncio.CancelledError:
+            if self._session is not None:  # its connector holds the proxy tunnel, if any
+                await asyncio.shield(self._session.close())
+            raise
         except Exception as exc:
-            await self._session.close()
+            if self._session is not None:
+                await self._session.close()
             self.state = State.CLOSED
             error = BusinessError(OTHER_ERROR, _describe_handshake_error(exc))
             self._emit("error", error)
             raise error from exc
         try:  # PR4/PR6 hold only if the guard is in front of the parser: never go on without
             self._parser_hook.verify()
-            reason = _aiohttp_compat.response(self._ws).reason or "Switching Protocols"
+            response = _aiohttp_compat.response(self._ws)
+            reason = response.reason or "Switching Protocols"
         except _aiohttp_compat.AiohttpIncompatible as exc:
             await self._session.close()
             self._incompatible(exc)
+        # aiohttp takes any Sec-WebSocket-Protocol answer (it only reads it when it offered
+        # some itself); RFC 6455 §4.1 wants one the client offered, or none.
+        chosen = response.headers.getall("Sec-WebSocket-Protocol", [])
+        answer = [p.strip() for v in chosen for p in v.split(",")]
+        refused = subprotocol_error(options.offered, answer)
+        if refused is not None:
+            _release_transport(self._ws)
+            await self._session.close()
+            self.state = State.CLOSED
+            error = BusinessError(OTHER_ERROR, refused)
+            self._emit("error", error)
+            raise error
+        self._ping_interval, self._pong_timeout = options.ping_interval, options.pong_timeout
         self.state = State.OPEN
+        self._emit("headerReceive", response_headers(response))
         self._emit("open", None, OpenValue(101, str(reason)))
+
+    async def _new_session(self, url: str, options: ConnectOptions) -> aiohttp.ClientSession:
+        """The connection's session; through a proxy (API 12), over the CONNECT tunnel impl
+        opened itself, so ws:// and wss:// alike ask the proxy with CONNECT (RFC 6455 §4.1)."""
+        connector: aiohttp.BaseConnector | None = None
+        via = proxy.route(url, options.proxy)
+        if via is not None:
+            target = URL(url)
+            port = target.port or (443 if target.scheme == "wss" else 80)
+            sock = await proxy.open_tunnel(via, target.raw_host or "", port)
+            connector = _aiohttp_compat.TunnelConnector(sock)
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.handshake_timeout),
+            trace_configs=[self._parser_hook.trace_config],
+        )
 
     def _incompatible(self, exc: _aiohttp_compat.AiohttpIncompatible) -> NoReturn:
         """This aiohttp lacks a hook: fail the connect loudly (log, 'error', the promise)."""
@@ -147,6 +186,11 @@ class Connection:
         close = CloseValue(ABNORMAL_CLOSURE, "")
         error: BusinessError | None = None
         abandoned = False
+        keepalive = (
+            asyncio.get_running_loop().create_task(self._keepalive(ws))
+            if self._ping_interval > 0
+            else None
+        )
         try:
             while True:
                 msg = await ws.receive()
@@ -158,6 +202,7 @@ class Connection:
                 if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
                     if self.state is State.OPEN:
                         self._emit("message", None, msg.data)
+                        self._emit("dataEnd")  # API 11: the message is complete
                         if not EAGER_TASKS:
                             # A send made by a 'message' callback is a task that starts on the
                             # next turn (3.11 has no eager tasks); give it that turn before the
@@ -182,7 +227,12 @@ class Connection:
                     close = CloseValue(int(code), str(what))
                     break
                 if msg.type in (WSMsgType.CLOSED, WSMsgType.CLOSING):
-                    if self.state is not State.CLOSING:
+                    if self._pong_missed:
+                        error = BusinessError(
+                            OTHER_ERROR,
+                            f"no answer to a ping within pongTimeout ({self._pong_timeout} s)",
+                        )
+                    elif self.state is not State.CLOSING:
                         error = BusinessError(OTHER_ERROR, "connection lost without a close frame")
                     break
         except asyncio.CancelledError:
@@ -197,8 +247,31 @@ class Connection:
         except Exception as exc:  # a transport error aiohttp did not turn into a message
             error = BusinessError(OTHER_ERROR, f"connection failed: {exc!r}")
         finally:
+            if keepalive is not None:
+                keepalive.cancel()
             if not abandoned:
                 await self._finish(close, error)
+
+    async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """API 21 ``pingInterval``/``pongTimeout``, as the shipped implementation reads them: a
+        ping after ``pingInterval`` s without anything from the server; when nothing at all
+        comes back within ``pongTimeout`` s, the connection is dropped ('error', 'close')."""
+        guard = self._guard
+        while self.state is State.OPEN:
+            idle = time.monotonic() - guard.last_received
+            if idle < self._ping_interval:
+                await asyncio.sleep(self._ping_interval - idle)
+                continue
+            sent = time.monotonic()
+            try:
+                await ws.ping(b"")
+            except Exception:
+                return  # the connection is ending: run() reports it
+            await asyncio.sleep(self._pong_timeout)
+            if guard.last_received < sent and self.state is State.OPEN:
+                self._pong_missed = True
+                _aiohttp_compat.abort_transport(ws)
+                return
 
     async def _on_peer_close(
         self, ws: aiohttp.ClientWebSocketResponse, code: int, reason: str
@@ -279,7 +352,48 @@ class Connection:
         self._closed.set()
 
 
+def _ssl_for(url: str, options: ConnectOptions) -> ssl.SSLContext | bool:
+    """aiohttp's ``ssl``: a verifying context for wss:// (with ``caPath``'s CAs and the
+    ``clientCert``, API 11), or no check of the server's certificate at all
+    (``skipServerCertVerification``, API 20). Raises BusinessError for files that cannot be
+    used (a key that does not match, a wrong ``keyPassword``)."""
+    if not url.startswith("wss:"):
+        return True
+    cert = options.client_cert
+    client = None if cert is None else (cert.cert_path, cert.key_path, cert.key_password)
+    try:
+        if not options.verify_server:
+            if client is None:
+                return False
+            context = tls.client_context(None, client)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
+        return tls.client_context(options.ca_path, client)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise BusinessError(OTHER_ERROR, f"cannot use the TLS files: {exc}") from exc
+
+
+def response_headers(response: aiohttp.ClientResponse) -> dict[str, str | list[str]]:
+    """The 'headerReceive' value (API 12): each response header by its lower-case name; a
+    header the server sent more than once gives the list of its values, in order."""
+    headers: dict[str, str | list[str]] = {}
+    for raw_name, raw_value in response.raw_headers:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("utf-8", "replace")
+        earlier = headers.get(name)
+        if earlier is None:
+            headers[name] = value
+        elif isinstance(earlier, list):
+            earlier.append(value)
+        else:
+            headers[name] = [earlier, value]
+    return headers
+
+
 def _describe_handshake_error(exc: BaseException) -> str:
+    if isinstance(exc, BusinessError):  # ours: a proxy that refused, TLS files, ...
+        return exc.detail or exc.message
     if isinstance(exc, aiohttp.WSServerHandshakeError):
         return f"handshake refused: HTTP {exc.status} {exc.message}"
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):

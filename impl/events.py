@@ -1,4 +1,8 @@
-"""Subscribers per event type, dispatched in subscription order (EV6, EV7, EV10, OR5)."""
+"""Subscribers per event type, dispatched in subscription order (EV6, EV7, EV10, OR5).
+
+``dataEnd`` (API 11) and ``headerReceive`` (API 12) are ``Callback<T>`` events: their
+callbacks get the value alone (``headerReceive``: the response headers; ``dataEnd``: nothing).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 
 from .errors import parameter_error
 
-EVENT_TYPES = ("open", "message", "close", "error")
+EVENT_TYPES = ("open", "message", "close", "error", "dataEnd", "headerReceive")
 
 logger = logging.getLogger("impl.webSocket")
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 import struct
+import time
 from typing import Any
 
 from . import _aiohttp_compat
@@ -39,6 +40,7 @@ _utf8_decode = codecs.utf_8_decode  # (data, errors, final) -> (text, bytes used
 class InboundGuard:
     def __init__(self) -> None:
         self.installed = False
+        self.last_received = time.monotonic()  # when the server's last bytes came (keep-alive)
         self.masked_seen = False
         self.bad_close_reason = False
         self._header = bytearray()  # the current frame's header, as far as seen
@@ -53,6 +55,7 @@ class InboundGuard:
 
     def feed(self, chunk: bytes) -> bytes:
         """Watch ``chunk``; return the bytes to hand to the parser (usually ``chunk`` itself)."""
+        self.last_received = time.monotonic()
         if self._failed:
             return b""
         if self._hold is not None or self._header:

@@ -13,9 +13,27 @@ import ssl
 from functools import lru_cache
 
 
-def client_context() -> ssl.SSLContext:
-    """A verifying client context for the trust store the environment names now."""
-    return _context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+def client_context(
+    ca_path: str | None = None,
+    client_cert: tuple[str, str, str | None] | None = None,
+) -> ssl.SSLContext:
+    """A verifying client context for the trust store the environment names now; with
+    ``ca_path`` (API 11 ``caPath``) the CAs of that PEM file instead, and with
+    ``client_cert`` (certificate file, key file, key password) a certificate to present.
+    Those two come from the user's files, read at each connect (not cached)."""
+    if ca_path is None and client_cert is None:
+        return _context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    if ca_path is not None:
+        context = ssl.create_default_context(cafile=ca_path)  # only the CAs of that file
+    else:
+        context = ssl.create_default_context()
+        cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+        if cafile or capath:
+            context.load_verify_locations(cafile=cafile or None, capath=capath or None)
+    if client_cert is not None:
+        cert, key, password = client_cert
+        context.load_cert_chain(cert, key, password)
+    return context
 
 
 @lru_cache(maxsize=4)

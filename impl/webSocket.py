@@ -31,18 +31,21 @@ from .errors import (
 )
 from .events import EventRegistry
 from .options import (
+    ClientCert,
     WebSocketCloseOptions,
     WebSocketRequestOptions,
     close_arguments,
-    request_headers,
+    connect_options,
 )
 from .runtime import Call
 
 __all__ = [
+    "API_FEATURES",
     "CLOSE_TIMEOUT_S",
     "HANDSHAKE_TIMEOUT_S",
     "PARAMETER_ERROR",
     "BusinessError",
+    "ClientCert",
     "CloseValue",
     "OpenValue",
     "WebSocket",
@@ -58,6 +61,18 @@ Callback = Callable[..., Any]
 # a handshake the server never answers fails within HANDSHAKE_TIMEOUT_S.
 CLOSE_TIMEOUT_S = DEFAULT_CLOSE_TIMEOUT
 HANDSHAKE_TIMEOUT_S = DEFAULT_HANDSHAKE_TIMEOUT
+# The later API's optional features this implementation has (conformance/apifeatures.py names
+# them), declared so a driver's hello can say so.
+API_FEATURES = (
+    "dataEnd",
+    "headerReceive",
+    "protocol",
+    "skipServerCertVerification",
+    "pingInterval",
+    "caPath",
+    "clientCert",
+    "proxy",
+)
 
 
 def _split_callback(
@@ -156,7 +171,7 @@ class WebSocket:
     async def _connect(self, call: Call, url: object, options: object) -> None:
         try:
             checked_url = _check_url(url)
-            headers = request_headers(options)
+            checked = connect_options(options)
             connection = Connection(self._events.emit, self.close_timeout, self.handshake_timeout)
             opening = asyncio.Event()
             with self._lock:  # check and claim at once: two threads may connect together
@@ -172,7 +187,7 @@ class WebSocket:
             call.settle(exc)
             return
         try:
-            await connection.open(checked_url, headers)
+            await connection.open(checked_url, checked)
         except BusinessError as exc:
             self._disown(connection)
             call.settle(exc)

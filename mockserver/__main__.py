@@ -16,10 +16,13 @@ from pathlib import Path
 from .limits import (
     DEFAULT_MAX_LOGS,
     DEFAULT_MAX_MESSAGE,
+    DEFAULT_MEMORY_BUDGET,
     DEFAULT_PAYLOAD_CAP,
     MAX_LOGS_LIMIT,
     MAX_MAX_MESSAGE,
+    MAX_MEMORY_BUDGET,
     MAX_PAYLOAD_CAP,
+    MIN_MEMORY_BUDGET,
     check_host_name,
     check_option,
     check_port,
@@ -36,6 +39,7 @@ async def _serve(
     tls: TestAuthority | UserCertificate | bool,
     tls_port: int,
     max_message: int,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
     port_base: int = 0,
     advertise_host: str | None = None,
 ) -> None:
@@ -52,6 +56,7 @@ async def _serve(
         tls_port,
         tls_failures=bool(port_base),
         max_message=max_message,
+        memory_budget=memory_budget,
         port_base=port_base,
         advertise_host=advertise_host,
     ) as server:
@@ -124,6 +129,17 @@ def main(argv: list[str] | None = None) -> int:
         help=f"bytes of one incoming message, 1..{MAX_MAX_MESSAGE}; past it the server closes "
         f"with 1009 (default {DEFAULT_MAX_MESSAGE})",
     )
+    mib = 1 << 20
+    parser.add_argument(
+        "--memory-budget",
+        type=_bounded("--memory-budget", MIN_MEMORY_BUDGET // mib, MAX_MEMORY_BUDGET // mib, "MiB"),
+        default=DEFAULT_MEMORY_BUDGET // mib,
+        metavar="MIB",
+        help="MiB the server may hold or queue for all clients together (wire log, scripts, "
+        "bytes written and not yet read, incoming messages); past it new connections get 503 "
+        f"({MIN_MEMORY_BUDGET // mib}..{MAX_MEMORY_BUDGET // mib}, "
+        f"default {DEFAULT_MEMORY_BUDGET // mib})",
+    )
     parser.add_argument(
         "--tls", action="store_true", help="also serve wss:// (a test CA made at start)"
     )
@@ -173,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 tls,
                 args.tls_port,
                 args.max_message,
+                args.memory_budget * mib,
                 args.port_base,
                 args.advertise_host,
             )

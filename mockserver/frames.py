@@ -48,19 +48,40 @@ def build_frame(
     length: int | None = None,
 ) -> bytes:
     """One frame's bytes. ``length`` lets a caller lie about the payload length."""
-    first = first_byte(opcode, fin, rsv1, rsv2, rsv3)
     declared = len(payload) if length is None else length
-    mask_bit = 0x80 if mask else 0
-    if declared < 126:
-        header = struct.pack("!BB", first, mask_bit | declared)
-    elif declared < 1 << 16:
-        header = struct.pack("!BBH", first, mask_bit | 126, declared)
-    else:
-        header = struct.pack("!BBQ", first, mask_bit | 127, declared)
-    if mask:
-        key = os.urandom(4)
-        return header + key + apply_mask(payload, key)
+    key = os.urandom(4) if mask else None
+    header = frame_header(opcode, declared, fin, rsv1, rsv2, rsv3, key)
+    if key is not None:
+        return header + apply_mask(payload, key)
     return header + payload
+
+
+def frame_header(
+    opcode: int,
+    length: int,
+    fin: bool = True,
+    rsv1: bool = False,
+    rsv2: bool = False,
+    rsv3: bool = False,
+    key: bytes | None = None,
+) -> bytes:
+    """A frame's header saying ``length`` payload bytes follow (and the mask key, if any):
+    for a payload written after it in pieces."""
+    first = first_byte(opcode, fin, rsv1, rsv2, rsv3)
+    mask_bit = 0x80 if key is not None else 0
+    if length < 126:
+        header = struct.pack("!BB", first, mask_bit | length)
+    elif length < 1 << 16:
+        header = struct.pack("!BBH", first, mask_bit | 126, length)
+    else:
+        header = struct.pack("!BBQ", first, mask_bit | 127, length)
+    return header + (key or b"")
+
+
+def mask_from(piece: bytes | memoryview, key: bytes, offset: int) -> bytes:
+    """``piece`` masked as the bytes at ``offset`` of a payload masked with ``key``."""
+    turn = offset % 4
+    return apply_mask(piece, key[turn:] + key[:turn])
 
 
 def header_text(raw: bytes) -> str:

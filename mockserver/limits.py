@@ -15,7 +15,17 @@ What is bounded, and how:
 - an incoming message: ``--max-message`` bytes (aiohttp refuses more with close code 1009).
 - a stored script: aiohttp's request body limit (``MAX_SCRIPT_BODY``); all stored scripts:
   ``MAX_SCRIPTS`` and ``SCRIPT_STORE_BYTES`` (the oldest go first).
-- a script's fields: see ``mockserver.script`` (waits, sizes, frames, control payloads).
+- a script's fields: see ``mockserver.script`` (waits, sizes, frames, control payloads), and
+  its total work (``MAX_SCRIPT_WORK`` steps, writes and frames once repeats are unrolled) and
+  total bytes (``MAX_SCRIPT_BYTES``), counted without running or generating anything.
+- memory, server-wide: one ``MemoryBudget`` (``--memory-budget``) that everything the server
+  holds or queues draws on: the wire log's captured payloads (at most a quarter of it), stored
+  scripts (an eighth), bytes written to clients and not yet taken by them, and incoming
+  messages not yet handled. Outgoing payloads are made and written in chunks of
+  ``WRITE_CHUNK`` bytes, each only once the client took the previous ones (below
+  ``WRITE_LOW_WATER``), so a client that stops reading holds a few chunks, not a 64 MiB frame.
+  Past the budget: a new connection is refused (HTTP 503, one line), an incoming message fails
+  its connection (close 1013), a captured payload is dropped (counted).
 """
 
 from __future__ import annotations
@@ -37,6 +47,9 @@ DEFAULT_MAX_LOGS = 1000  # --max-logs: connections' logs kept
 MAX_LOGS_LIMIT = 100_000
 DEFAULT_MAX_MESSAGE = 64 << 20  # --max-message: bytes of one incoming message (1009 past it)
 MAX_MAX_MESSAGE = 1 << 30
+DEFAULT_MEMORY_BUDGET = 512 << 20  # --memory-budget: bytes held or queued, all connections
+MIN_MEMORY_BUDGET = 16 << 20
+MAX_MEMORY_BUDGET = 1 << 40
 
 # -- the wire log ----------------------------------------------------------------------------
 
@@ -61,6 +74,16 @@ SCRIPT_STORE_BYTES = 64 << 20
 MAX_FRAMES = 131_072  # send_fragmented.frames (Autobahn 9.3.1: 65,537 frames)
 MAX_CONTROL_PAYLOAD = 125  # ping / pong data, UTF-8 bytes (RFC 6455 §5.5)
 MAX_FRAME_LENGTH = (1 << 63) - 1  # raw_frame.length: what a 64-bit length field may say
+MAX_SCRIPT_WORK = 1_000_000  # steps, writes and frames a script makes once repeats are unrolled
+MAX_SCRIPT_BYTES = 1 << 30  # payload bytes a script sends, all steps and repeats together
+MAX_TAG = 200  # characters of a ``?tag=`` (it is kept in every log entry)
+
+# -- writing to a client ---------------------------------------------------------------------
+
+WRITE_CHUNK = 64 << 10  # a payload is made and written this many bytes at a time
+WRITE_LOW_WATER = 256 << 10  # the next chunk waits until the client left at most this unread
+WRITE_STALL = 30.0  # seconds a write may wait for a client that takes nothing; then it ends
+YIELD_EVERY = 32  # steps a script runs before it lets the loop serve others, at most
 
 
 def check_option(name: str, value: int, low: int, high: int, what: str) -> int:
@@ -78,20 +101,73 @@ def check_port(value: int) -> int:
 
 
 class Budget:
-    """Bytes shared by every connection's captured payloads (only the server's loop writes)."""
+    """Bytes of one kind (captured log payloads, queued writes ...) with a limit of their own,
+    drawn from a ``parent`` budget too when there is one (the server's ``MemoryBudget``): a
+    ``take`` succeeds only when both have room. Only the server's loop takes and gives."""
 
-    def __init__(self, limit: int = LOG_BUDGET) -> None:
+    def __init__(self, limit: int = LOG_BUDGET, parent: Budget | None = None) -> None:
         self.limit = limit
         self.used = 0
+        self.parent = parent
+        self.refused = 0  # takes that found no room
+
+    def room(self, n: int) -> bool:
+        """``n`` more bytes would fit, here and in the parent."""
+        here = self.used + n <= self.limit
+        return here and (self.parent is None or self.parent.room(n))
 
     def take(self, n: int) -> bool:
-        if self.used + n > self.limit:
+        if not self.room(n):
+            self.refused += 1
             return False
         self.used += n
+        if self.parent is not None:
+            self.parent.used += n
         return True
 
     def give(self, n: int) -> None:
-        self.used = max(0, self.used - n)
+        n = min(n, self.used)
+        self.used -= n
+        if self.parent is not None:
+            self.parent.give(n)
+
+
+class MemoryBudget(Budget):
+    """The server-wide budget: every byte the server holds or queues on a client's behalf is
+    taken from one of its accounts, each capped on its own and all together by ``limit``."""
+
+    def __init__(self, limit: int = DEFAULT_MEMORY_BUDGET) -> None:
+        check_option("memory_budget", limit, MIN_MEMORY_BUDGET, MAX_MEMORY_BUDGET, "bytes")
+        super().__init__(limit)
+        self.log = Budget(min(LOG_BUDGET, limit // 4), parent=self)
+        self.scripts = Budget(min(SCRIPT_STORE_BYTES, limit // 8), parent=self)
+        self.writes = Budget(limit, parent=self)  # written, not yet taken by the client
+        self.incoming = Budget(limit, parent=self)  # read from clients, not yet handled
+
+    def spent(self) -> bool:
+        """No room for a new connection: less than one write window and one chunk left."""
+        return not self.room(WRITE_LOW_WATER + WRITE_CHUNK)
+
+    def refusal(self) -> str:
+        """Why a new connection is refused, in one line."""
+        mib = 1 << 20
+        return (
+            f"the server's memory budget ({self.limit // mib} MiB) is spent: "
+            f"{self.writes.used // mib} MiB written to clients that have not read it, "
+            f"{self.incoming.used // mib} MiB of incoming messages, {self.log.used // mib} MiB "
+            f"of wire log, {self.scripts.used // mib} MiB of scripts; retry once those clients "
+            "read or leave, or start the server with a larger --memory-budget"
+        )
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "limit": self.limit,
+            "used": self.used,
+            "log": self.log.used,
+            "scripts": self.scripts.used,
+            "writes": self.writes.used,
+            "incoming": self.incoming.used,
+        }
 
 
 T = TypeVar("T")
@@ -146,27 +222,45 @@ class HeadTail(Generic[T]):
 
 
 class ScriptStore:
-    """Stored scripts by id, bounded in count and bytes: the oldest go first."""
+    """Stored scripts by id, bounded in count and bytes (and drawing on ``budget`` when
+    given): the oldest go first."""
 
-    def __init__(self, max_scripts: int = MAX_SCRIPTS, max_bytes: int = SCRIPT_STORE_BYTES):
+    def __init__(
+        self,
+        max_scripts: int = MAX_SCRIPTS,
+        max_bytes: int = SCRIPT_STORE_BYTES,
+        budget: Budget | None = None,
+    ):
         self.max_scripts = max_scripts
         self.max_bytes = max_bytes
+        self.budget = budget
         self._scripts: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._bytes = 0
         self._ids = itertools.count(1)
         self.evicted = 0
 
     def add(self, script: Any, size: int) -> str:
+        """Store a script (the oldest make room); MemoryError when the server's budget has no
+        room for it even then."""
+        while self._scripts and self.budget is not None and not self.budget.room(size):
+            self._evict_oldest()
+        if self.budget is not None and not self.budget.take(size):
+            raise MemoryError("no room for the script in the server's memory budget")
         script_id = str(next(self._ids))
         self._scripts[script_id] = (script, size)
         self._bytes += size
         while len(self._scripts) > 1 and (
             len(self._scripts) > self.max_scripts or self._bytes > self.max_bytes
         ):
-            _, (_, old_size) = self._scripts.popitem(last=False)
-            self._bytes -= old_size
-            self.evicted += 1
+            self._evict_oldest()
         return script_id
+
+    def _evict_oldest(self) -> None:
+        _, (_, old_size) = self._scripts.popitem(last=False)
+        self._bytes -= old_size
+        if self.budget is not None:
+            self.budget.give(old_size)
+        self.evicted += 1
 
     def get(self, script_id: str) -> Any:
         found = self._scripts.get(script_id)

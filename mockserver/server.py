@@ -17,22 +17,27 @@ from typing import Any
 
 from aiohttp import web
 
+from ._aiohttp_compat import QUIET_ERRORS, quiet_logger
 from .frames import header_text as _text
 from .guard import control_guard, handshake_refusal
 from .limits import (
     DEFAULT_MAX_LOGS,
     DEFAULT_MAX_MESSAGE,
+    DEFAULT_MEMORY_BUDGET,
     DEFAULT_PAYLOAD_CAP,
     MAX_MAX_MESSAGE,
     MAX_SCRIPT_BODY,
+    MAX_TAG,
+    MemoryBudget,
     ScriptStore,
     check_option,
     check_port,
     is_loopback,
 )
+from .proxy import HttpProxy
 from .script import Script, ScriptError, load_script_text, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
-from .tls import FAILURE_KINDS, TestAuthority, TlsError, UserCertificate
+from .tls import FAILURE_KINDS, ClientCertFiles, TestAuthority, TlsError, UserCertificate
 from .wirelog import WireLog
 
 NEVER_ANSWER_LIMIT = 60.0
@@ -40,6 +45,7 @@ NEVER_ANSWER_LIMIT = 60.0
 WIRELOG_KEY = web.AppKey("wirelog", WireLog)
 SCRIPTS_KEY = web.AppKey("scripts", ScriptStore)
 MAX_MESSAGE_KEY = web.AppKey("max_message", int)
+MEMORY_KEY = web.AppKey("memory", MemoryBudget)
 
 
 def _bad_request(why: str, step: int | None = None) -> web.Response:
@@ -86,10 +92,16 @@ def _route_script(request: web.Request) -> Script:
 
 async def websocket_route(request: web.Request) -> web.StreamResponse:
     """Every WebSocket route: build its script, run the handshake as told, then the steps."""
+    tag = request.query.get("tag")
+    if tag is not None and len(tag) > MAX_TAG:
+        return _bad_request(f"tag is {len(tag)} characters: at most {MAX_TAG}")
     try:
         script = _route_script(request)
     except ScriptError as exc:
         return _bad_request(exc.why, exc.step)
+    memory = request.app[MEMORY_KEY]
+    if memory.spent():
+        return web.json_response({"error": memory.refusal(), "step": None}, status=503)
     wirelog = request.app[WIRELOG_KEY]
     log = wirelog.open(request.query.get("tag"), request.path)
     if request.match_info.route.name == "stored":
@@ -102,10 +114,12 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
         "response_status": None,
         "response_reason": None,
         "response_headers": [],
+        "client_certificate": _client_certificate(request),
     }
     handshake = script.handshake
     ended_by = "server"
     upgraded = False
+    ws: TappedWebSocketResponse | None = None
     try:
         if handshake.get("delay_ms"):
             await _wait_for_client_to_go(request, handshake["delay_ms"] / 1000)
@@ -138,16 +152,24 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
             reason=handshake.get("reason"),
             protocols=protocols,
             max_msg_size=request.app[MAX_MESSAGE_KEY],
+            budget=memory.incoming,
         )
-        ws.headers.update(handshake.get("headers", {}))
+        for name, value in handshake.get("headers", {}).items():
+            for one in value if isinstance(value, list) else [value]:  # a list: repeated lines
+                ws.headers.add(name, one)
         if "subprotocol" in handshake:
             ws.headers["Sec-WebSocket-Protocol"] = handshake["subprotocol"]
         upgraded = True
         await ws.prepare(request)
         log.entry["handshake"]["response_status"] = 101
         log.entry["handshake"]["response_headers"] = [[k, v] for k, v in ws.headers.items()]
-        run = ScriptRun(ws, request, script)
-        await run.run()
+        run = ScriptRun(ws, request, script, memory.writes)
+        try:
+            await run.run()
+        finally:
+            if run.stalled and request.transport is not None:
+                request.transport.abort()  # what it would not read goes, not kept to flush
+            run.release_writes()
         ended_by = "client" if run.client_gone else "server"
         return ws
     except _Abort:
@@ -158,11 +180,25 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
     finally:
         if upgraded and request.transport is not None and not request.transport.is_closing():
             request.transport.close()
+        if ws is not None:
+            ws.release_all()  # nothing more is read: what it held goes back to the budget
         log.finish(ended_by)
 
 
 class _Abort(Exception):
     """The script chose not to answer the handshake."""
+
+
+def _client_certificate(request: web.Request) -> str | None:
+    """The common name of the certificate the client presented over TLS (mutual TLS), else
+    None."""
+    transport = request.transport
+    peer = transport.get_extra_info("peercert") if transport is not None else None
+    for rdn in (peer or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
 
 
 def _transport_gone(request: web.Request) -> bool:
@@ -176,12 +212,21 @@ async def _wait_for_client_to_go(request: web.Request, limit: float) -> None:
 
 
 async def post_script(request: web.Request) -> web.Response:
-    body = await request.read()  # at most MAX_SCRIPT_BODY bytes: aiohttp answers 413 past it
+    try:
+        body = await request.read()  # at most MAX_SCRIPT_BODY bytes: aiohttp answers 413 past
+    except QUIET_ERRORS as exc:  # the body was cut short, or its encoding is broken
+        quiet_logger.bad_request(request.remote, f"POST /_scripts body: {exc!r}")
+        return _bad_request(f"the script's body did not arrive whole ({type(exc).__name__})")
     try:
         script = load_script_text(body)
     except ScriptError as exc:
         return _bad_request(exc.why, exc.step)
-    script_id = request.app[SCRIPTS_KEY].add(script, len(body))
+    try:
+        script_id = request.app[SCRIPTS_KEY].add(script, len(body))
+    except MemoryError:
+        return web.json_response(
+            {"error": request.app[MEMORY_KEY].refusal(), "step": None}, status=503
+        )
     return web.json_response({"id": script_id, "path": f"/_scripts/{script_id}"})
 
 
@@ -211,16 +256,23 @@ async def _stream_json(request: web.Request, pieces: AsyncIterator[str]) -> web.
 
 
 def make_app(
-    wirelog: WireLog, max_message: int = DEFAULT_MAX_MESSAGE, loopback_only: bool = True
+    wirelog: WireLog,
+    max_message: int = DEFAULT_MAX_MESSAGE,
+    loopback_only: bool = True,
+    memory: MemoryBudget | None = None,
 ) -> web.Application:
+    """The application. ``memory``: the server-wide budget (``wirelog`` should draw its
+    captured payloads from ``memory.log``); a default one when None."""
     check_option("max_message", max_message, 1, MAX_MAX_MESSAGE, "bytes of one incoming message")
+    memory = memory if memory is not None else MemoryBudget()
     app = web.Application(
         middlewares=[control_guard(loopback_only)],  # type: ignore[list-item]
         client_max_size=MAX_SCRIPT_BODY,
     )
     app[WIRELOG_KEY] = wirelog
-    app[SCRIPTS_KEY] = ScriptStore()
+    app[SCRIPTS_KEY] = ScriptStore(budget=memory.scripts)
     app[MAX_MESSAGE_KEY] = max_message
+    app[MEMORY_KEY] = memory
     app.router.add_get("/echo", websocket_route, name="echo")
     app.router.add_get("/close", websocket_route, name="close")
     app.router.add_get("/headers", websocket_route, name="headers")
@@ -249,6 +301,7 @@ class MockServer:
         self.port = port
         self.wirelog = wirelog
         self._app = app
+        self.memory: MemoryBudget = app[MEMORY_KEY]
         # The host every URL names: the bound one, or the one a remote client reaches it by.
         self.url_host = _url_host(advertise_host or host)
         self.base_url = f"http://{self.url_host}:{port}"
@@ -259,13 +312,27 @@ class MockServer:
         self.ca_file: Path | None = None  # the test CA to trust (None with the user's own cert)
         self.tls_failure_urls: dict[str, str] = {}  # kind -> wss:// base URL (tls_failures)
         self.hangup: TlsHangup | None = None  # a listener that ends TCP in the TLS handshake
+        # With tls_failures (test CA only), for the API's caPath and clientCert (API 11): a
+        # listener whose certificate only ``private_ca_file`` trusts, and one that requires a
+        # client certificate (files in ``client_certs``, by kind).
+        self.private_ca_file: Path | None = None
+        self.private_wss_url: str | None = None
+        self.mtls_url: str | None = None
+        self.client_certs: dict[str, ClientCertFiles] = {}
+        # With proxies: HTTP proxies for the API's proxy option (API 12), each with its log.
+        self.proxy: HttpProxy | None = None
+        self.refusing_proxies: dict[int, HttpProxy] = {}  # status (403, 407) -> proxy
         # The thread whose loop serves (``in_thread``; None when it runs on the caller's loop).
         self.thread: threading.Thread | None = None
 
     def add_script(self, document: Any) -> str:
         """Validate and store a script; returns its path. Raises ScriptError if bad."""
         script = parse_script(document)
-        script_id = self._app[SCRIPTS_KEY].add(script, len(json.dumps(document, default=repr)))
+        size = len(json.dumps(document, default=repr))
+        try:
+            script_id = self._app[SCRIPTS_KEY].add(script, size)
+        except MemoryError:
+            raise ScriptError(None, self.memory.refusal()) from None
         return f"/_scripts/{script_id}"
 
     def wait_done_sync(self, tag: str, timeout: float = 5.0) -> dict[str, Any] | None:
@@ -281,8 +348,10 @@ class MockServer:
         tls: TestAuthority | UserCertificate | bool = False,
         tls_failures: bool = False,
         max_message: int = DEFAULT_MAX_MESSAGE,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
         port_base: int = 0,
         advertise_host: str | None = None,
+        proxies: bool = False,
     ) -> Iterator[MockServer]:
         """The server on a loop in a thread of its own: a caller whose loop blocks (a hanging
         implementation under test) cannot stop it."""
@@ -301,8 +370,10 @@ class MockServer:
                     tls=tls,
                     tls_failures=tls_failures,
                     max_message=max_message,
+                    memory_budget=memory_budget,
                     port_base=port_base,
                     advertise_host=advertise_host,
+                    proxies=proxies,
                 ) as server:
                     started["server"] = server
                     ready.set()
@@ -337,8 +408,10 @@ async def run_mockserver(
     tls_port: int = 0,
     tls_failures: bool = False,
     max_message: int = DEFAULT_MAX_MESSAGE,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
     port_base: int = 0,
     advertise_host: str | None = None,
+    proxies: bool = False,
 ) -> AsyncIterator[MockServer]:
     """Start the server on the running loop; 127.0.0.1 and an ephemeral port by default.
 
@@ -351,7 +424,12 @@ async def run_mockserver(
     made now (``True``), or the given authority or user certificate. ``tls_failures`` (test
     CA only) adds a listener per failure kind of ``mockserver.tls`` and one that ends TCP in
     the middle of the TLS handshake (``server.hangup``). A value out of its bounds
-    (``mockserver.limits``) is a ValueError naming it.
+    (``mockserver.limits``) is a ValueError naming it. ``memory_budget``: bytes the server
+    may hold or queue for all its clients together (``MemoryBudget``). A request aiohttp
+    cannot parse is answered 400 with one quiet line on the ``mockserver.access`` logger, no
+    traceback (``mockserver._aiohttp_compat``). ``proxies`` starts HTTP proxies on ports of
+    their own (``server.proxy``, which tunnels to loopback targets, and
+    ``server.refusing_proxies``: 403 and 407; ``mockserver.proxy``).
     """
     check_port(port)
     check_port(tls_port)
@@ -359,9 +437,12 @@ async def run_mockserver(
         check_port(port_base)
         check_port(port_base + len(PORT_LAYOUT) - 1)
         port, tls_port = port_base, port_base + 1
-    wirelog = WireLog(max_logs=max_logs, payload_cap=payload_cap)
-    app = make_app(wirelog, max_message, loopback_only=is_loopback(host))
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+    memory = MemoryBudget(memory_budget)
+    wirelog = WireLog(max_logs=max_logs, payload_cap=payload_cap, budget=memory.log)
+    app = make_app(wirelog, max_message, loopback_only=is_loopback(host), memory=memory)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=1.0, logger=quiet_logger
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -371,8 +452,15 @@ async def run_mockserver(
     try:
         if authority is not None:
             await _serve_tls(server, runner, authority, tls_port, tls_failures, port_base)
+        if proxies:
+            server.proxy = await HttpProxy(host).start()
+            for status in (403, 407):
+                server.refusing_proxies[status] = await HttpProxy(host, refuse=status).start()
         yield server
     finally:
+        for proxy in [server.proxy, *server.refusing_proxies.values()]:
+            if proxy is not None:
+                await proxy.close()
         if server.hangup is not None:
             await server.hangup.close()
         await runner.cleanup()
@@ -397,7 +485,13 @@ async def _serve_tls(
 ) -> None:
     host, url_host = server.host, server.url_host
     site = web.TCPSite(runner, host, tls_port, ssl_context=authority.server_context("valid"))
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        raise TlsError(
+            f"cannot listen for TLS on {host}:{tls_port} ({exc.strerror or exc}): pick another "
+            "--tls-port (0: any free one)"
+        ) from None
     server.tls_port = _bound_port(site, tls_port)
     server.wss_url = f"wss://{url_host}:{server.tls_port}"
     if isinstance(authority, TestAuthority):
@@ -413,6 +507,15 @@ async def _serve_tls(
         server.tls_failure_urls[kind] = f"wss://{url_host}:{_bound_port(failing, asked)}"
     hangup_port = port_base + PORT_LAYOUT.index("hangup") if port_base else 0
     server.hangup = await TlsHangup.start(host, hangup_port, url_host)
+
+    private = web.TCPSite(runner, host, 0, ssl_context=authority.private_context())
+    await private.start()
+    server.private_ca_file = authority.private_ca_file
+    server.private_wss_url = f"wss://{url_host}:{_bound_port(private, 0)}"
+    mtls = web.TCPSite(runner, host, 0, ssl_context=authority.mtls_context())
+    await mtls.start()
+    server.mtls_url = f"wss://{url_host}:{_bound_port(mtls, 0)}"
+    server.client_certs = dict(authority.client_certs)
 
 
 # The listeners from ``port_base`` on, in order (docs/mockserver.md, "Fixed ports").

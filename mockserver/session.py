@@ -5,24 +5,37 @@ writes is one this module chose and logged. A client frame that breaks RFC 6455 
 aiohttp's parser (``FrameCheck``): the server fails the connection itself, at once (1002, or
 1007 for bad UTF-8), logs its close frame and the client's error, waits briefly for the
 client's close frame, and ends TCP.
+
+Memory and the loop (``mockserver.limits``): a payload larger than one chunk is never made or
+held whole. It is framed here and written a chunk (``WRITE_CHUNK``) at a time, each chunk made
+(``Payload.chunks``) only once the client has taken all but ``WRITE_LOW_WATER`` bytes of what
+was written before; the bytes written and not yet taken are drawn from the server's memory
+budget. A client that takes nothing for ``WRITE_STALL`` seconds is dropped. Incoming bytes are
+drawn from the budget as they arrive and given back when the script has read their message;
+past the budget the connection is failed with 1013 (Try Again Later). A script lets the loop
+serve others at least every ``YIELD_EVERY`` steps.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import struct
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .frames import FrameCheck, FrameTap, build_frame
+from .frames import FrameCheck, FrameTap, build_frame, frame_header, mask_from
 from .frames import header_text as _text
-from .script import Script, payload_bytes
-from .wirelog import ConnectionLog
+from .limits import WRITE_CHUNK, WRITE_LOW_WATER, WRITE_STALL, YIELD_EVERY, Budget
+from .script import Payload, Script, payload_bytes, step_payload
+from .wirelog import ConnectionLog, digest_in_thread
 
+TRY_AGAIN_LATER = 1013  # close code: the server's memory budget has no room for a message
 END_WAIT = 30.0  # after the last step: how long to wait for the client's close
 STALL_DEFAULT_MS = 30_000
 FAIL_LINGER = 1.0  # after failing a client: how long to wait for its close frame, reading nothing
@@ -41,6 +54,7 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         accept: str | None = None,
         max_msg_size: int = 0,
         reason: str | None = None,
+        budget: Budget | None = None,
         **kwargs: Any,
     ) -> None:
         # No permessage-deflate: the wire log shows frames as written, and raw frames stay raw.
@@ -55,6 +69,44 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         self.on_violation: Callable[[int, str], None] | None = None
         # the client has said its last: its close frame is in, or its TCP stream ended
         self.client_done = asyncio.Event()
+        # incoming bytes drawn from the server's budget: held until their message is read
+        self.incoming = budget if budget is not None else Budget(1 << 62)
+        self.incoming_held = 0
+        self._message_bytes = 0  # of the data message coming in (its frames so far)
+        self._read_sizes: deque[int] = deque()  # whole messages in, not yet read by the script
+
+    def release_message(self) -> None:
+        """The script read a data message: its bytes go back to the budget."""
+        if self._read_sizes:
+            self._give(self._read_sizes.popleft())
+
+    def release_all(self) -> None:
+        self._give(self.incoming_held)
+        self._read_sizes.clear()
+
+    def _give(self, n: int) -> None:
+        n = min(n, self.incoming_held)
+        self.incoming_held -= n
+        self.incoming.give(n)
+
+    def _take(self, n: int) -> bool:
+        if not self.incoming.take(n):
+            return False
+        self.incoming_held += n
+        return True
+
+    def _frame_done(self, first: int, key: bytes | None, length: int) -> None:
+        """A whole incoming frame: control frames give their bytes back at once, data frames
+        add to their message's, which waits for the script to read it."""
+        size = 2 + (0 if length < 126 else 2 if length < 1 << 16 else 8) + (4 if key else 0)
+        size += length
+        if first & 0x08:  # a control frame (aiohttp hands it on, or answers it, at once)
+            self._give(size)
+            return
+        self._message_bytes += size
+        if first & 0x80:
+            self._read_sizes.append(self._message_bytes)
+            self._message_bytes = 0
 
     def _handshake(self, request: Any) -> Any:
         headers, protocol, compress, notakeover = super()._handshake(request)
@@ -95,6 +147,7 @@ class TappedWebSocketResponse(web.WebSocketResponse):
 
         def on_frame(first: int, key: bytes | None, length: int, data: bytes) -> None:
             log.frame("in", first, key, length, data)
+            self._frame_done(first, key, length)
             if first & 0x0F == 8:
                 seen.set()
 
@@ -104,7 +157,7 @@ class TappedWebSocketResponse(web.WebSocketResponse):
         inner = getattr(handler, "_payload_parser", None)
         if inner is not None:
             handler._payload_parser = _TeeParser(
-                inner, tap, check, self._client_broke, self.client_done.set
+                inner, tap, check, self._client_broke, self.client_done.set, self._take
             )
 
     def _client_broke(self, code: int, why: str) -> None:
@@ -125,15 +178,25 @@ class _TeeParser:
         check: FrameCheck,
         broke: Callable[[int, str], None],
         eof: Callable[[], None],
+        take: Callable[[int], bool] = lambda n: True,
     ) -> None:
         self._inner = inner
         self._tap = tap
         self._check = check
         self._broke = broke
         self._eof = eof
+        self._take = take
         self._blocked = False
 
     def feed_data(self, data: bytes) -> Any:
+        if not self._blocked and not self._take(len(data)):
+            self._blocked = True  # nothing more reaches aiohttp; the tap still logs
+            self._tap.feed(data)
+            self._broke(
+                TRY_AGAIN_LATER,
+                "the server's memory budget has no room for this client's incoming bytes",
+            )
+            return False, b""
         allowed = self._tap.feed(data)
         if self._blocked:
             return False, b""
@@ -154,15 +217,31 @@ class _TeeParser:
         return getattr(self._inner, name)
 
 
-class ScriptRun:
-    """One script over one connection."""
+class WriteStalled(ConnectionError):
+    """The client took none of what was written to it for ``WRITE_STALL`` seconds."""
 
-    def __init__(self, ws: TappedWebSocketResponse, request: web.Request, script: Script):
+
+class ScriptRun:
+    """One script over one connection. ``writes``: the server's budget for bytes written to
+    clients and not yet taken by them (its own, unbounded, when None)."""
+
+    def __init__(
+        self,
+        ws: TappedWebSocketResponse,
+        request: web.Request,
+        script: Script,
+        writes: Budget | None = None,
+    ):
         self.ws = ws
         self.request = request
         self.script = script
         self.log = ws.log
+        self.writes = writes if writes is not None else Budget(1 << 62)
+        self.write_held = 0  # bytes of ours in the transport's buffer, drawn from ``writes``
+        self.stalled = False  # the client stopped taking what was written: drop, do not flush
+        self._steps = 0
         self.closed = False  # the closing handshake is over (or TCP is gone)
+        self.answer_pings = True  # False during ``ignore_pings``: a peer that never pongs
         self.client_gone = False
         self.close_sent = False
         self.last_payload = b""  # the last data message read, as bytes
@@ -202,18 +281,100 @@ class ScriptRun:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _write_raw(self, data: bytes) -> None:
+    def _write_raw(self, data: bytes | memoryview) -> None:
         transport = self.request.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("the client is gone")
         transport.write(data)
 
-    async def send_message(self, kind: str, payload: bytes) -> None:
-        """One whole message through aiohttp (``send_frame``: the bytes are encoded once)."""
-        opcode = WSMsgType.TEXT if kind == "text" else WSMsgType.BINARY
-        await self.ws.send_frame(payload, opcode)
-        self.log.sent(1 if kind == "text" else 2, payload)
-        self.log.message("out", kind, payload)
+    def _settle(self) -> int:
+        """What the transport still holds of ours; bytes the client took go back to the
+        budget. Returns the bytes still waiting."""
+        transport = self.request.transport
+        waiting = 0 if transport is None else transport.get_write_buffer_size()
+        if waiting < self.write_held:
+            self.writes.give(self.write_held - waiting)
+            self.write_held = waiting
+        return waiting
+
+    def release_writes(self) -> None:
+        self.writes.give(self.write_held)
+        self.write_held = 0
+
+    async def _put(self, data: bytes | memoryview) -> None:
+        """Write ``data`` once the client has taken all but WRITE_LOW_WATER bytes of what went
+        before and the budget has room; WriteStalled when it takes nothing for WRITE_STALL s."""
+        deadline = time.monotonic() + WRITE_STALL
+        pause = 0.0
+        before = self._settle()
+        while before > WRITE_LOW_WATER or not self.writes.take(len(data)):
+            transport = self.request.transport
+            if transport is None or transport.is_closing():
+                raise ConnectionResetError("the client is gone")
+            if time.monotonic() > deadline:
+                self.stalled = True
+                raise WriteStalled(
+                    f"the client took nothing of {before} bytes written to it for "
+                    f"{WRITE_STALL:g} s: dropped"
+                )
+            await asyncio.sleep(pause)
+            pause = min(0.05, pause * 2 or 0.001)
+            now = self._settle()
+            if now < before:
+                deadline = time.monotonic() + WRITE_STALL  # it reads: wait on
+            before = now
+        self.write_held += len(data)
+        try:
+            self._write_raw(data)
+        finally:
+            self._settle()
+        await asyncio.sleep(0)  # the kernel may take chunk after chunk: others get a turn
+
+    async def _put_frame(
+        self,
+        opcode: int,
+        payload: Payload,
+        *,
+        fin: bool = True,
+        rsv: tuple[bool, bool, bool] = (False, False, False),
+        key: bytes | None = None,
+        length: int | None = None,
+        chop: int | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """One frame built here, its payload made and written a chunk at a time; with
+        ``chop``, in writes of that many bytes with ``delay`` between them (a turn of the
+        loop at least)."""
+        declared = len(payload) if length is None else length
+        header = frame_header(opcode, declared, fin, *rsv, key=key)
+        pieces = _frame_pieces(header, payload, key)
+        for n, (piece, new) in enumerate(_cut(pieces, chop, WRITE_CHUNK)):
+            if n and new and chop is not None:
+                await asyncio.sleep(delay)
+            await self._put(piece)
+
+    async def send_message(self, kind: str, payload: bytes | Payload) -> None:
+        """One whole message: through aiohttp (``send_frame``) when it is small, else framed
+        here and written a chunk at a time."""
+        opcode = 1 if kind == "text" else 2
+        if isinstance(payload, bytes) and len(payload) <= WRITE_CHUNK:
+            await self.ws.send_frame(payload, WSMsgType.TEXT if opcode == 1 else WSMsgType.BINARY)
+            self.log.sent(opcode, payload)
+            self.log.message("out", kind, payload)
+            return
+        whole = Payload(inline=payload) if isinstance(payload, bytes) else payload
+        await self._put_frame(opcode, whole)
+        self._log_message(opcode, kind, whole)
+
+    def _log_message(self, opcode: int, kind: str, payload: Payload, frame: bool = True) -> None:
+        if frame:
+            self.log.sent(opcode, payload.head(self.log.cap), length=len(payload))
+        if payload.inline is not None:
+            self.log.message("out", kind, payload.inline)
+        else:  # generated: digested off the loop, from the pattern (nothing is held)
+            self.log.message_of(
+                "out", kind, len(payload), payload.head(self.log.cap), digest_in_thread(payload)
+            )
 
     async def send_close(self, code: int | None, reason: str = "") -> None:
         payload = b"" if code is None else struct.pack("!H", code) + reason.encode("utf-8")
@@ -231,6 +392,8 @@ class ScriptRun:
                 msg = await self.ws.receive(timeout=timeout)
             except TimeoutError:
                 return None
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                self.ws.release_message()  # its bytes are ours now, not the budget's
             if msg.type is WSMsgType.TEXT:
                 self.last_payload = msg.data.encode("utf-8")
                 self.log.message("in", "text", self.last_payload)
@@ -240,8 +403,9 @@ class ScriptRun:
                 self.log.message("in", "binary", msg.data)
                 return msg
             if msg.type is WSMsgType.PING:
-                await self.ws.pong(msg.data)
-                self.log.sent(10, msg.data)
+                if self.answer_pings:
+                    await self.ws.pong(msg.data)
+                    self.log.sent(10, msg.data)
                 continue
             if msg.type is WSMsgType.PONG:
                 if pongs:
@@ -277,12 +441,28 @@ class ScriptRun:
 
     # -- the steps ---------------------------------------------------------------------------
 
+    async def _tick(self) -> None:
+        """Every YIELD_EVERY steps the loop serves others (a step may not await at all)."""
+        self._steps += 1
+        if self._steps % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            self.ws.release_all()
+
+    async def _run(self) -> None:
         for index, step in enumerate(self.script.steps):
             if self.closed:
                 break
             try:
+                await self._tick()
                 await getattr(self, f"step_{step['op']}")(step)
+            except WriteStalled as exc:
+                self.log.note("client_not_reading", f"step {index} ({step['op']}): {exc}")
+                break
             except (ConnectionResetError, ConnectionError) as exc:
                 if not self.failed:
                     self.log.note("client_gone", f"step {index} ({step['op']}): {exc}")
@@ -306,38 +486,47 @@ class ScriptRun:
             await self.read(timeout=max(0.01, deadline - time.monotonic()))
 
     async def step_send_text(self, step: dict[str, Any]) -> None:
-        await self.send_message("text", payload_bytes(step))
+        await self.send_message("text", _small_or_lazy(step_payload(step)))
 
     async def step_send_binary(self, step: dict[str, Any]) -> None:
-        await self.send_message("binary", payload_bytes(step))
+        await self.send_message("binary", _small_or_lazy(step_payload(step)))
 
     async def step_send_headers(self, step: dict[str, Any]) -> None:
         headers = [[_text(k), _text(v)] for k, v in self.request.raw_headers]
         await self.send_message("text", json.dumps(headers).encode("utf-8"))
 
     async def step_send_fragmented(self, step: dict[str, Any]) -> None:
-        """aiohttp writes only whole messages, so the fragments are framed here."""
-        payload = payload_bytes(step)
+        """aiohttp writes only whole messages, so the fragments are framed here; many small
+        frames go out in writes of about WRITE_CHUNK bytes, a large one a chunk at a time."""
+        payload = step_payload(step)
+        total = len(payload)
         if "fragment_size" in step:  # frames of that size, padded with empty ones to `frames`
             size = step["fragment_size"]
-            count = max(1, -(-len(payload) // size), step.get("frames", 0))
+            count = max(1, -(-total // size), step.get("frames", 0))
         else:
             count = step["frames"]
-            size = max(1, -(-len(payload) // count))
-        chunks = [payload[i : i + size] for i in range(0, len(payload), size)] or [b""]
-        chunks += [b""] * (count - len(chunks))
-        pending = bytearray()  # many small frames go out in writes of about 64 KiB
-        for i, chunk in enumerate(chunks):
+            size = max(1, -(-total // count))
+        pending = bytearray()
+        for i in range(count):
+            start, end = min(i * size, total), min((i + 1) * size, total)
             opcode = (1 if step["kind"] == "text" else 2) if i == 0 else 0
-            fin = i == len(chunks) - 1
-            pending += build_frame(opcode, chunk, fin=fin)
-            self.log.sent(opcode, chunk, fin=fin)
-            if len(pending) >= 65536 or fin:
-                self._write_raw(bytes(pending))
+            fin = i == count - 1
+            pending += frame_header(opcode, end - start, fin)
+            head = bytearray()
+            for piece in payload.chunks(start=start, end=end):
+                if len(head) < self.log.cap:
+                    head += piece[: self.log.cap - len(head)]
+                pending += piece
+                if len(pending) >= WRITE_CHUNK:
+                    await self._put(bytes(pending))
+                    pending.clear()
+            self.log.sent(opcode, bytes(head), fin=fin, length=end - start)
+            if len(pending) >= WRITE_CHUNK or fin:
+                await self._put(bytes(pending))
                 pending.clear()
-                if not fin:
-                    await asyncio.sleep(0)
-        self.log.message("out", step["kind"], payload)
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+        self._log_message(0, step["kind"], payload, frame=False)
 
     async def step_ping(self, step: dict[str, Any]) -> None:
         data = step.get("data", "").encode("utf-8")
@@ -350,20 +539,27 @@ class ScriptRun:
         self.log.sent(10, data)
 
     async def step_raw_frame(self, step: dict[str, Any]) -> None:
-        payload = payload_bytes(step)
+        payload = step_payload(step)
         flags = {k: step.get(k, k == "fin") for k in ("fin", "rsv1", "rsv2", "rsv3")}
         mask = step.get("mask", False)
-        frame = build_frame(step["opcode"], payload, mask=mask, length=step.get("length"), **flags)
-        chop = step.get("chop") or len(frame) or 1
-        delay = step.get("delay_ms", 0) / 1000
-        for start in range(0, len(frame), chop):  # in chops: each its own write, a pause between
-            if start:
-                await asyncio.sleep(delay)
-            self._write_raw(frame[start : start + chop])
-            if not start:
-                self.log.sent(
-                    step["opcode"], payload, masked=mask, length=step.get("length"), **flags
-                )
+        key = os.urandom(4) if mask else None
+        self.log.sent(
+            step["opcode"],
+            payload.head(self.log.cap),
+            masked=mask,
+            length=step.get("length", len(payload)),
+            **flags,
+        )
+        await self._put_frame(
+            step["opcode"],
+            payload,
+            fin=flags["fin"],
+            rsv=(flags["rsv1"], flags["rsv2"], flags["rsv3"]),
+            key=key,
+            length=step.get("length"),
+            chop=step.get("chop"),
+            delay=step.get("delay_ms", 0) / 1000,
+        )
         if (
             step["opcode"] == 8
             and flags["fin"]
@@ -372,9 +568,10 @@ class ScriptRun:
             self.close_sent = True  # a close frame (one with RSV bits or no FIN is just broken)
 
     async def step_raw_bytes(self, step: dict[str, Any]) -> None:
-        data = payload_bytes(step)
-        self._write_raw(data)
-        self.log.note("raw_bytes", data.hex()[:200])
+        data = payload_bytes(step)  # inline: at most the script's own size
+        for piece in _rechunk([data], WRITE_CHUNK):
+            await self._put(piece)
+        self.log.note("raw_bytes", data[:100].hex())
 
     async def step_wait(self, step: dict[str, Any]) -> None:
         await asyncio.sleep(step["ms"] / 1000)
@@ -385,6 +582,15 @@ class ScriptRun:
         deadline = time.monotonic() + step["ms"] / 1000
         while not self.closed and (left := deadline - time.monotonic()) > 0:
             await self.read(timeout=left)
+
+    async def step_ignore_pings(self, step: dict[str, Any]) -> None:
+        """As ``wait_close``, but the client's pings go unanswered (they are still logged, with
+        their times): a peer whose pongs never come, for keep-alive timeouts."""
+        self.answer_pings = False
+        try:
+            await self.step_wait_close(step)
+        finally:
+            self.answer_pings = True
 
     async def step_expect(self, step: dict[str, Any]) -> bool:
         """Wait for the client's message; False (and a note) when it did not come or differs."""
@@ -427,9 +633,11 @@ class ScriptRun:
         """The steps ``count`` times; an ``expect`` in it that is not met ends the repeat (so
         a client that stopped answering costs one timeout, not one per round)."""
         for _ in range(step["count"]):
+            await self._tick()  # a round of an empty repeat is a step too
             for inner in step["steps"]:
                 if self.closed:
                     return
+                await self._tick()
                 if await getattr(self, f"step_{inner['op']}")(inner) is False:
                     return
 
@@ -461,3 +669,48 @@ class ScriptRun:
         finally:
             if not transport.is_closing():
                 transport.resume_reading()
+
+
+def _small_or_lazy(payload: Payload) -> bytes | Payload:
+    """A payload of at most a chunk as bytes (aiohttp sends it), a larger one as it is."""
+    return payload.whole() if len(payload) <= WRITE_CHUNK else payload
+
+
+def _frame_pieces(
+    header: bytes, payload: Payload, key: bytes | None
+) -> Iterable[bytes | memoryview]:
+    yield header
+    offset = 0
+    for chunk in payload.chunks():
+        yield chunk if key is None else mask_from(chunk, key, offset)
+        offset += len(chunk)
+
+
+def _rechunk(pieces: Iterable[bytes | memoryview], size: int) -> Iterable[bytes]:
+    """The bytes of ``pieces`` again, in pieces of ``size`` (the last one shorter)."""
+    for piece, _ in _cut(pieces, None, size):
+        yield piece
+
+
+def _cut(
+    pieces: Iterable[bytes | memoryview], chop: int | None, limit: int
+) -> Iterable[tuple[bytes, bool]]:
+    """The bytes of ``pieces`` in writes of at most ``limit`` bytes that never cross a multiple
+    of ``chop``; each with True when it starts a new piece of ``chop`` bytes."""
+    limit = max(1, limit)
+    pos = start = 0
+    buffer = bytearray()
+    for piece in pieces:
+        view = memoryview(piece)
+        while len(view):
+            boundary = 1 << 62 if chop is None else (pos // chop + 1) * chop
+            take = min(limit - len(buffer), boundary - pos, len(view))
+            buffer += view[:take]
+            view = view[take:]
+            pos += take
+            if len(buffer) == limit or pos == boundary:
+                yield bytes(buffer), chop is None or start % chop == 0
+                buffer.clear()
+                start = pos
+    if buffer:
+        yield bytes(buffer), chop is None or start % chop == 0

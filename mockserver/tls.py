@@ -13,6 +13,16 @@ the other certificates it issues exist to be refused (docs/mockserver.md, "TLS")
 | ``expired`` | refuse: valid from two days ago until yesterday |
 
 ``UserCertificate`` serves a certificate and key the user gives instead (no failure kinds).
+
+For the API's ``caPath`` and ``clientCert`` (API 11) the authority also makes, at start:
+
+- a *private CA* (``private_ca_file``), in no trust store, and a certificate it issued for
+  a listener of its own (``private_context``): a client reaches it only when told to trust
+  ``private_ca_file``;
+- a *client CA* and a listener that requires a client certificate it issued (mutual TLS,
+  ``mtls_context``), with client certificate files (``client_certs``): ``valid``,
+  ``encrypted`` (the same, its key encrypted with ``CLIENT_KEY_PASSWORD``), ``unknown-ca``
+  (issued by a CA the listener does not trust) and ``expired``.
 """
 
 from __future__ import annotations
@@ -25,9 +35,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
+from cryptography.hazmat.primitives import serialization
 
 NAMES = ("127.0.0.1", "localhost", "::1")
 FAILURE_KINDS = ("unknown-ca", "wrong-name", "expired")
+CLIENT_CERT_KINDS = ("valid", "encrypted", "unknown-ca", "expired")
+CLIENT_KEY_PASSWORD = "conformance"  # the password of the ``encrypted`` client key
+CLIENT_NAME = "conformance-client@example.invalid"
+
+
+@dataclass(frozen=True)
+class ClientCertFiles:
+    """A client certificate as the API's ``clientCert`` names it: PEM files, and the key's
+    password when the key is encrypted."""
+
+    cert_path: Path
+    key_path: Path
+    key_password: str | None = None
+
+
+def _encrypted_key(pem: bytes) -> bytes:
+    """``pem`` (an unencrypted private key) encrypted with ``CLIENT_KEY_PASSWORD``."""
+    key = serialization.load_pem_private_key(pem, password=None)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(CLIENT_KEY_PASSWORD.encode()),
+    )
 
 
 class TlsError(Exception):
@@ -47,6 +81,52 @@ class TestAuthority:
         self._ca = trustme.CA(organization_name="ohos-ws-conformance mock server test CA")
         self.ca_file = self._folder / "ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_file))
+        self._private_ca = trustme.CA(organization_name="ohos-ws-conformance private CA (caPath)")
+        self.private_ca_file = self._folder / "private-ca.pem"
+        self._private_ca.cert_pem.write_to_path(str(self.private_ca_file))
+        self._client_ca = trustme.CA(organization_name="ohos-ws-conformance client CA")
+        self.client_certs = self._client_cert_files()
+
+    def _client_cert_files(self) -> dict[str, ClientCertFiles]:
+        """The client certificates of ``CLIENT_CERT_KINDS``, written as PEM files."""
+        now = datetime.datetime.now(datetime.UTC)
+        leaves = {
+            "valid": self._client_ca.issue_cert(CLIENT_NAME, common_name="conformance client"),
+            "unknown-ca": trustme.CA().issue_cert(CLIENT_NAME, common_name="unknown client"),
+            "expired": self._client_ca.issue_cert(
+                CLIENT_NAME,
+                common_name="expired client",
+                not_before=now - datetime.timedelta(days=2),
+                not_after=now - datetime.timedelta(days=1),
+            ),
+        }
+        files: dict[str, ClientCertFiles] = {}
+        for kind, leaf in leaves.items():
+            cert = self._folder / f"client-{kind}.pem"
+            key = self._folder / f"client-{kind}.key"
+            cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+            key.write_bytes(leaf.private_key_pem.bytes())
+            files[kind] = ClientCertFiles(cert, key)
+        encrypted = self._folder / "client-encrypted.key"
+        encrypted.write_bytes(_encrypted_key(leaves["valid"].private_key_pem.bytes()))
+        files["encrypted"] = ClientCertFiles(
+            files["valid"].cert_path, encrypted, CLIENT_KEY_PASSWORD
+        )
+        return files
+
+    def private_context(self) -> ssl.SSLContext:
+        """A listener whose certificate the private CA issued (``caPath``'s server)."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._private_ca.issue_cert(*NAMES).configure_cert(context)
+        return context
+
+    def mtls_context(self) -> ssl.SSLContext:
+        """A listener (the test CA's certificate) that requires a client certificate the
+        client CA issued (``clientCert``'s server)."""
+        context = self.server_context("valid")
+        context.verify_mode = ssl.CERT_REQUIRED
+        self._client_ca.configure_trust(context)
+        return context
 
     def server_context(self, kind: str = "valid") -> ssl.SSLContext:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -20,7 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 from .frames import apply_mask, close_payload_fields, first_byte, header_fields
 from .limits import (
@@ -100,6 +100,16 @@ def _digest_later(data: bytes) -> Any:
     future = _hasher.submit(_hexdigest, data)
     future.add_done_callback(lambda _: _backlog.add(-len(data)))
     return future
+
+
+class _Digestible(Protocol):
+    def sha256(self) -> str: ...
+
+
+def digest_in_thread(payload: _Digestible) -> concurrent.futures.Future[str]:
+    """The SHA-256 of a payload that makes itself a chunk at a time (``script.Payload``), on
+    the hashing thread: the loop neither hashes it nor holds it whole."""
+    return _hasher.submit(payload.sha256)
 
 
 class ConnectionLog:
@@ -212,6 +222,16 @@ class ConnectionLog:
         if len(kept) < len(data) and digest is None:  # the budget is spent: digest it now
             digest = _digest_later(data)
         item = (self.now(), direction, kind, len(data), kept, digest)
+        self._release(self._messages.append(item), 4)
+
+    def message_of(self, direction: str, kind: str, length: int, head: bytes, digest: Any) -> None:
+        """A whole message never held whole (a generated payload): its length, its first
+        bytes and its digest (a string, or a future of one)."""
+        counts = self._counts[direction]
+        counts[2] += 1
+        counts[3] += length
+        kept = self._capture(head)
+        item = (self.now(), direction, kind, length, kept, digest)
         self._release(self._messages.append(item), 4)
 
     def note(self, kind: str, detail: str) -> None:

@@ -12,10 +12,20 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conformance.expectations import (
+    KNOWN,
+    Expectation,
+    ExpectationsError,
+    matches,
+    parse,
+    render,
+)
 from conformance.iut.lines import QUOTE, ProtocolViolation, Reply, TraceLine, read_line
 from conformance.report import ReportError, load_root
 from conformance.report.diff import DiffError, read_run
 from conformance.report.html import render_pages
+from conformance.report.paths import MAX_AGENT, agent_folder, derived_agent
+from mockserver import script as script_module
 from mockserver.script import (
     HANDSHAKE_FIELDS,
     STEP_FIELDS,
@@ -244,3 +254,141 @@ def test_the_diff_reader_gives_verdicts_or_a_diff_error(text: str) -> None:
             assert "\n" not in str(exc)
             return
         assert isinstance(agent, str) and all(isinstance(v, str) for v in verdicts.values())
+
+
+# -- round 2 (issue 18): the work bound, agent folders, the expectations file ------------------
+
+SMALL_WORK = 500  # the bound, lowered so a naive simulation can check it quickly
+
+
+def _simulate(steps: list[dict[str, Any]], budget: list[int]) -> None:
+    """Run the steps' control flow the way ``ScriptRun`` does, counting what it does; stops
+    (raises) as soon as more than the bound was done. Independent of ``script_cost``."""
+    for step in steps:
+        if step["op"] == "repeat":
+            for _ in range(step["count"]):
+                budget[0] -= 1  # a round counts, even an empty one
+                if budget[0] < 0:
+                    raise OverflowError
+                _simulate(step["steps"], budget)
+        else:
+            budget[0] -= 1
+            budget[1] -= len(script_module.step_payload(step)) if "size" in step else 0
+            if budget[0] < 0 or budget[1] < 0:
+                raise OverflowError
+
+
+leaf_steps = st.one_of(
+    st.just({"op": "mark", "name": "m"}),
+    st.builds(lambda n: {"op": "send_binary", "size": n}, st.integers(0, 1 << 26)),
+    st.just({"op": "wait", "ms": 0}),
+)
+step_trees = st.recursive(
+    leaf_steps,
+    lambda inner: st.builds(
+        lambda count, steps: {"op": "repeat", "count": count, "steps": steps},
+        st.one_of(st.integers(0, 40), st.integers(0, 10**6), st.integers(10**6, 10**20)),
+        st.lists(inner, max_size=3),
+    ),
+    max_leaves=8,
+)
+
+
+@SETTINGS
+@given(st.lists(step_trees, max_size=4))
+@example([{"op": "repeat", "count": 10**18, "steps": []}])
+@example([{"op": "repeat", "count": 30, "steps": [{"op": "repeat", "count": 30, "steps": []}]}])
+def test_an_accepted_script_stays_within_the_work_and_byte_bounds(
+    steps: list[dict[str, Any]],
+) -> None:
+    import pytest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(script_module, "MAX_SCRIPT_WORK", SMALL_WORK)
+        patch.setattr(script_module, "MAX_SCRIPT_BYTES", 1 << 30)
+        try:
+            script = parse_script({"steps": steps})
+        except ScriptError as exc:
+            assert "\n" not in str(exc)
+            budget = [SMALL_WORK, 1 << 30]
+            try:
+                _simulate(steps, budget)
+            except (OverflowError, ScriptError):
+                return
+            counts = [s.get("count", 0) for s in steps]
+            assert any(c > 10**6 for c in counts) or "out of range" in exc.why, exc
+            return
+    _simulate(script.steps, [SMALL_WORK, 1 << 30])  # raises if the bound did not hold
+
+
+agent_names = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"), st.sampled_from(["/", ".", "-", "_", "a", "甲", "乙"])
+    ),
+    min_size=1,
+    max_size=300,
+)
+
+
+@SETTINGS
+@given(agent_names, agent_names)
+@example("甲", "乙")
+@example("a", "_a")
+@example("../x", "__x")
+@example("x" * 240, "x" * 239 + "y")
+def test_agent_folders_are_one_to_one_bounded_and_safe(a: str, b: str) -> None:
+    for name in (a, b):
+        folder = agent_folder(name)
+        assert 1 <= len(folder) <= 80 and folder not in (".", "..")
+        assert all(ch.isascii() and (ch.isalnum() or ch in "._-") for ch in folder), folder
+        assert not folder.startswith(".")
+        assert len(derived_agent(name)) <= MAX_AGENT
+    if a != b:
+        assert agent_folder(a) != agent_folder(b)
+        if derived_agent(a) == derived_agent(b):  # only names that differ in what is hidden
+            assert any(unicodedata_c(ch) for ch in a + b) or a.strip() != a or b.strip() != b
+
+
+def unicodedata_c(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(ch)[0] == "C"
+
+
+reasons = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=60).filter(
+    lambda t: bool(t.strip())
+)
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(reasons, st.sampled_from(KNOWN), reasons), max_size=5, unique_by=lambda t: t[0]
+    )
+)
+@example([("case\x7f", "FAILED", "del \x7f and every control \x00\x01\x1f\t\n\r")])
+@example([('q"\\', "NON-STRICT", "\u2028\ufeff😀")])
+def test_an_expectations_file_round_trips_any_text(entries: list[tuple[str, str, str]]) -> None:
+    written = [Expectation(case, verdict, reason) for case, verdict, reason in entries]
+    read = parse(render(written)).entries
+    assert read == [Expectation(e.case, e.verdict, e.reason.strip()) for e in written]
+
+
+def test_an_expectation_that_is_not_text_cannot_be_written() -> None:
+    import pytest
+
+    with pytest.raises(ExpectationsError, match="surrogate"):
+        render([Expectation("a\ud800", "FAILED", "x")])
+
+
+@SETTINGS
+@given(
+    st.text(alphabet="ab*?", max_size=12),
+    st.text(alphabet="abc", max_size=30),
+)
+@example("*" * 16 + "X", "a" * 200)
+def test_pattern_matching_agrees_with_fnmatch_and_never_backtracks(pattern: str, case: str) -> None:
+    import fnmatch
+
+    expected = fnmatch.fnmatchcase(case, pattern.replace("[", "[[]"))
+    assert matches(case, pattern) == expected

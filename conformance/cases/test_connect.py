@@ -285,7 +285,7 @@ def test_headers(ctx: CaseContext, style: str, headers: str, form: str) -> None:
     connected = ctx.open(sock, ctx.url("/headers"), options, style=style)
     result = ctx.session.result(connected, 5.0)
     ctx.check("CN5", succeeded(result), "connect with options succeeds", True, result)
-    ctx.settle(sock, "close", "promise")
+    ctx.close_and_wait(sock)
     log = ctx.server_log()
     seen = header_names(log)
     for name, value in header.items():
@@ -306,7 +306,7 @@ def test_headers(ctx: CaseContext, style: str, headers: str, form: str) -> None:
             ctx.open(target, ctx.url("/echo"))
         except PreconditionFailed:  # no reconnect (CN11, graded by its own case): no CN6 here
             continue
-        ctx.settle(target, "close", "promise")
+        ctx.close_and_wait(target)
         later = header_names(ctx.server_log())
         leaked = [n for n in header if n.lower() in later]
         ctx.check("CN6", not leaked, f"no header leaks ({label})", [], leaked)
@@ -375,7 +375,7 @@ def test_already_connected(ctx: CaseContext) -> None:
 def test_reconnect(ctx: CaseContext) -> None:
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
-    ctx.settle(sock, "close", "promise")
+    ctx.close_and_wait(sock)
     try:
         again = ctx.session.result(ctx.open(sock, ctx.url("/echo")), 5.0)
     except PreconditionFailed as exc:  # what this case is about: graded on CN11, not CN4

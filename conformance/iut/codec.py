@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from .api import Callback, Generated, Opaque, Options, Subscriber
@@ -66,6 +67,9 @@ def describe_bytes(data: bytes, type_name: str) -> dict[str, Any]:
     }
 
 
+MAX_HEADERS = 200  # header entries a HEADERS description keeps
+
+
 def describe_text(text: str) -> dict[str, Any]:
     raw = text.encode("utf-8", "surrogatepass")
     return {
@@ -94,6 +98,23 @@ def describe_value(value: Any) -> Any:
             described[name] = describe_plain(value[name])
             described["access"] = "item"
     return described
+
+
+def describe_headers(value: Any) -> Any:
+    """IUT side: the ``'headerReceive'`` value (response headers) → HEADERS, ``{"kind":
+    "headers", "headers": {name: text or [text, ...]}}`` with names as the IUT gave them;
+    anything that is not a mapping of strings is described as any other value."""
+    if not isinstance(value, Mapping):
+        return describe_value(value)
+    headers: dict[str, Any] = {}
+    for name, item in list(value.items())[:MAX_HEADERS]:
+        if isinstance(item, (list, tuple)) and all(isinstance(v, str) for v in item):
+            headers[str(name)] = [v[:TEXT_CAP] for v in item]
+        elif isinstance(item, str):
+            headers[str(name)] = item[:TEXT_CAP]
+        else:
+            headers[str(name)] = describe_plain(item)
+    return {"kind": "headers", "type": type(value).__name__, "headers": headers}
 
 
 def describe_plain(value: Any) -> Any:

@@ -17,12 +17,16 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from .codec import describe_error, describe_value, generate
+from .codec import describe_error, describe_headers, describe_value, generate
 from .features import behaviour_name
 
 Sink = Callable[[dict[str, Any]], None]
 PROTOCOL = 3  # the driver protocol version this executor speaks
 
+
+# Events whose callback is ``Callback<T>`` (one argument, the value), API 11/12: the value
+# is recorded as ``value`` (HEADERS for a mapping), ``err`` is null.
+ONE_ARGUMENT_EVENTS = ("headerReceive", "dataEnd")
 
 # The subscriber behaviours this executor (and so the Python driver) carries out.
 BEHAVIOURS_OFFERED = ("record", "raise", "subscribe", "off_self", "close", "echo")
@@ -252,6 +256,9 @@ class Executor:
         def subscriber(*args: Any) -> None:
             err = args[0] if args else None
             value = args[1] if len(args) > 1 else None
+            described: Any = describe_value(value)
+            if event_type in ONE_ARGUMENT_EVENTS:  # Callback<T>: the value is the only argument
+                err, described = None, describe_headers(args[0]) if args else None
             executor.sink(
                 {
                     "kind": "event",
@@ -260,7 +267,7 @@ class Executor:
                     "type": event_type,
                     "nargs": len(args),
                     "err": describe_error(err),
-                    "value": describe_value(value),
+                    "value": described,
                 }
             )
             ws = executor.sockets.get(sock)
@@ -283,9 +290,18 @@ class Executor:
 
 def hello_reply(module: ModuleType) -> dict[str, Any]:
     """The ``hello`` reply for a Python module (docs/driver-protocol.md): a module may declare
-    its close timeout as ``CLOSE_TIMEOUT_S`` (seconds) so the close-timeout case waits that."""
+    its close timeout as ``CLOSE_TIMEOUT_S`` (seconds) so the close-timeout case waits that,
+    and the later API's features it offers as ``API_FEATURES`` (names, conformance/
+    apifeatures.py) or ``API_LEVEL``; without either the suite detects them."""
     close_timeout = getattr(module, "CLOSE_TIMEOUT_S", None)
     handshake_timeout = getattr(module, "HANDSHAKE_TIMEOUT_S", None)
+    api_features = getattr(module, "API_FEATURES", None)
+    api_level = getattr(module, "API_LEVEL", None)
+    declared: dict[str, Any] = {}
+    if isinstance(api_features, (list, tuple)):
+        declared["api_features"] = [str(f) for f in api_features]
+    if isinstance(api_level, int) and not isinstance(api_level, bool):
+        declared["api_level"] = api_level
     return {
         "protocol": PROTOCOL,
         "driver": "python",
@@ -299,6 +315,7 @@ def hello_reply(module: ModuleType) -> dict[str, Any]:
             handshake_timeout if isinstance(handshake_timeout, (int, float)) else None
         ),
         "behaviours": list(BEHAVIOURS_OFFERED),
+        **declared,
     }
 
 

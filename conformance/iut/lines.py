@@ -116,6 +116,10 @@ class DriverInfo:
     close_timeout: float | None = None
     handshake_timeout: float | None = None
     behaviours: tuple[str, ...] | None = None  # protocol 3: the subscriber behaviours offered
+    # The later API's optional features the implementation declares (``api_features``) and the
+    # API version it declares to follow (``api_level``): conformance/apifeatures.py reads them.
+    api_features: tuple[str, ...] | None = None
+    api_level: int | None = None
     problems: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
@@ -129,6 +133,8 @@ class DriverInfo:
             "close_timeout": self.close_timeout,
             "handshake_timeout": self.handshake_timeout,
             "behaviours": None if self.behaviours is None else list(self.behaviours),
+            "api_features": None if self.api_features is None else list(self.api_features),
+            "api_level": self.api_level,
         }
 
 
@@ -166,6 +172,21 @@ def read_hello(body: dict[str, Any]) -> DriverInfo:
             problems.append(
                 f"hello: behaviours must be a list of strings: {quote(str(raw_behaviours))}"
             )
+    api_features: tuple[str, ...] | None = None
+    raw_features = body.get("api_features")
+    if raw_features is not None:
+        if isinstance(raw_features, list) and all(isinstance(f, str) for f in raw_features):
+            api_features = tuple(raw_features)
+        else:
+            problems.append(
+                f"hello: api_features must be a list of strings: {quote(str(raw_features))}"
+            )
+    api_level = body.get("api_level")
+    if api_level is not None and (
+        isinstance(api_level, bool) or not isinstance(api_level, int) or not 6 <= api_level <= 99
+    ):
+        problems.append(f"hello: api_level must be an integer 6..99: {quote(str(api_level))}")
+        api_level = None
     return DriverInfo(
         protocol=protocol,
         driver=text("driver"),
@@ -176,6 +197,8 @@ def read_hello(body: dict[str, Any]) -> DriverInfo:
         close_timeout=_seconds(body, "close_timeout", problems),
         handshake_timeout=_seconds(body, "handshake_timeout", problems),
         behaviours=behaviours,
+        api_features=api_features,
+        api_level=api_level,
         problems=tuple(problems),
     )
 

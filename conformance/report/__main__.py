@@ -9,7 +9,7 @@ from pathlib import Path
 from . import build_html, summary_table
 from .diff import DiffError, diff_runs, read_run, render_html, render_text
 from .merge import MergeClash, merge
-from .paths import ReportError
+from .paths import ReportError, write_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,10 +63,14 @@ def _diff(old: Path, new: Path, agent: str | None, html: Path | None) -> int:
     result = diff_runs(before, after)
     print(render_text(result))
     if html is not None:
+        page = render_html(result, f"{old} ({old_agent})", f"{new} ({new_agent})")
         try:
-            html.write_text(render_html(result, f"{old} ({old_agent})", f"{new} ({new_agent})"))
+            write_file(html, page)  # UTF-8 whatever the locale; never through a link
+        except ReportError as exc:
+            print(f"diff: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
-            print(f"diff: cannot write {html}: {exc}", file=sys.stderr)
+            print(f"diff: cannot write {html}: {exc.strerror or exc}", file=sys.stderr)
             return 2
         print(f"HTML: {html.resolve()}")
     return 1 if result.got_worse else 0

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from .model import VERDICTS as _SHOWN
+
+VERDICTS = tuple(v for v in _SHOWN if v != "MISSING")  # what an index's behavior may be
 # From best to worst, for "did it get worse": a pass is any of the first three.
 RANK = {"OK": 0, "INFORMATIONAL": 0, "UNIMPLEMENTED": 1, "NON-STRICT": 2, "FAILED": 3}
 HARNESS = "HARNESS-ERROR"  # the suite broke: not comparable, reported as a change
@@ -96,7 +99,12 @@ def read_run(path: Path, agent: str | None = None) -> tuple[str, dict[str, str]]
     for case, row in cases.items():
         behavior = row.get("behavior") if isinstance(row, dict) else None
         if not isinstance(behavior, str):
-            raise DiffError(f"{index}: case {case!r} has no verdict ('behavior')")
+            raise DiffError(f"{index}: case {case[:80]!r} has no verdict ('behavior')")
+        if behavior not in VERDICTS:  # the rule build and merge keep (report.model)
+            raise DiffError(
+                f"{index}: case {case[:80]!r}: behavior {behavior[:40]!r} is none of "
+                f"{', '.join(VERDICTS)}: rerun the suite, or fix the index"
+            )
         verdicts[str(case)] = behavior
     return agent, verdicts
 

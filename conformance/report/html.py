@@ -12,11 +12,12 @@ import os
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..coverage import REQUIRED, SEP
 from ..verdicts import meets
 from .model import VERDICTS, Matrix, counts, load_root
-from .paths import ReportError, case_file
+from .paths import ReportError, case_file, refuse_links, write_file
 
 COLOURS = {
     "OK": "#0a0",
@@ -82,15 +83,15 @@ def detail_name(reportfile: str) -> str:
 def build_html(root: Path) -> Path:
     """Write ``root/index.html`` and each case's detail page; returns the index path.
 
-    Every page is rendered before the first is written, so a report that cannot be shown
-    (``ReportError``, one line naming the file) leaves the folder as it was."""
+    Every page is rendered, and every path it goes to checked (a link there is refused: never
+    written through, never replaced), before the first is written, so a report that cannot
+    be shown (``ReportError``, one line naming the file) leaves the folder as it was."""
     root = Path(root)
     pages = render_pages(root)
+    refuse_links(pages, root)
     try:
         for path, text in pages.items():
-            if path.is_symlink():  # never write through a link out of the report
-                path.unlink()
-            path.write_text(text, "utf-8")
+            write_file(path, text)
     except OSError as exc:
         raise ReportError(
             f"{exc.filename or root}: cannot be written ({exc.strerror or exc}): "
@@ -141,7 +142,8 @@ def _index_page(matrix: Matrix, root: Path) -> str:
             if row is None:
                 cells.append(_cell(verdict, "Missing"))
                 continue
-            link = f"{_relative(matrix.dirs[agent], root)}/{detail_name(row['reportfile'])}"
+            page = matrix.dirs[agent] / detail_name(row["reportfile"])
+            link = _relative(page.parent, root) + "/" + quote(page.name, safe="")
             text = f"{LEGEND[verdict]} {row.get('duration', 0)} ms"
             expected = row.get("expected")
             if expected:  # the run had --expectations
@@ -189,8 +191,14 @@ def _coverage(matrix: Matrix, agents: str) -> str:
 
 
 def _relative(target: Path, start: Path) -> str:
-    """``target`` as a link from a page in ``start`` (both may be relative to the cwd)."""
-    return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
+    """``target`` as a link from a page in ``start`` (both may be relative to the cwd): a
+    relative path, each part percent-encoded, so no folder name (``javascript:alert(1)``,
+    ``//host``, ``?x``, ``#y``) can make it a link with a scheme, a host, a query or a
+    fragment. Every link of the report is made here."""
+    parts = Path(os.path.relpath(target.resolve(), start.resolve())).parts
+    href = "/".join(quote(part, safe="") for part in parts)
+    assert not href.startswith("/") and ":" not in href.split("/")[0], href
+    return href
 
 
 def _render_detail(source: Path, back: str) -> str | None:

@@ -1,21 +1,21 @@
 """Joining reports made on different machines into one matrix.
 
 Everything is read and checked before the first file is written: a source that cannot be read
-or shown, or an agent held by two sources with different results (whatever their folders are
-called), is refused and ``OUT`` is left as it was. Only each agent's ``index.json`` and the
-case files it names are copied (never links, never anything else), each agent to a folder of
-its own in ``OUT``.
+or shown, an agent held by two sources with different results (whatever their folders are
+called), or a link anywhere a file would be written in ``OUT`` (an agent folder, an index, a
+case file, a page), is refused and ``OUT`` is left as it was. Only each agent's ``index.json``
+and the case files it names are copied (never links, never anything else), each agent to a
+folder of its own in ``OUT``, never through a link.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from .html import build_html, render_pages
+from .html import build_html, detail_name, render_pages
 from .model import load_root, read_index
-from .paths import ReportError, case_file, safe_name
+from .paths import ReportError, case_file, refuse_links, safe_name, write_file
 
 
 class MergeClash(ReportError):
@@ -49,6 +49,7 @@ def merge(out: Path, sources: list[Path]) -> Path:
             taken[name] = agent
             seen[agent] = (directory, rows)
             plan.append((agent, directory, name))
+    refuse_links(_targets(out, plan, existing is not None), out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         for agent, directory, name in plan:
@@ -77,14 +78,30 @@ def _free_name(wanted: str, taken: dict[str, str]) -> str:
     return name
 
 
+def _targets(out: Path, plan: list[tuple[str, Path, str]], existing: bool) -> list[Path]:
+    """Every path the merge would write: each new agent's folder, index, case files and
+    pages, the pages of the agents already in OUT, and OUT/index.html."""
+    paths = [out / "index.html"]
+    if existing:
+        paths += list(render_pages(out))
+    for agent, source, name in plan:
+        target = out / name
+        paths += [target, target / "index.json"]
+        for case_id, row in read_index(source / "index.json")[agent].items():
+            origin = case_file(source, row["reportfile"], f"{source}: case {case_id!r}")
+            paths += [target / origin.name, target / detail_name(origin.name)]
+    return paths
+
+
 def _copy_agent(agent: str, source: Path, target: Path) -> None:
-    """The agent's index and the case files it names; regular files only."""
+    """The agent's index and the case files it names; regular files only, never written
+    through a link."""
     target.mkdir(parents=True, exist_ok=True)
     index = read_index(source / "index.json")
-    (target / "index.json").write_text(
-        json.dumps({agent: index[agent]}, ensure_ascii=False, indent=1), "utf-8"
+    write_file(
+        target / "index.json", json.dumps({agent: index[agent]}, ensure_ascii=False, indent=1)
     )
     for case_id, row in index[agent].items():
         origin = case_file(source, row["reportfile"], f"{source}: case {case_id!r}")
         if origin.is_file() and not origin.is_symlink():
-            shutil.copyfile(origin, target / origin.name)
+            write_file(target / origin.name, origin.read_bytes())

@@ -8,7 +8,7 @@
 // behind its own switch, so a conformance run shows what each of them costs and on which
 // clause. Every behaviour names the netstack source it copies (README.md has the lines).
 
-import { CLOSE_TIMEOUT_S, createWebSocket as createJsWs } from '../js-ws/index.mjs';
+import { API_FEATURES, CLOSE_TIMEOUT_S, createWebSocket as createJsWs } from '../js-ws/index.mjs';
 import {
   ALREADY_CONNECTED,
   BusinessError,
@@ -21,7 +21,9 @@ import {
   checkUrl,
   closeArguments,
   closeCodeAllowed,
+  connectionOptions,
   requestHeaders,
+  requestProtocol,
 } from '../js-ws/lib/options.mjs';
 import { ENV, parseDeviations } from './lib/deviations.mjs';
 
@@ -31,6 +33,8 @@ const enabled = (name) => DEVIATIONS.has(name);
 
 /** The close timeout (CL7): ws's, as in ports/js-ws (libwebsockets' close-ack timeout is 5 s). */
 export { CLOSE_TIMEOUT_S, BusinessError, PARAMETER_ERROR };
+/** The later API's features (conformance/apifeatures.py): those of ports/js-ws. */
+export { API_FEATURES };
 
 /** send_context.cpp: MAX_LIMIT (5 MiB) minus LWS_SEND_BUFFER_PRE_PADDING (16) and POST (0). */
 export const SEND_LIMIT = 5 * 1024 * 1024 - 16;
@@ -135,6 +139,10 @@ class WebSocket {
     this.#inner.on('message', (_err, value) => this.#events.emit('message', undefined, value));
     this.#inner.on('error', (err) => this.#onError(err));
     this.#inner.on('close', (_err, value) => this.#onClose(value));
+    // API 11/12: websocket_exec.cpp emits 'headerReceive' before 'open' and 'dataEnd' after
+    // each 'message', as ports/js-ws does.
+    this.#inner.on('headerReceive', (headers) => this.#events.emit('headerReceive', headers));
+    this.#inner.on('dataEnd', () => this.#events.emit('dataEnd'));
   }
 
   /** on(type, callback): ports/js-ws's checks, plus the platform's event_manager rules. */
@@ -178,6 +186,8 @@ class WebSocket {
     // early settlement still reports them.
     checkUrl(url);
     requestHeaders(options);
+    requestProtocol(options); // connect_context.cpp ParseParams: 401 for a bad protocol
+    connectionOptions(options);
     if (['connecting', 'open', 'closing'].includes(this.#state)) {
       throw new BusinessError(ALREADY_CONNECTED, `the object is ${this.#state}`);
     }
@@ -281,7 +291,9 @@ class WebSocket {
       if (code === 1006 && enabled('close-timeout-own-code')) return { ...ours };
       return { code, reason };
     }
-    if (code === 1005 && enabled('empty-close-1000')) return { code: 1000, reason: LINK_DOWN };
+    // The platform's empty reason becomes "The link is down": that part is EV14's switch.
+    const emptyReason = enabled('empty-reason-link-down') ? LINK_DOWN : '';
+    if (code === 1005 && enabled('empty-close-1000')) return { code: 1000, reason: emptyReason };
     if (code === 1006 && enabled('lost-link-0')) return { code: 0, reason: LINK_DOWN };
     if (reason === '' && enabled('empty-reason-link-down')) return { code, reason: LINK_DOWN };
     return { code, reason };

@@ -17,12 +17,30 @@ import {
   parameterError,
 } from './lib/errors.mjs';
 import { EventRegistry, invoke } from './lib/events.mjs';
-import { checkUrl, closeArguments, requestHeaders } from './lib/options.mjs';
+import {
+  checkUrl,
+  closeArguments,
+  connectionOptions,
+  requestHeaders,
+  requestProtocol,
+} from './lib/options.mjs';
 
 /** At most this long (seconds) for close() to finish when the server never answers (CL7). */
 export const CLOSE_TIMEOUT_S = 5;
 /** At most this long (seconds) for the opening handshake. */
 export const HANDSHAKE_TIMEOUT_S = 10;
+
+/** The later API's optional features this port has (conformance/apifeatures.py names them). */
+export const API_FEATURES = [
+  'dataEnd',
+  'headerReceive',
+  'protocol',
+  'skipServerCertVerification',
+  'pingInterval',
+  'caPath',
+  'clientCert',
+  'proxy',
+];
 
 export { BusinessError, PARAMETER_ERROR };
 
@@ -97,6 +115,14 @@ class WebSocket {
   #connect(url, options) {
     const href = checkUrl(url);
     const headers = requestHeaders(options);
+    const protocol = requestProtocol(options);
+    const connection = connectionOptions(options);
+    if (protocol.header !== null) {
+      for (const name of Object.keys(headers)) {
+        if (name.toLowerCase() === 'sec-websocket-protocol') delete headers[name];
+      }
+      headers['Sec-WebSocket-Protocol'] = protocol.header;
+    }
     if (this.#connection !== null && this.#connection.state !== 'closed') {
       throw new BusinessError(ALREADY_CONNECTED, `the object is ${this.#connection.state}`);
     }
@@ -105,7 +131,7 @@ class WebSocket {
       closeTimeoutMs: CLOSE_TIMEOUT_S * 1000,
       handshakeTimeoutMs: HANDSHAKE_TIMEOUT_S * 1000,
     });
-    return this.#connection.open(href, headers);
+    return this.#connection.open(href, headers, protocol.offered, connection);
   }
 
   #send(data) {
@@ -128,4 +154,4 @@ export function createWebSocket() {
   return new WebSocket();
 }
 
-export default { createWebSocket, CLOSE_TIMEOUT_S };
+export default { createWebSocket, CLOSE_TIMEOUT_S, API_FEATURES };

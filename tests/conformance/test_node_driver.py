@@ -28,9 +28,10 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is no
 class NodeDriver:
     """The driver as a subprocess; every stdout line is kept and must be JSON."""
 
-    def __init__(self, module: Path) -> None:
+    def __init__(self, module: Path | str, cwd: Path | None = None) -> None:
         self.proc = subprocess.Popen(
             ["node", str(DRIVER), str(module)],
+            cwd=cwd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -307,6 +308,24 @@ def test_a_module_that_cannot_load_is_reported_per_request(tmp_path: Path) -> No
         assert reply["ok"] is False and "cannot load the IUT module" in reply["error"]
     finally:
         node.stop()
+
+
+def test_a_relative_module_path_is_taken_from_the_working_folder(tmp_path: Path) -> None:
+    shutil.copyfile(FAKE, tmp_path / "mine.mjs")
+    node = NodeDriver("./mine.mjs", cwd=tmp_path)
+    try:
+        assert node.request("hello", protocol=2)["ok"] is True
+    finally:
+        node.stop()
+    # a path that is not there: looked up in the working folder (not beside driver.mjs)
+    node = NodeDriver("./nothing", cwd=tmp_path)
+    try:
+        reply = node.request("hello", protocol=2)
+        assert reply["ok"] is False and "cannot load the IUT module" in reply["error"]
+    finally:
+        err = node.stop()
+    assert str(tmp_path / "nothing") in err + reply["error"]
+    assert str(DRIVER.parent / "nothing") not in err + reply["error"]
 
 
 def test_launcher_says_when_node_is_missing() -> None:

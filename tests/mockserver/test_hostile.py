@@ -4,8 +4,10 @@ error or a bounded result, and the server keeps serving /echo after each."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
+import time
 import urllib.parse
 from typing import Any
 
@@ -18,8 +20,11 @@ from mockserver.limits import (
     LOG_HEAD,
     LOG_TAIL,
     MAX_FRAMES,
+    WRITE_CHUNK,
+    WRITE_LOW_WATER,
     Budget,
     HeadTail,
+    MemoryBudget,
     ScriptStore,
     control_refusal,
 )
@@ -145,7 +150,7 @@ async def test_a_message_over_max_message_is_closed_with_1009() -> None:
             msg = await ws.receive()
             assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 1009
             await ws.close()
-        entry = await server.wirelog.wait_done("big", 5)
+        entry = await server.wirelog.wait_done("big", 10)
         assert entry is not None and entry["close"]["out"]["code"] == 1009
         await assert_echo_serves(server)
 
@@ -407,3 +412,370 @@ async def test_a_log_entry_is_streamed_record_by_record_as_the_same_json() -> No
     summary = "".join([piece async for piece in log.summary_json()])
     assert json.loads(summary) == log.summary()
     assert [piece async for piece in log.entry_json("nope")] == []
+
+
+# -- round 2 (issue 18): work, bytes and memory, bad HTTP, numbers -------------------------------
+
+
+async def _handshake(port: int, path: str, rcvbuf: int | None = None) -> socket.socket:
+    """A raw client that completes the opening handshake and then reads nothing more."""
+    sock = socket.socket()
+    if rcvbuf is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    await loop.sock_sendall(
+        sock,
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode(),
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = await loop.sock_recv(sock, 1)
+        assert chunk, head
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"steps": [{"op": "repeat", "count": 10**18, "steps": []}]},
+        {
+            "steps": [
+                {
+                    "op": "repeat",
+                    "count": 1000,
+                    "steps": [{"op": "repeat", "count": 1001, "steps": []}],
+                }
+            ]
+        },
+        {"steps": [{"op": "repeat", "count": 1000, "steps": [{"op": "mark", "name": "m"}] * 1001}]},
+        {"steps": [{"op": "send_binary", "size": 64 << 20}] * 17},
+        {"steps": [{"op": "raw_frame", "opcode": 2, "size": 1 << 20, "chop": 1}]},
+        {
+            "steps": [{"op": "send_fragmented", "kind": "binary", "size": 64 << 20, "frames": 1}]
+            * 17
+        },
+    ],
+)
+async def test_scripts_past_the_work_or_byte_bound_are_refused_at_once(
+    mockserver: MockServer, document: Any
+) -> None:
+    status, body = await post(mockserver, json.dumps(document), headers=JSON)
+    assert status == 400 and body["step"] in (None, 0), body
+    assert any(w in body["error"] for w in ("unrolled", "out of range")), body
+    query = urllib.parse.quote(json.dumps(document))
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(mockserver.base_url + "/script?script=" + query) as response,
+    ):
+        assert response.status == 400
+    await assert_echo_serves(mockserver)
+
+
+def test_validation_generates_no_payload() -> None:
+    """16 x 64 MiB (the byte bound) and a 64 MiB one-off: accepted without making a byte."""
+    import tracemalloc
+
+    documents = [
+        {"steps": [{"op": "send_binary", "size": 64 << 20}] * 16},
+        {"steps": [{"op": "raw_frame", "opcode": 1, "size": 64 << 20, "mask": True}]},
+        {"steps": [{"op": "send_fragmented", "kind": "text", "size": 64 << 20, "frames": 9}]},
+    ]
+    tracemalloc.start()
+    try:
+        for document in documents:
+            parse_script(document)
+            load_script_text(json.dumps(document))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20, peak
+
+
+async def test_a_million_steps_leave_the_loop_free(mockserver: MockServer) -> None:
+    document = {
+        "steps": [{"op": "repeat", "count": 500_000, "steps": [{"op": "mark", "name": "m"}]}]
+    }
+    status, body = await post(mockserver, json.dumps(document), headers=JSON)
+    assert status == 200, body
+    async with aiohttp.ClientSession() as session:
+        busy = await session.ws_connect(mockserver.ws_url + body["path"] + "?tag=busy")
+        while (
+            not mockserver.wirelog.find("busy") or not mockserver.wirelog.find("busy")[0]["notes"]
+        ):
+            await asyncio.sleep(0.001)
+        await assert_echo_serves(mockserver)
+        # the echo came back while the million steps were still running
+        assert mockserver.wirelog.find("busy")[0]["dropped"]["notes"] < 1_000_000 - 200
+        await busy.close()
+
+
+def _sample(server: MockServer, seconds: float) -> int:
+    peak, end = 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        peak = max(peak, server.memory.used)
+        time.sleep(0.01)
+    return peak
+
+
+STALL_SCRIPTS = [
+    {"steps": [{"op": "raw_frame", "opcode": 2, "size": 64 << 20}]},
+    {"steps": [{"op": "send_binary", "size": 64 << 20}]},
+    {"steps": [{"op": "raw_frame", "opcode": 1, "size": 64 << 20, "mask": True, "chop": 1000}]},
+    {"steps": [{"op": "send_fragmented", "kind": "binary", "size": 64 << 20, "frames": 3}]},
+]
+
+
+async def test_eight_stalled_clients_on_64_mib_frames_hold_a_few_chunks(
+    mockserver: MockServer,
+) -> None:
+    paths = []
+    for document in STALL_SCRIPTS:
+        status, body = await post(mockserver, json.dumps(document), headers=JSON)
+        assert status == 200, body
+        paths.append(body["path"])
+    clients = [
+        await _handshake(mockserver.port, f"{paths[i % 4]}?tag=stalled-{i}", rcvbuf=4096)
+        for i in range(8)
+    ]
+    try:
+        window = 8 * (WRITE_LOW_WATER + WRITE_CHUNK)
+        for _ in range(50):  # 0.5 s: each connection wrote until the client stopped taking
+            await asyncio.sleep(0.01)
+            assert mockserver.memory.writes.used <= window, mockserver.memory.as_json()
+        assert mockserver.memory.writes.used > 0  # they are stuck writing, not done
+        assert mockserver.memory.used <= window + mockserver.memory.log.used
+        await assert_echo_serves(mockserver)
+    finally:
+        for sock in clients:
+            sock.close()
+    for i in range(8):
+        assert await mockserver.wirelog.wait_done(f"stalled-{i}", 10) is not None
+    assert mockserver.memory.writes.used == 0 and mockserver.memory.incoming.used == 0
+
+
+async def test_a_client_that_takes_nothing_is_dropped(
+    mockserver: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockserver import session as session_module
+
+    monkeypatch.setattr(session_module, "WRITE_STALL", 0.3)
+    status, body = await post(mockserver, json.dumps(STALL_SCRIPTS[0]), headers=JSON)
+    assert status == 200, body
+    sock = await _handshake(mockserver.port, body["path"] + "?tag=taker", rcvbuf=4096)
+    try:
+        entry = await mockserver.wirelog.wait_done("taker", 10)
+    finally:
+        sock.close()
+    assert entry is not None and entry["tcp"]["ended_by"] == "server"
+    assert [n["kind"] for n in entry["notes"]] == ["client_not_reading"]
+    assert mockserver.memory.writes.used == 0
+    await assert_echo_serves(mockserver)
+
+
+async def test_past_the_memory_budget_a_connection_is_refused_in_one_line() -> None:
+    budget = 16 << 20
+    async with run_mockserver(memory_budget=budget) as server:
+        script = urllib.parse.quote(json.dumps({"steps": [{"op": "wait", "ms": 2000}]}))
+        async with aiohttp.ClientSession() as session:
+            holder = await session.ws_connect(server.ws_url + f"/script?tag=hold&script={script}")
+            await holder.send_bytes(b"\x01" * (budget - (200 << 10)))  # read by nobody
+            while not server.memory.spent():
+                await asyncio.sleep(0.01)
+            async with session.get(server.base_url + "/echo") as response:
+                answer = await response.json()
+                assert response.status == 503
+            assert "memory budget" in answer["error"] and "--memory-budget" in answer["error"]
+            assert "\n" not in answer["error"]
+            await holder.close()
+            assert await server.wirelog.wait_done("hold", 10) is not None
+        assert server.memory.incoming.used == 0
+        await assert_echo_serves(server)
+
+
+async def test_an_incoming_message_past_the_budget_fails_its_connection_with_1013() -> None:
+    budget = 16 << 20
+    async with run_mockserver(memory_budget=budget) as server:
+        script = urllib.parse.quote(json.dumps({"steps": [{"op": "wait", "ms": 2000}]}))
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(server.ws_url + f"/script?tag=big&script={script}")
+            with contextlib.suppress(ConnectionError):
+                await ws.send_bytes(b"\x01" * (budget + (1 << 20)))
+            msg = await ws.receive()
+            assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 1013, msg
+            await ws.close()
+        entry = await server.wirelog.wait_done("big", 10)
+        assert entry is not None and entry["client_error"]["close_code"] == 1013
+        assert "memory budget" in entry["client_error"]["why"]
+        assert server.memory.incoming.used == 0
+        await assert_echo_serves(server)
+
+
+def test_the_budget_refuses_past_its_limit_and_its_accounts() -> None:
+    memory = MemoryBudget(16 << 20)
+    assert memory.log.limit == 4 << 20 and memory.scripts.limit == 2 << 20
+    assert memory.log.take(4 << 20) and not memory.log.take(1)
+    assert memory.writes.take(12 << 20) and not memory.incoming.take(1)
+    assert memory.used == 16 << 20 and memory.spent()
+    memory.writes.give(12 << 20)
+    memory.log.give(4 << 20)
+    assert memory.used == 0 and not memory.spent()
+    store = ScriptStore(budget=memory.scripts)
+    ids = [store.add(object(), 1 << 20) for _ in range(3)]
+    assert store.get(ids[0]) is None and memory.scripts.used == 2 << 20
+    with pytest.raises(MemoryError):
+        store.add(object(), 3 << 20)
+    with pytest.raises(ValueError, match="memory_budget"):
+        MemoryBudget(1)
+
+
+BAD_REQUESTS = [
+    b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 9000 + b"\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost x\r\n\r\n",
+    b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+    b"POST /_scripts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n",
+    b"GET http://[::1 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /_scripts HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+    b"Content-Type: application/json\r\n\r\nzz\r\n",
+]
+
+
+@pytest.mark.parametrize("request_bytes", BAD_REQUESTS, ids=range(len(BAD_REQUESTS)))
+async def test_bad_http_gets_400_and_one_quiet_line(
+    mockserver: MockServer, request_bytes: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mockserver._aiohttp_compat import quiet_logger
+
+    before = quiet_logger.quieted
+    reader, writer = await asyncio.open_connection("127.0.0.1", mockserver.port)
+    writer.write(request_bytes)
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    assert answer.split(b"\r\n")[0].split(b" ")[1] == b"400", answer[:200]
+    for _ in range(100):
+        if quiet_logger.quieted > before:
+            break
+        await asyncio.sleep(0.01)
+    assert quiet_logger.quieted == before + 1
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+    lines = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
+    assert len(lines) == 1 and "400 bad request" in lines[0] and "\n" not in lines[0]
+    await assert_echo_serves(mockserver)
+
+
+async def test_a_script_body_cut_short_is_quiet(
+    mockserver: MockServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mockserver._aiohttp_compat import quiet_logger
+
+    before = quiet_logger.quieted
+    _, writer = await asyncio.open_connection("127.0.0.1", mockserver.port)
+    writer.write(
+        b"POST /_scripts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 1000\r\n\r\n{"steps": ['
+    )
+    await writer.drain()
+    writer.close()
+    for _ in range(200):
+        if quiet_logger.quieted > before:
+            break
+        await asyncio.sleep(0.01)
+    assert quiet_logger.quieted == before + 1
+    assert not [r for r in caplog.records if r.exc_info]
+    await assert_echo_serves(mockserver)
+
+
+def test_the_quiet_hook_fails_loudly_when_aiohttp_moves(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiohttp import web_protocol
+
+    from mockserver import _aiohttp_compat
+
+    _aiohttp_compat.check()  # as installed: it holds
+    monkeypatch.setattr(web_protocol.RequestHandler, "log_exception", lambda self, *a, **k: None)
+    with pytest.raises(_aiohttp_compat.AiohttpIncompatible, match=r"logger\.exception"):
+        _aiohttp_compat.check()
+    monkeypatch.delattr(web_protocol.RequestHandler, "log_exception")
+    with pytest.raises(_aiohttp_compat.AiohttpIncompatible, match="gone"):
+        _aiohttp_compat.check()
+
+
+HUGE = int("9" * 401)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        {"op": "wait", "ms": HUGE},
+        {"op": "send_text", "size": HUGE},
+        {"op": "send_fragmented", "kind": "text", "frames": HUGE},
+        {"op": "send_fragmented", "kind": "text", "size": 10, "fragment_size": HUGE},
+        {"op": "raw_frame", "opcode": HUGE},
+        {"op": "raw_frame", "opcode": 1, "chop": HUGE},
+        {"op": "raw_frame", "opcode": 1, "length": -HUGE},
+        {"op": "expect", "timeout_ms": HUGE},
+        {"op": "echo", "count": HUGE},
+        {"op": "close", "code": HUGE},
+        {"op": "stall", "ms": -1},
+        {"op": "repeat", "count": -HUGE, "steps": []},
+    ],
+)
+async def test_every_number_in_a_script_is_range_checked(
+    mockserver: MockServer, step: dict[str, Any]
+) -> None:
+    with pytest.raises(ScriptError) as info:
+        parse_script({"steps": [step]})
+    assert "out of range" in info.value.why or "must" in info.value.why
+    assert len(info.value.why) < 200  # a 401-digit number is not echoed back
+    status, body = await post(mockserver, json.dumps({"steps": [step]}), headers=JSON)
+    assert status == 400 and body["step"] == 0, body
+    await assert_echo_serves(mockserver)
+
+
+async def test_query_values_are_range_checked(mockserver: MockServer) -> None:
+    async with aiohttp.ClientSession() as session:
+        for path in (
+            "/echo?tag=" + "t" * 1000,
+            "/close?code=" + "9" * 401,
+            "/close?code=" + "9" * 5000,
+            "/status/" + "9" * 401,
+            "/_scripts/" + "9" * 401,
+        ):
+            async with session.get(mockserver.base_url + path) as response:
+                assert response.status == 400, path
+                assert "error" in await response.json()
+        async with session.get(mockserver.base_url + "/_log/" + "9" * 401) as response:
+            assert response.status == 404
+    await assert_echo_serves(mockserver)
+
+
+def test_a_taken_tls_port_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        status = mockserver_main(["--port", "0", "--tls", "--tls-port", str(port)])
+    finally:
+        taken.close()
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "--tls-port" in err and f":{port}" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("argv", "words"), [(["--memory-budget", "1"], "--memory-budget")])
+def test_a_memory_budget_out_of_range_is_one_line(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        mockserver_main(argv)
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err

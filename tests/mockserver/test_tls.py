@@ -148,3 +148,58 @@ def test_cli_serves_a_user_certificate_and_refuses_a_bad_pair(tmp_path: Path) ->
         timeout=30,
     )
     assert lonely.returncode == 2 and "--cert and --key go together" in lonely.stderr
+
+
+# -- the caPath and clientCert listeners, with a client that is not ours (aiohttp's) ------------
+
+
+async def test_the_private_ca_listener_is_reached_only_trusting_the_private_ca() -> None:
+    async with run_mockserver(tls=True, tls_failures=True) as server:
+        assert server.private_wss_url is not None and server.private_ca_file is not None
+        url = f"{server.private_wss_url}/echo?tag=private"
+        assert await _echo_once(url, _trusting(server.private_ca_file)) == ["hé", "b'\\x00\\x01'"]
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await _echo_once(f"{server.private_wss_url}/echo", _trusting(server.ca_file))
+
+
+def _with_client_cert(server: MockServer, kind: str) -> ssl.SSLContext:
+    context = _trusting(server.ca_file)
+    files = server.client_certs[kind]
+    context.load_cert_chain(str(files.cert_path), str(files.key_path), files.key_password)
+    return context
+
+
+@pytest.mark.parametrize("kind", ["valid", "encrypted"])
+async def test_the_mtls_listener_takes_a_client_certificate_of_its_ca(kind: str) -> None:
+    async with run_mockserver(tls=True, tls_failures=True) as server:
+        assert server.mtls_url is not None
+        if kind == "encrypted":  # the key is really encrypted: without the password it fails
+            files = server.client_certs["encrypted"]
+            assert files.key_password and b"ENCRYPTED" in files.key_path.read_bytes()
+            with pytest.raises(ssl.SSLError):
+                _trusting(server.ca_file).load_cert_chain(
+                    str(files.cert_path), str(files.key_path), "wrong password"
+                )
+        url = f"{server.mtls_url}/echo?tag=mtls"
+        assert await _echo_once(url, _with_client_cert(server, kind)) == ["hé", "b'\\x00\\x01'"]
+        log = await server.wirelog.wait_done("mtls", 5)
+        assert log is not None and log["handshake"]["client_certificate"] == "conformance client"
+
+
+@pytest.mark.parametrize("kind", ["missing", "unknown-ca", "expired"])
+async def test_the_mtls_listener_refuses_a_missing_or_bad_client_certificate(kind: str) -> None:
+    async with run_mockserver(tls=True, tls_failures=True) as server:
+        assert server.mtls_url is not None
+        context = (
+            _trusting(server.ca_file) if kind == "missing" else _with_client_cert(server, kind)
+        )
+        with pytest.raises(aiohttp.ClientError):
+            await _echo_once(f"{server.mtls_url}/echo?tag=refused", context)
+        assert server.wirelog.find(tag="refused") == []  # no request got through
+
+
+async def test_plain_tls_logs_no_client_certificate() -> None:
+    async with run_mockserver(tls=True) as server:
+        await _echo_once(f"{server.wss_url}/echo?tag=none", _trusting(server.ca_file))
+        log = await server.wirelog.wait_done("none", 5)
+        assert log is not None and log["handshake"]["client_certificate"] is None

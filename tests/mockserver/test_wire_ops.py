@@ -128,6 +128,14 @@ async def test_repeat_runs_its_steps_count_times(mockserver: MockServer) -> None
         ({"op": "repeat", "count": 2, "steps": [{"op": "nope"}]}, "unknown op"),
         ({"op": "repeat", "count": 2, "steps": "x"}, "steps must be list"),
         ({"op": "repeat", "count": 2_000_000, "steps": [{"op": "drop"}]}, "unrolled"),
+        (
+            {
+                "op": "repeat",
+                "count": 1000,
+                "steps": [{"op": "repeat", "count": 1001, "steps": []}],
+            },
+            "unrolled",
+        ),
     ],
 )
 def test_bad_new_ops_are_refused(step: dict[str, Any], why: str) -> None:

@@ -75,6 +75,22 @@ def test_update_keeps_reasons_and_patterns() -> None:
     assert expectations.parse(expectations.render(entries)).entries == entries
 
 
+def test_update_after_a_selection_keeps_the_entries_of_cases_that_did_not_run() -> None:
+    """--update-expectations after a run of some cases (-k, --clause) judges those cases only:
+    every other entry, exact or pattern, stays with its reason."""
+    old = expectations.parse(
+        '[[expect]]\ncase = "close.a"\nverdict = "FAILED"\nreason = "bug 7"\n'
+        '[[expect]]\ncase = "wire.*"\nverdict = "NON-STRICT"\nreason = "ws is lazy"\n'
+        '[[expect]]\ncase = "send.b"\nverdict = "FAILED"\nreason = "fixed now"\n'
+    )
+    entries = expectations.updated(old, {"send.b": "OK", "send.c": "FAILED"})
+    assert [(e.case, e.reason) for e in entries] == [
+        ("close.a", "bug 7"),
+        ("wire.*", "ws is lazy"),
+        ("send.c", "TODO: say why this case fails, or link a bug"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [

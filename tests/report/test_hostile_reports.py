@@ -15,7 +15,8 @@ import pytest
 from conformance.report import ReportError, build_html, load_root
 from conformance.report.__main__ import main as report_main
 from conformance.report.merge import MergeClash, merge
-from conformance.results import clear_cases, report_filename
+from conformance.report.paths import MAX_AGENT, agent_folder, derived_agent
+from conformance.results import report_filename
 
 from .conftest import write_agent
 
@@ -144,14 +145,6 @@ def test_two_agents_in_folders_of_one_name_both_survive_a_merge(tmp_path: Path) 
     assert matrix.verdict("close.x", "other") == "FAILED"
 
 
-def test_clear_cases_leaves_other_agents_alone(tmp_path: Path) -> None:
-    mine, theirs = report_filename("*", "close.x"), report_filename("impl", "close.x")
-    for name in (mine, theirs):
-        (tmp_path / name).write_text("{}")
-    clear_cases(tmp_path, "*")
-    assert not (tmp_path / mine).exists() and (tmp_path / theirs).exists()
-
-
 def test_an_agent_name_with_slashes_stays_inside_reports(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
@@ -165,5 +158,196 @@ def test_an_agent_name_with_slashes_stays_inside_reports(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")}
     assert written == {"reports"}
-    assert (tmp_path / "reports" / "_x_y" / "index.json").exists()
-    assert "../x/y" in (tmp_path / "reports" / "_x_y" / "index.json").read_text()
+    folder = agent_folder("../x/y")
+    folders = [p.name for p in (tmp_path / "reports").iterdir() if p.is_dir()]
+    assert folder.startswith("_") and folders == [folder]
+    assert "../x/y" in (tmp_path / "reports" / folder / "index.json").read_text()
+
+
+# -- round 2 (issue 18) -----------------------------------------------------------------------
+
+
+def _conformance(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", "-k", "independent_objects", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_two_agents_whose_safe_names_agree_both_keep_their_report(tmp_path: Path) -> None:
+    for agent in ("甲", "乙"):
+        proc = _conformance(tmp_path, "--agent", agent)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    matrix = load_root(tmp_path / "reports")
+    assert sorted(matrix.agents) == ["乙", "甲"]
+    assert agent_folder("甲") != agent_folder("乙")
+
+
+def test_another_agent_in_the_same_report_dir_is_refused_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _conformance(tmp_path, "--agent", "a", "--report-dir", str(out))
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    second = _conformance(tmp_path, "--agent", "b", "--report-dir", str(out))
+    assert second.returncode == 4, second.stdout[-2000:] + second.stderr[-2000:]
+    err = [line for line in second.stderr.splitlines() if "ERROR" in line or "agent" in line]
+    assert (
+        err
+        and "holds the report of agent 'a'" in second.stderr
+        and "Traceback" not in (second.stderr)
+    )
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_an_agent_derived_from_a_long_driver_argument_is_bounded(tmp_path: Path) -> None:
+    garbage = REPO / "tests" / "conformance" / "drivers" / "garbage.py"
+    long_word = "x" * 240
+    iut = f"cmd:{sys.executable} {garbage} stderr-bytes {long_word}"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "--iut", iut, "--clause", "M2", "-p", "no:xdist"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    matrix = load_root(tmp_path / "reports")
+    (agent,) = matrix.agents
+    assert len(agent) <= MAX_AGENT and agent.startswith("cmd-xxx")
+    assert all(len(p.name) < 200 for p in (tmp_path / "reports").rglob("*"))
+
+
+def test_derived_and_given_agent_names_are_bounded_and_printable() -> None:
+    long_a, long_b = "cmd-" + "x" * 240, "cmd-" + "x" * 239 + "y"
+    assert len(derived_agent(long_a)) <= MAX_AGENT
+    assert derived_agent(long_a) != derived_agent(long_b)
+    assert derived_agent("cmd-a\nb\x7f") == "cmd-a_b_"
+    assert len(report_filename(derived_agent(long_a), "close.x")) < 200
+
+
+def test_merge_refuses_a_linked_agent_folder_before_writing(
+    report_root: Path, tmp_path: Path
+) -> None:
+    out, elsewhere = tmp_path / "merged", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "alpha").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(ReportError, match="link"):
+        merge(out, [report_root])
+    assert list(elsewhere.iterdir()) == [] and sorted(p.name for p in out.iterdir()) == ["alpha"]
+
+
+def test_merge_refuses_a_linked_case_file_or_page_before_writing(
+    report_root: Path, tmp_path: Path
+) -> None:
+    out, victim = tmp_path / "merged", tmp_path / "victim.txt"
+    victim.write_text("mine")
+    (out / "beta").mkdir(parents=True)
+    first = report_filename("beta", "connect.case[0]")
+    (out / "beta" / first).symlink_to(victim)
+    with pytest.raises(ReportError, match="link"):
+        merge(out, [report_root])
+    assert victim.read_text() == "mine" and not (out / "alpha").exists()
+    (out / "beta" / first).unlink()
+    (out / "index.html").symlink_to(victim)
+    with pytest.raises(ReportError, match="link"):
+        merge(out, [report_root])
+    assert victim.read_text() == "mine" and not (out / "alpha").exists()
+
+
+def test_build_refuses_a_linked_page_and_writes_nothing(report_root: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    (report_root / "index.html").symlink_to(victim)
+    before = files(report_root)
+    with pytest.raises(ReportError, match="link"):
+        build_html(report_root)
+    assert victim.read_text() == "mine" and files(report_root) == before
+
+
+def test_the_suite_refuses_a_linked_report_file_before_the_run(tmp_path: Path) -> None:
+    out, victim = tmp_path / "out", tmp_path / "victim.txt"
+    out.mkdir()
+    victim.write_text("mine")
+    (out / "index.json").symlink_to(victim)
+    proc = _conformance(tmp_path, "--agent", "a", "--report-dir", str(out))
+    assert proc.returncode == 4 and "is a link" in proc.stderr, proc.stderr[-2000:]
+    assert victim.read_text() == "mine"
+
+
+@pytest.mark.parametrize("name", ["javascript:alert(1)", "a?b#c", "data:x,y", "%2e%2e", "x y"])
+def test_every_link_in_the_pages_is_relative(tmp_path: Path, name: str) -> None:
+    import re
+    from urllib.parse import unquote, urlsplit
+
+    root = tmp_path / "reports"
+    write_agent(root, "alpha", {"close.x": "OK"})
+    (root / "alpha").rename(root / name)
+    build_html(root)
+    for page in root.rglob("*.html"):
+        for href in re.findall(r"href='([^']*)'", page.read_text("utf-8")):
+            parts = urlsplit(href)
+            assert not parts.scheme and not parts.netloc and not parts.query, href
+            assert not parts.fragment and not href.startswith("/"), href
+            assert (page.parent / unquote(href)).resolve().is_file(), href
+
+
+@pytest.mark.parametrize("verdict", ["failed", "ok", "PASS", ""])
+def test_diff_refuses_a_verdict_that_is_not_one(
+    report_root: Path, tmp_path: Path, verdict: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = tmp_path / "new"
+    shutil.copytree(report_root / "alpha", new)
+    set_row(tmp_path, "alpha", "behavior", verdict, folder="new")
+    assert report_main(["diff", str(report_root / "alpha"), str(new)]) == 2
+    err = capsys.readouterr().err
+    assert "behavior" in err and "Traceback" not in err and len(err.splitlines()) == 1
+    with pytest.raises(ReportError):
+        build_html(tmp_path / "new")
+
+
+def test_diff_html_is_utf8_whatever_the_locale(report_root: Path, tmp_path: Path) -> None:
+    new = tmp_path / "new"
+    shutil.copytree(report_root / "alpha", new)
+    set_row(tmp_path, "alpha", "behavior", "FAILED", folder="new")
+    page = tmp_path / "diff.html"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LC_ALL": "C", "LANG": "C"}
+    env.pop("PYTHONUTF8", None)
+    env["PYTHONIOENCODING"] = "utf-8"  # the terminal, not the file: the file must not care
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "utf8=0",
+            "-m",
+            "conformance.report",
+            "diff",
+            str(report_root / "alpha"),
+            str(new),
+            "--html",
+            str(page),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "→" in page.read_bytes().decode("utf-8")
+
+
+def test_diff_html_refuses_a_link(report_root: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    (tmp_path / "diff.html").symlink_to(victim)
+    argv = ["diff", str(report_root / "alpha"), str(report_root / "alpha")]
+    assert report_main([*argv, "--html", str(tmp_path / "diff.html")]) == 2
+    assert victim.read_text() == "mine"

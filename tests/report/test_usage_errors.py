@@ -31,6 +31,10 @@ def one_line_error(result: pytest.RunResult) -> str:
         (["--clause", "XX9"], "no such clause"),
         (["--agent", ""], "agent name"),
         (["--agent", "x" * 500], "agent name"),
+        (["--case-timeout", "1e308"], "positive number of seconds up to"),
+        (["--close-timeout", "9" * 401], "positive number of seconds up to"),
+        (["--agent", "a\nb"], "control characters"),
+        (["--agent", "a\x7fb"], "control characters"),
     ],
 )
 def test_a_bad_option_is_one_line(pytester: pytest.Pytester, args: list[str], words: str) -> None:

@@ -14,7 +14,7 @@
 // conformance/iut/executor.py: keep the two alike.
 
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -23,6 +23,9 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
 const PROTOCOL = 3;
+// Events whose callback is Callback<T> (API 11/12): the value is the only argument.
+const ONE_ARGUMENT_EVENTS = ['headerReceive', 'dataEnd'];
+const MAX_HEADERS = 200; // header entries a HEADERS description keeps
 // The subscriber behaviours this driver carries out (hello's `behaviours`, protocol 3).
 const BEHAVIOURS = ['record', 'raise', 'subscribe', 'off_self', 'close', 'echo'];
 const CAP = 4096; // characters of text / bytes of binary carried in a value
@@ -169,6 +172,21 @@ function describeValue(value) {
   return described;
 }
 
+/** The 'headerReceive' value (response headers) → HEADERS: {kind: 'headers', headers:
+ * {name: string | string[]}}; anything else as any other value. */
+function describeHeaders(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || isBinary(value))
+    return describeValue(value);
+  const headers = {};
+  for (const [name, item] of Object.entries(value).slice(0, MAX_HEADERS)) {
+    if (typeof item === 'string') headers[name] = item.slice(0, CAP);
+    else if (Array.isArray(item) && item.every((v) => typeof v === 'string'))
+      headers[name] = item.map((v) => v.slice(0, CAP));
+    else headers[name] = describePlain(item);
+  }
+  return { kind: 'headers', type: typeName(value), headers };
+}
+
 /** An error the IUT raised, rejected with or passed to a callback → JSON (null for none). */
 function describeError(err) {
   if (err === undefined || err === null) return null;
@@ -234,8 +252,9 @@ class CommandError extends Error {}
 class Unsupported extends CommandError {}
 
 class Executor {
-  constructor(api, implementation, closeTimeout, handshakeTimeout) {
+  constructor(api, implementation, closeTimeout, handshakeTimeout, declared = {}) {
     this.api = api;
+    this.declared = declared; // api_features / api_level, when the module exports them
     this.implementation = implementation;
     this.closeTimeout = closeTimeout;
     this.handshakeTimeout = handshakeTimeout;
@@ -276,6 +295,7 @@ class Executor {
       close_timeout: this.closeTimeout,
       handshake_timeout: this.handshakeTimeout,
       behaviours: BEHAVIOURS,
+      ...this.declared,
     };
   }
 
@@ -450,14 +470,16 @@ class Executor {
     let fired = false;
     const subscriber = (...args) => {
       if (generation !== this.generation) return;
+      // Callback<T> events (API 11/12) get the value as their only argument.
+      const oneArgument = ONE_ARGUMENT_EVENTS.includes(type);
       sink({
         kind: 'event',
         socket: sock,
         sub: name,
         type,
         nargs: args.length,
-        err: describeError(args[0]),
-        value: describeValue(args[1]),
+        err: oneArgument ? null : describeError(args[0]),
+        value: oneArgument ? describeHeaders(args[0]) : describeValue(args[1]),
       });
       const ws = this.sockets.get(sock);
       const first = !fired;
@@ -496,13 +518,28 @@ function swallow(returned) {
 
 // -- the IUT module -----------------------------------------------------------------------------
 
-/** A file path (relative to the current directory) or a package specifier resolved from it. */
+/**
+ * A file path (relative to the current working folder) or a package specifier resolved from
+ * it. A path (it starts with `.` or `/`, or names what exists) is always taken from the
+ * working folder, never handed to import() as it is: import() would look it up beside this
+ * driver.
+ */
 function moduleUrl(spec) {
-  if (existsSync(spec))
-    return { url: pathToFileURL(path.resolve(spec)).href, name: path.resolve(spec) };
+  const fromCwd = createRequire(path.join(process.cwd(), 'noop.js'));
+  const pathLike = spec.startsWith('.') || path.isAbsolute(spec) || existsSync(spec);
+  if (pathLike) {
+    const absolute = path.resolve(process.cwd(), spec);
+    if (existsSync(absolute) && statSync(absolute).isFile())
+      return { url: pathToFileURL(absolute).href, name: absolute };
+    try {
+      const resolved = fromCwd.resolve(absolute); // a folder with package.json or index.js
+      return { url: pathToFileURL(resolved).href, name: absolute };
+    } catch {
+      return { url: pathToFileURL(absolute).href, name: absolute }; // import() says it is missing
+    }
+  }
   try {
-    const resolved = createRequire(path.join(process.cwd(), 'noop.js')).resolve(spec);
-    return { url: pathToFileURL(resolved).href, name: spec };
+    return { url: pathToFileURL(fromCwd.resolve(spec)).href, name: spec };
   } catch {
     return { url: spec, name: spec }; // let import() try (an "import"-only exports map)
   }
@@ -526,7 +563,14 @@ async function loadIut(spec) {
     [mod.CLOSE_TIMEOUT_S, api.CLOSE_TIMEOUT_S].find((v) => typeof v === 'number') ?? null;
   const handshakeTimeout =
     [mod.HANDSHAKE_TIMEOUT_S, api.HANDSHAKE_TIMEOUT_S].find((v) => typeof v === 'number') ?? null;
-  return new Executor(api, name, closeTimeout, handshakeTimeout);
+  // The later API's features the module declares (conformance/apifeatures.py): an exported
+  // API_FEATURES (array of names) or API_LEVEL (integer); without them the suite detects.
+  const declared = {};
+  const features = [mod.API_FEATURES, api.API_FEATURES].find(Array.isArray);
+  if (features !== undefined) declared.api_features = features.map(String);
+  const level = [mod.API_LEVEL, api.API_LEVEL].find(Number.isInteger);
+  if (level !== undefined) declared.api_level = level;
+  return new Executor(api, name, closeTimeout, handshakeTimeout, declared);
 }
 
 // -- the request loop ---------------------------------------------------------------------------

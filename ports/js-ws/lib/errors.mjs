@@ -2,13 +2,14 @@
 
 export const PARAMETER_ERROR = 401;
 export const URL_ERROR = 2302001;
+export const CERT_FILE_MISSING = 2302002;
 export const ALREADY_CONNECTED = 2302003;
 export const OTHER_ERROR = 2302999;
 
 const MESSAGES = new Map([
   [PARAMETER_ERROR, 'Parameter error'],
   [URL_ERROR, 'Websocket url error'],
-  [2302002, 'Websocket certificate file does not exist'],
+  [CERT_FILE_MISSING, 'Websocket certificate file does not exist'],
   [ALREADY_CONNECTED, 'Websocket connection already exists'],
   [OTHER_ERROR, 'Websocket other unknown error'],
 ]);

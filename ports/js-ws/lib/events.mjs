@@ -2,7 +2,8 @@
 
 import { parameterError } from './errors.mjs';
 
-export const EVENT_TYPES = ['open', 'message', 'close', 'error'];
+// 'dataEnd' (API 11) and 'headerReceive' (API 12) are Callback<T> events: the value alone.
+export const EVENT_TYPES = ['open', 'message', 'close', 'error', 'dataEnd', 'headerReceive'];
 
 /** Calls user code; an exception is reported with console.error, never propagated (EV10). */
 export function invoke(callback, what, ...args) {

@@ -47,7 +47,10 @@ GARBAGE: dict[str, Callable[[], None]] = {
         b'{"event": "trace", "entry": {"kind": "log", "message": "' + b"x" * 50_000_000 + b'"}}'
     ),
     "flood": _flood,
+    # not garbage on create: a hello whose close_timeout is a 401-digit integer
+    "huge-close-timeout": lambda: None,
 }
+HUGE = int("9" * 401)
 
 
 def main() -> None:
@@ -58,7 +61,8 @@ def main() -> None:
         op, ident = request["op"], request["id"]
         reply: dict[str, object] = {"id": ident, "ok": True}
         if op == "hello":
-            reply.update(protocol=2, driver="garbage", language="python", close_timeout=1.0)
+            timeout = HUGE if kind == "huge-close-timeout" else 1.0
+            reply.update(protocol=2, driver="garbage", language="python", close_timeout=timeout)
         elif op == "create":
             GARBAGE[kind]()
             reply["socket"] = "s1"

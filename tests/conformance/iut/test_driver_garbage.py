@@ -100,6 +100,11 @@ def test_every_kind_of_garbage_still_gives_a_report(kind: str, tmp_path: Path) -
     report = (tmp_path / rows[first]["reportfile"]).read_text("utf-8")
     if kind == "stderr-bytes":  # stderr is free-form: kept, never a violation
         assert status == 0 and "not UTF-8 on stderr" in report
+    elif kind == "huge-close-timeout":  # the hello's problem goes to the first case run
+        reports = {c: (tmp_path / r["reportfile"]).read_text("utf-8") for c, r in rows.items()}
+        failed = [c for c, text in reports.items() if "hello: close_timeout must be" in text]
+        assert status != 0 and len(failed) == 1 and rows[failed[0]]["behavior"] == "FAILED"
+        assert '"clause": "DP1"' in reports[failed[0]] and "OverflowError" not in "".join(reports)
     else:
         assert status != 0 and '"clause": "DP1"' in report
         assert rows[first]["behavior"] == "FAILED"

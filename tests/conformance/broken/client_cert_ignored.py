@@ -1,0 +1,22 @@
+"""CC1: clientCert is dropped: no client certificate is ever presented."""
+
+from typing import Any
+
+from ._wrap import WebSocketCloseOptions, WebSocketRequestOptions, Wrapper, reference
+
+CLAUSE = "CC1"
+API_FEATURES = reference.API_FEATURES
+
+
+class Broken(Wrapper):
+    def connect(self, url: Any, *args: Any) -> Any:
+        if args and isinstance(args[0], dict) and "clientCert" in args[0]:
+            args = ({k: v for k, v in args[0].items() if k != "clientCert"}, *args[1:])
+        return self.inner.connect(url, *args)
+
+
+def createWebSocket() -> Broken:
+    return Broken()
+
+
+__all__ = ["API_FEATURES", "WebSocketCloseOptions", "WebSocketRequestOptions", "createWebSocket"]
