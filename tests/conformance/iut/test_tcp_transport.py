@@ -177,16 +177,23 @@ def test_a_driver_that_never_answers_times_out_and_the_next_case_reconnects(mode
 
 
 def test_nobody_at_the_other_end_is_a_one_line_crash_in_bounded_time() -> None:
+    """A device gone for good costs the whole wait once, then a short one per case."""
     for spec, said in (
         (f"tcp:127.0.0.1:{free_port()}", "cannot connect to the driver"),
         ("tcp-listen:0", "no driver connected"),
     ):
-        iut = IUT(spec, wait=1.0)
+        iut = IUT(spec, wait=4.0)
         try:
             started = time.monotonic()
             with pytest.raises(IUTCrashed, match=said):
                 iut.info(1.0)
-            assert time.monotonic() - started < 5.0
+            assert time.monotonic() - started < 9.0  # the whole --iut-wait, once: bounded
+            session = iut.session(10.0)
+            started = time.monotonic()
+            with pytest.raises(IUTCrashed, match=said):
+                session.create()  # then RETRY_WAIT (2 s) a time, not the whole wait again
+            assert session.close() is None  # nothing to reset: no reconnection attempt
+            assert time.monotonic() - started < 3.5
         finally:
             iut.close()
 
