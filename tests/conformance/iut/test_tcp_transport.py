@@ -23,7 +23,7 @@ from conformance.iut.channel import TcpListenChannel, channel_for
 from conformance.iut.session import IUT
 from mockserver.server import MockServer
 from tests.conformance.iut.test_sessions import DRIVER, scripted_session
-from tests.conformance.suite_runner import run_suite, verdicts
+from tests.conformance.suite_runner import free_ports, run_suite, verdicts
 
 DRIVERS = Path(__file__).parents[1] / "drivers"
 BRIDGE = [sys.executable, str(DRIVERS / "tcp_bridge.py")]
@@ -231,11 +231,7 @@ def test_a_port_in_use_is_refused_and_workers_take_port_plus_index() -> None:
 
 
 def test_each_xdist_worker_has_its_own_connection(tmp_path: Path) -> None:
-    base = free_port()
-    while True:  # two free ports in a row
-        with contextlib.suppress(OSError), socket.create_server(("127.0.0.1", base + 1)):
-            break
-        base = free_port()
+    base = free_ports(2)  # fixed ports, as a user gives them
     drivers = [[*PY_DRIVER, "--tcp", f"127.0.0.1:{base + n}"] for n in range(2)]
     with process(drivers[0]), process(drivers[1]):
         status, rows = run_suite(
