@@ -99,7 +99,7 @@ def call_mapped(method: Callable[..., Any], args: tuple[Any, ...], mapper: Mappe
     return future
 
 
-EVENTS = ("open", "message", "close", "error")
+EVENTS = ("open", "message", "close", "error", "dataEnd", "headerReceive")
 
 
 class Relaying(Wrapper):

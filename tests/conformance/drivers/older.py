@@ -16,6 +16,7 @@ import json
 import sys
 from typing import Any
 
+from conformance.iut.capture import EscapeCapture
 from conformance.iut.executor import CommandError, Executor, Unsupported
 
 KNOWN = ("record", "raise", "subscribe", "off_self", "close")
@@ -41,9 +42,12 @@ def _forget_new_behaviours(value: Any) -> Any:
 
 async def serve(module_name: str, protocol: int) -> None:
     loop = asyncio.get_running_loop()
-    executor = Executor(
-        importlib.import_module(module_name), lambda e: _write({"event": "trace", "entry": e})
-    )
+
+    def sink(entry: dict[str, Any]) -> None:
+        _write({"event": "trace", "entry": entry})
+
+    EscapeCapture(sink, skip_suite_threads=False)  # logs and escapes, as every driver reports
+    executor = Executor(importlib.import_module(module_name), sink)
     while line := await loop.run_in_executor(None, sys.stdin.readline):
         request = json.loads(line)
         ident = request["id"]
