@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conformance.suite_runner import REPO
+from tests.conformance.suite_runner import REPO, free_ports
 
 GUIDE = REPO / "docs" / "device.md"
 FULL = os.environ.get("OHOS_TCP_FULL") == "1"
@@ -29,23 +28,6 @@ def stand_in_blocks(text: str) -> list[str]:
     for match in re.finditer(r"^Stand-in[^\n]*:\s*\n\s*\n```sh\n(.*?)^```", text, re.S | re.M):
         blocks.append(match.group(1))
     return blocks
-
-
-def free_run(count: int) -> int:
-    for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + count > 65535:
-            continue
-        try:
-            for port in range(base, base + count):
-                with socket.create_server(("127.0.0.1", port)):
-                    pass
-        except OSError:
-            continue
-        return base
-    raise AssertionError("no run of free ports")
 
 
 def _missing() -> str | None:
@@ -77,8 +59,13 @@ def test_the_guide_runs_end_to_end_with_the_node_stand_in(tmp_path: Path) -> Non
     script = script.replace("npm ci --prefix", "npm ls --prefix")
     script = script.replace("build/arkts", str(tmp_path / "build" / "arkts"))
     script = script.replace("reports/", f"{tmp_path}/reports/")
-    script = re.sub(r"^(MOCK\w*)=\d+$", lambda m: f"{m.group(1)}={free_run(6)}", script, flags=re.M)
-    script = re.sub(r"^(PORT\w*)=\d+$", lambda m: f"{m.group(1)}={free_run(1)}", script, flags=re.M)
+    taken: set[int] = set()
+    script = re.sub(
+        r"^(MOCK\w*)=\d+$", lambda m: f"{m.group(1)}={free_ports(6, taken)}", script, flags=re.M
+    )
+    script = re.sub(
+        r"^(PORT\w*)=\d+$", lambda m: f"{m.group(1)}={free_ports(1, taken)}", script, flags=re.M
+    )
     script = re.sub(r"(python -m conformance )", rf"\g<1>{SELECTION} ", script)
     (tmp_path / "reports").mkdir()
     proc = subprocess.run(
@@ -89,8 +76,9 @@ def test_the_guide_runs_end_to_end_with_the_node_stand_in(tmp_path: Path) -> Non
         timeout=900,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+    logs = "".join(f.read_text("utf-8")[-2000:] for f in (tmp_path / "reports").glob("*.log"))
     out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
+    assert proc.returncode == 0, out[-4000:] + logs
     assert "suite exit status 0" in out, out[-4000:]
     assert "arkts lint: 4 .ets files pass" in out
     assert "agent my-device" in out

@@ -325,6 +325,7 @@ class Driver:
     """
 
     HELLO_TIMEOUT = 10.0
+    RETRY_WAIT = 2.0  # seconds to wait for a TCP driver once it failed to come for a whole wait
     STDERR_LINE = 64 * 1024
     CA_PEM_LIMIT = 64 * 1024  # bytes of the CA file carried in hello's tls.ca_pem
 
@@ -340,16 +341,24 @@ class Driver:
         self._replies: dict[int, dict[str, Any]] = {}
         self._cond = threading.Condition()
         self._eof = False
+        self._unreachable = False  # the last attempt to open a link failed
 
     # -- the link ----------------------------------------------------------------------------
 
     def ensure_started(self, timeout: float) -> DriverInfo:
         """A live link to a driver that has answered ``hello`` (opened now if need be)."""
-        link = self.link
-        if link is not None and link.alive() and not self._eof and self.info is not None:
+        if self.live() and self.info is not None:
             return self.info
         self.kill()
-        link = self.channel.open(max(timeout, self.channel.wait))
+        # A driver that did not come within its whole wait is given RETRY_WAIT from then on
+        # (until it comes back): a run whose device went away ends in bounded, short time.
+        wait = self.RETRY_WAIT if self._unreachable else max(timeout, self.channel.wait)
+        try:
+            link = self.channel.open(wait)
+        except IUTCrashed:
+            self._unreachable = True
+            raise
+        self._unreachable = False
         with self._cond:
             self.link = link
             self._eof = False
@@ -488,7 +497,14 @@ class Driver:
                 self._cond.wait(min(left, 0.5))
             return self._replies.pop(ident)
 
+    def live(self) -> bool:
+        """Whether a link is open and its driver has said hello."""
+        link = self.link
+        return link is not None and link.alive() and not self._eof and self.info is not None
+
     def request(self, command: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if command.get("op") == "reset" and not self.live():
+            return {"ok": True}  # a link opened later starts afresh: nothing to reset
         started = time.monotonic()
         self.ensure_started(min(timeout, self.HELLO_TIMEOUT))
         reply = self._exchange(command, max(0.1, timeout - (time.monotonic() - started)))

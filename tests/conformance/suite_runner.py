@@ -34,3 +34,32 @@ def run_suite(report_dir: Path, *args: str, timeout: float = 240) -> tuple[int, 
 
 def verdicts(rows: dict[str, Any]) -> dict[str, str]:
     return {case: row["behavior"] for case, row in rows.items()}
+
+
+def free_ports(count: int, taken: set[int] | None = None) -> int:
+    """The first of ``count`` free ports in a row, outside the kernel's ephemeral range (there,
+    any outgoing connection may take one before the run binds it) and outside ``taken``
+    (which gets them). For fixed ports: ``--mock-port``, ``tcp-listen`` bases."""
+    import random
+    import socket
+
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    span = (20000, low) if low - 20000 > 1000 else (high + 1, 65000)
+    taken = set() if taken is None else taken
+    for _ in range(200):
+        base = random.randrange(span[0], span[1] - count)
+        wanted = set(range(base, base + count))
+        if taken & wanted:
+            continue
+        try:
+            for port in wanted:
+                with socket.create_server(("127.0.0.1", port)):
+                    pass
+        except OSError:
+            continue
+        taken.update(wanted)
+        return base
+    raise AssertionError(f"no {count} free ports in a row in {span}")

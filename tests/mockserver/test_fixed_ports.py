@@ -5,7 +5,6 @@ needs (docs/device.md). Loopback only: the advertised names here resolve to this
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 import subprocess
 import sys
@@ -15,27 +14,14 @@ import pytest
 
 from mockserver.limits import check_host_name
 from mockserver.server import PORT_LAYOUT, run_mockserver
+from tests.conformance.suite_runner import free_ports
 from tests.mockserver.test_tls import _echo_once, _trusting
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def free_base(count: int = len(PORT_LAYOUT)) -> int:
-    """A base port with ``count`` free ports from it (retried: another process may take one)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base + count > 65535:
-            continue
-        try:
-            for port in range(base, base + count):
-                with socket.create_server(("127.0.0.1", port)):
-                    pass
-        except OSError:
-            continue
-        return base
-    raise AssertionError("no run of free ports")
+def free_base() -> int:
+    return free_ports(len(PORT_LAYOUT))
 
 
 async def test_every_listener_is_on_its_port_and_every_url_names_the_advertised_host() -> None:

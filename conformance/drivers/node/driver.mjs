@@ -21,6 +21,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import { trustTestCa } from './trust.mjs';
 
 const PROTOCOL = 3;
 // Events whose callback is Callback<T> (API 11/12): the value is the only argument.
@@ -272,6 +273,7 @@ class Executor {
   handle(request) {
     switch (request.op) {
       case 'hello':
+        trustTestCa(request.tls?.ca_pem); // over TCP the environment did not say it
         return this.hello();
       case 'create':
         return this.create(request.mode ?? 'async');

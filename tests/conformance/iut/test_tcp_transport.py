@@ -23,7 +23,7 @@ from conformance.iut.channel import TcpListenChannel, channel_for
 from conformance.iut.session import IUT
 from mockserver.server import MockServer
 from tests.conformance.iut.test_sessions import DRIVER, scripted_session
-from tests.conformance.suite_runner import run_suite, verdicts
+from tests.conformance.suite_runner import free_ports, run_suite, verdicts
 
 DRIVERS = Path(__file__).parents[1] / "drivers"
 BRIDGE = [sys.executable, str(DRIVERS / "tcp_bridge.py")]
@@ -177,16 +177,23 @@ def test_a_driver_that_never_answers_times_out_and_the_next_case_reconnects(mode
 
 
 def test_nobody_at_the_other_end_is_a_one_line_crash_in_bounded_time() -> None:
+    """A device gone for good costs the whole wait once, then a short one per case."""
     for spec, said in (
         (f"tcp:127.0.0.1:{free_port()}", "cannot connect to the driver"),
         ("tcp-listen:0", "no driver connected"),
     ):
-        iut = IUT(spec, wait=1.0)
+        iut = IUT(spec, wait=4.0)
         try:
             started = time.monotonic()
             with pytest.raises(IUTCrashed, match=said):
                 iut.info(1.0)
-            assert time.monotonic() - started < 5.0
+            assert time.monotonic() - started < 9.0  # the whole --iut-wait, once: bounded
+            session = iut.session(10.0)
+            started = time.monotonic()
+            with pytest.raises(IUTCrashed, match=said):
+                session.create()  # then RETRY_WAIT (2 s) a time, not the whole wait again
+            assert session.close() is None  # nothing to reset: no reconnection attempt
+            assert time.monotonic() - started < 3.5
         finally:
             iut.close()
 
@@ -224,11 +231,7 @@ def test_a_port_in_use_is_refused_and_workers_take_port_plus_index() -> None:
 
 
 def test_each_xdist_worker_has_its_own_connection(tmp_path: Path) -> None:
-    base = free_port()
-    while True:  # two free ports in a row
-        with contextlib.suppress(OSError), socket.create_server(("127.0.0.1", base + 1)):
-            break
-        base = free_port()
+    base = free_ports(2)  # fixed ports, as a user gives them
     drivers = [[*PY_DRIVER, "--tcp", f"127.0.0.1:{base + n}"] for n in range(2)]
     with process(drivers[0]), process(drivers[1]):
         status, rows = run_suite(

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { format } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as shim from './ohos.net.webSocket.mjs';
+import { trustTestCa } from '../../node/trust.mjs';
 
 const USAGE = 'usage: node main.mjs BUILD (--tcp HOST:PORT | --tcp-listen [ADDR:]PORT)\n';
 const [build, how, where] = process.argv.slice(2);
@@ -35,9 +36,15 @@ const config = new DriverConfig();
 config.implementation = shim.implementation;
 config.closeTimeout = shim.CLOSE_TIMEOUT_S;
 config.handshakeTimeout = shim.HANDSHAKE_TIMEOUT_S;
-// Node trusts the CA through NODE_EXTRA_CA_CERTS only (read at start); a device app writes
-// hello's tls.ca_pem to its files and hands that path to connect() as caPath. Here, only when
-// ARKTS_CA_PATH=1 (ports/js-ws would need to honour caPath).
+config.apiFeatures = shim.API_FEATURES;
+config.apiLevel = shim.API_LEVEL;
+// hello's tls.ca_pem: by default the stand-in puts it in Node's trust store (as a device's user
+// trust store would hold it: config.caPathFor returns null, no call is changed); with
+// ARKTS_CA_PATH=1 it does what the app template does: a file, passed to connect() as caPath.
+config.caPathFor = (pem) => {
+  trustTestCa(pem);
+  return null;
+};
 if (process.env.ARKTS_CA_PATH === '1') {
   const folder = mkdtempSync(path.join(tmpdir(), 'arkts-ca-'));
   config.caPathFor = (pem) => {

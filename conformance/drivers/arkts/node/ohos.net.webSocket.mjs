@@ -20,5 +20,10 @@ export const CLOSE_TIMEOUT_S =
 export const HANDSHAKE_TIMEOUT_S =
   [mod.HANDSHAKE_TIMEOUT_S, api.HANDSHAKE_TIMEOUT_S].find((v) => typeof v === 'number') ?? null;
 
+// The later API's features the module declares (API_FEATURES, API_LEVEL), as the Node driver
+// reads them.
+export const API_FEATURES = [mod.API_FEATURES, api.API_FEATURES].find(Array.isArray)?.map(String) ?? null;
+export const API_LEVEL = [mod.API_LEVEL, api.API_LEVEL].find(Number.isInteger) ?? null;
+
 const webSocket = { createWebSocket: () => api.createWebSocket() };
 export default webSocket;

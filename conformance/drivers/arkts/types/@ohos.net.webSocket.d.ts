@@ -1,17 +1,32 @@
 // @ohos.net.webSocket as the driver uses it. Signatures as in OpenHarmony's interface_sdk-js,
-// api/@ohos.net.webSocket.d.ts (API 12); comments shortened, the proxy types left out
-// (`proxy` is not used by the driver).
+// api/@ohos.net.webSocket.d.ts (API 12, and the options of API 20/21: skipServerCertVerification,
+// pingInterval, pongTimeout); comments shortened. HttpProxy is @ohos.net.connection's.
 
 import type { AsyncCallback, ErrorCallback, Callback } from './@ohos.base';
 
 declare namespace webSocket {
   function createWebSocket(): WebSocket;
 
+  /** @ohos.net.connection's HttpProxy. */
+  export interface HttpProxy {
+    host: string;
+    port: number;
+    username?: string;
+    password?: string;
+    exclusionList: Array<string>;
+  }
+
+  export type ProxyConfiguration = 'system' | 'no-proxy' | HttpProxy;
+
   export interface WebSocketRequestOptions {
     header?: Object;
     caPath?: string;
     clientCert?: ClientCert;
+    proxy?: ProxyConfiguration;
     protocol?: string;
+    skipServerCertVerification?: boolean;
+    pingInterval?: number;
+    pongTimeout?: number;
   }
 
   export interface ClientCert {
