@@ -16,7 +16,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import INFORMATIONAL, OK, Event, ExpectedClose, WireCase
+from .entries import ExpectedClose, WireCase
+from .events import INFORMATIONAL, OK, Event
 
 FAILED = "FAILED"
 UNCLEAN = "UNCLEAN"
