@@ -137,7 +137,7 @@ def family_5() -> Iterator[WireCase]:
             [pong(b"ping payload"), text(b"".join(frags))],
             ("PR3", "EV2"),
         )
-    orphan = [
+    orphan: list[tuple[str, bool, str, Callable[[Step], list[Step]]]] = [
         ("5.9", True, "", lambda s: [s]),
         ("5.10", True, ", each frame in its own write", lambda s: [s, SYNC]),
         ("5.11", True, ", written one byte at a time", lambda s: [bytewise(s)]),
