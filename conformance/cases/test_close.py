@@ -69,6 +69,7 @@ def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> d
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS[p["overload"]],
     clauses=("CL2", "CL1", "CL3", "CL4", "OR2"),
     cells=lambda p: [cov.api(OVERLOADS[p["overload"]], close_variant(p), "success")],
     description="close an open connection",
@@ -81,7 +82,6 @@ def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> d
 )
 def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     options, payload = VARIANTS[variant]
-    ctx.meta["overload"] = OVERLOADS[overload]
     clause = (
         "CL2" if variant in ("no-options", "empty-options", "code-only", "reason-only") else "CL3"
     )
@@ -125,6 +125,7 @@ FORBIDDEN: dict[str, object] = {
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS["options-callback" if p["style"] == "callback" else "promise"],
     clauses=("CL6", "CL8"),
     cells=lambda p: [
         cov.api(
@@ -139,7 +140,6 @@ FORBIDDEN: dict[str, object] = {
 @pytest.mark.parametrize("options", FORBIDDEN)
 @pytest.mark.parametrize("style", STYLES)
 def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
-    ctx.meta["overload"] = OVERLOADS["options-callback" if style == "callback" else "promise"]
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "close", style, FORBIDDEN[options])
@@ -175,6 +175,7 @@ def _allowed_close(frame: dict) -> bool:
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("CL5",),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "not open", "API error")],
     description="close when never connected, and a second close",
@@ -183,7 +184,6 @@ def _allowed_close(frame: dict) -> bool:
 @pytest.mark.parametrize("when", ["before-connect", "twice"])
 @pytest.mark.parametrize("style", STYLES)
 def test_not_open(ctx: CaseContext, style: str, when: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if when == "twice":
         ctx.open(sock, ctx.url("/echo"))

@@ -65,6 +65,7 @@ def wire_bytes(payload: object) -> tuple[str, bytes]:
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD1", "SD2", "SD3", "SD4", "SD8", "SD9"),
     cells=lambda p: [
         cov.api(OVERLOADS[p["style"]], wire_kind(PAYLOADS[p["payload"]]), "success"),
@@ -76,7 +77,6 @@ def wire_bytes(payload: object) -> tuple[str, bytes]:
 @pytest.mark.parametrize("payload", PAYLOADS)
 @pytest.mark.parametrize("style", STYLES)
 def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     kind, data = wire_bytes(PAYLOADS[payload])
     clause = "SD1" if kind == "text" else "SD2"
     if payload.startswith("empty"):
@@ -122,6 +122,7 @@ STATES = ["never-connected", "after-close"]
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD6", "SD11"),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "not open", "API error")],
     description="send when the connection is not open",
@@ -131,7 +132,6 @@ STATES = ["never-connected", "after-close"]
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("style", STYLES)
 def test_not_open(ctx: CaseContext, style: str, state: str, payload: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if state == "after-close":
         ctx.open(sock, ctx.url("/echo"))
@@ -156,6 +156,7 @@ WRONG = {"int": 42, "none": None, "dict": {"a": 1}, "object": Opaque(), "list": 
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD7",),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "wrong type", "API error")],
     description="send data of a type the API does not take",
@@ -164,7 +165,6 @@ WRONG = {"int": 42, "none": None, "dict": {"a": 1}, "object": Opaque(), "list": 
 @pytest.mark.parametrize("data", WRONG)
 @pytest.mark.parametrize("style", STYLES)
 def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "send", style, WRONG[data])
@@ -174,6 +174,7 @@ def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD5", "SD9"),
     description="twenty sends issued without waiting",
     expectation="they arrive in call order and settle in call order; each frame has its own "
@@ -181,7 +182,6 @@ def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
 )
 @pytest.mark.parametrize("style", STYLES)
 def test_order(ctx: CaseContext, style: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
     outcomes = [ctx.invoke(sock, "send", style, f"m{i}") for i in range(20)]
@@ -249,6 +249,7 @@ HANDSHAKE_DELAY_MS = 400
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD12", "SD13"),
     description="send twice while connecting (after connect, before 'open')",
     expectation="either both fail and nothing of them reaches the wire, or both are queued: "
@@ -257,7 +258,6 @@ HANDSHAKE_DELAY_MS = 400
 )
 @pytest.mark.parametrize("style", STYLES)
 def test_while_connecting(ctx: CaseContext, style: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     expect = {"op": "expect", "timeout_ms": 1500}
     url = ctx.script_url([expect, expect], {"delay_ms": HANDSHAKE_DELAY_MS})
