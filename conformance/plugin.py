@@ -324,13 +324,28 @@ def pytest_report_from_serializable(config: pytest.Config, data: object) -> Iter
     and starts the run at the first case's row (before that report reaches any
     ``pytest_runtest_logreport``). Failed tests that are not cases are counted until then."""
     report = yield
-    if isinstance(report, pytest.TestReport) and RUN_KEY not in config.stash:
-        if CaseRow.from_properties(list(report.user_properties)) is not None:
-            if report.when == "call":
-                ConformanceRun.start(config)
-        elif report.failed:
-            config.stash[EARLY_FAILURES_KEY] = config.stash.get(EARLY_FAILURES_KEY, 0) + 1
+    if isinstance(report, pytest.TestReport):
+        _before_the_run(config, report)
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Iterator[pytest.TestReport]:
+    """The same in one process: a test whose report carries a case row (a case, or a test
+    that writes one as cases do) starts the run before the report is logged."""
+    report: pytest.TestReport = yield
+    _before_the_run(item.config, report)
+    return report
+
+
+def _before_the_run(config: pytest.Config, report: pytest.TestReport) -> None:
+    if RUN_KEY in config.stash:
+        return
+    if CaseRow.from_properties(list(report.user_properties)) is not None:
+        if report.when == "call":
+            ConformanceRun.start(config)
+    elif report.failed:
+        config.stash[EARLY_FAILURES_KEY] = config.stash.get(EARLY_FAILURES_KEY, 0) + 1
 
 
 @pytest.fixture(scope="session")
