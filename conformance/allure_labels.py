@@ -6,6 +6,7 @@ a link to each clause in the contract. An implementation of the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,13 +28,14 @@ class AllureLabels:
     def pytest_conformance_case_result(self, item: pytest.Item, result: CaseResult) -> None:
         import allure
 
+        dynamic: Any = allure.dynamic  # allure-pytest ships no type hints
         row = result.row
-        allure.dynamic.epic(row.area)
-        allure.dynamic.feature(row.method)
-        allure.dynamic.story(row.overload)
-        allure.dynamic.severity(allure.severity_level(SEVERITY[row.level]))
-        allure.dynamic.label("verdict", row.behavior.value)
+        dynamic.epic(row.area)
+        dynamic.feature(row.method)
+        dynamic.story(row.overload)
+        dynamic.severity(allure.severity_level(SEVERITY[row.level]))
+        dynamic.label("verdict", row.behavior.value)
         if row.expected:
-            allure.dynamic.label("expected", row.expected)
+            dynamic.label("expected", row.expected)
         for clause in row.clause:
-            allure.dynamic.link(self.clause_url.format(clause=clause), name=clause)
+            dynamic.link(self.clause_url.format(clause=clause), name=clause)

@@ -15,7 +15,7 @@ import inspect
 import math
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -319,7 +319,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_report_from_serializable(config: pytest.Config, data: object) -> Iterator[object]:
+def pytest_report_from_serializable(
+    config: pytest.Config, data: object
+) -> Generator[None, object, object]:
     """A pytest-xdist controller collects nothing: it learns of the cases from their reports,
     and starts the run at the first case's row (before that report reaches any
     ``pytest_runtest_logreport``). Failed tests that are not cases are counted until then."""
@@ -330,7 +332,9 @@ def pytest_report_from_serializable(config: pytest.Config, data: object) -> Iter
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item) -> Iterator[pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """The same in one process: a test whose report carries a case row (a case, or a test
     that writes one as cases do) starts the run before the report is logged."""
     report: pytest.TestReport = yield

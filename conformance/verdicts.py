@@ -27,7 +27,7 @@ class Verdict(StrEnum):
         """The verdict a word names, or None for anything else (a reader then says what is
         wrong with its input: this function never raises)."""
         try:
-            return cls(word)
+            return cls(str(word)) if isinstance(word, str) else None
         except ValueError:
             return None
 

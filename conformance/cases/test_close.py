@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ VARIANTS: dict[str, tuple[object, str]] = {
 }
 
 
-def close_variant(params: dict) -> str:
+def close_variant(params: dict[str, Any]) -> str:
     """The coverage column of a close case: which options (or none) the call passed."""
     variant = params["variant"]
     if variant == "no-options":
@@ -56,7 +57,9 @@ def close_variant(params: dict) -> str:
     )
 
 
-def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> dict | None:
+def call_close(
+    ctx: CaseContext, sock: str, overload: str, options: object
+) -> dict[str, Any] | None:
     if overload == "callback":
         return ctx.settle(sock, "close", "callback")
     if overload == "options-callback":
@@ -156,7 +159,7 @@ def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
     ctx.check_equal("CL8", "close's error code", 401, err_code(result))
 
 
-def _allowed_close(frame: dict) -> bool:
+def _allowed_close(frame: dict[str, Any]) -> bool:
     code = frame.get("code")
     allowed = (
         code is None

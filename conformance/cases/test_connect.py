@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conformance import coverage as cov
@@ -34,7 +36,7 @@ MAIN_CLAUSE = {
 }
 
 
-def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict | None:
+def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict[str, Any] | None:
     args: list[object] = [url]
     if overload.startswith("options"):
         args.append({"header": {"X-Conformance": "1"}})

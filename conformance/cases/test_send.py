@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conformance import coverage as cov
@@ -104,7 +106,7 @@ def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
     check_masking(ctx, log)
 
 
-def check_masking(ctx: CaseContext, log: dict | None) -> None:
+def check_masking(ctx: CaseContext, log: dict[str, Any] | None) -> None:
     """SD9 over the connection's client frames (the message and the close frame at least)."""
     seen = masking(log)
     ctx.check(
