@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ VARIANTS: dict[str, tuple[object, str]] = {
 }
 
 
-def close_variant(params: dict) -> str:
+def close_variant(params: dict[str, Any]) -> str:
     """The coverage column of a close case: which options (or none) the call passed."""
     variant = params["variant"]
     if variant == "no-options":
@@ -56,7 +57,9 @@ def close_variant(params: dict) -> str:
     )
 
 
-def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> dict | None:
+def call_close(
+    ctx: CaseContext, sock: str, overload: str, options: object
+) -> dict[str, Any] | None:
     if overload == "callback":
         return ctx.settle(sock, "close", "callback")
     if overload == "options-callback":
@@ -69,6 +72,7 @@ def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> d
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS[p["overload"]],
     clauses=("CL2", "CL1", "CL3", "CL4", "OR2"),
     cells=lambda p: [cov.api(OVERLOADS[p["overload"]], close_variant(p), "success")],
     description="close an open connection",
@@ -81,7 +85,6 @@ def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> d
 )
 def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     options, payload = VARIANTS[variant]
-    ctx.meta["overload"] = OVERLOADS[overload]
     clause = (
         "CL2" if variant in ("no-options", "empty-options", "code-only", "reason-only") else "CL3"
     )
@@ -125,6 +128,7 @@ FORBIDDEN: dict[str, object] = {
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS["options-callback" if p["style"] == "callback" else "promise"],
     clauses=("CL6", "CL8"),
     cells=lambda p: [
         cov.api(
@@ -139,7 +143,6 @@ FORBIDDEN: dict[str, object] = {
 @pytest.mark.parametrize("options", FORBIDDEN)
 @pytest.mark.parametrize("style", STYLES)
 def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
-    ctx.meta["overload"] = OVERLOADS["options-callback" if style == "callback" else "promise"]
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "close", style, FORBIDDEN[options])
@@ -156,7 +159,7 @@ def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
     ctx.check_equal("CL8", "close's error code", 401, err_code(result))
 
 
-def _allowed_close(frame: dict) -> bool:
+def _allowed_close(frame: dict[str, Any]) -> bool:
     code = frame.get("code")
     allowed = (
         code is None
@@ -175,6 +178,7 @@ def _allowed_close(frame: dict) -> bool:
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("CL5",),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "not open", "API error")],
     description="close when never connected, and a second close",
@@ -183,7 +187,6 @@ def _allowed_close(frame: dict) -> bool:
 @pytest.mark.parametrize("when", ["before-connect", "twice"])
 @pytest.mark.parametrize("style", STYLES)
 def test_not_open(ctx: CaseContext, style: str, when: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if when == "twice":
         ctx.open(sock, ctx.url("/echo"))

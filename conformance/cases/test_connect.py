@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conformance import coverage as cov
@@ -34,7 +36,7 @@ MAIN_CLAUSE = {
 }
 
 
-def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict | None:
+def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict[str, Any] | None:
     args: list[object] = [url]
     if overload.startswith("options"):
         args.append({"header": {"X-Conformance": "1"}})
@@ -45,6 +47,7 @@ def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict | N
 @pytest.mark.case(
     area="connect",
     method="connect",
+    overload=lambda p: OVERLOADS[p["overload"]],
     clauses=("CN1", "CN2", "CN3", "CN4", "CN12"),
     cells=lambda p: [
         cov.api(OVERLOADS[p["overload"]], OPTIONS_VARIANT[p["overload"]], "success"),
@@ -55,7 +58,6 @@ def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict | N
 )
 @pytest.mark.parametrize("overload", OVERLOADS)
 def test_success(ctx: CaseContext, overload: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[overload]
     sock = ctx.socket()
     result = connect(ctx, sock, overload, ctx.url("/echo"))
     main = MAIN_CLAUSE[overload]
@@ -134,6 +136,7 @@ TLS_FAILURES = ["tls-unknown-ca", "tls-wrong-name", "tls-expired", "tls-hangup"]
 @pytest.mark.case(
     area="connect",
     method="connect",
+    overload=lambda p: OVERLOADS[p["overload"]],
     clauses=("CN7", "CN8", "PR2"),
     cells=lambda p: [
         cov.api(OVERLOADS[p["overload"]], OPTIONS_VARIANT[p["overload"]], "connection failure"),
@@ -145,7 +148,6 @@ TLS_FAILURES = ["tls-unknown-ca", "tls-wrong-name", "tls-expired", "tls-hangup"]
 @pytest.mark.parametrize("failure", FAILURES + TLS_FAILURES)
 @pytest.mark.parametrize("overload", OVERLOADS)
 def test_failure(ctx: CaseContext, overload: str, failure: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[overload]
     if failure.startswith("tls-"):
         url = tls_failure_url(ctx, failure.removeprefix("tls-"))
     else:
@@ -227,6 +229,7 @@ BAD_URLS = {
 @pytest.mark.case(
     area="connect",
     method="connect",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("CN10", "ER1", "ER2"),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "bad URL", "API error")],
     description="connect with a URL that is not a ws:// or wss:// URL",
@@ -235,7 +238,6 @@ BAD_URLS = {
 @pytest.mark.parametrize("style", ["callback", "promise"])
 @pytest.mark.parametrize("url", BAD_URLS)
 def test_bad_url(ctx: CaseContext, url: str, style: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     result = ctx.settle(sock, "connect", style, BAD_URLS[url])
     expected = 401 if not isinstance(BAD_URLS[url], str) else 2302001
@@ -257,7 +259,7 @@ HEADER_SETS = {
     area="connect",
     method="connect",
     clauses=("CN5", "CN6", "CN2", "CN3"),
-    overload="connect(url, options, callback)",
+    overload=lambda p: OVERLOADS["options-" + p["style"]],
     cells=lambda p: [
         cov.api(
             OVERLOADS["options-" + p["style"]],
@@ -276,7 +278,6 @@ HEADER_SETS = {
 @pytest.mark.parametrize("headers", HEADER_SETS)
 @pytest.mark.parametrize("style", ["callback", "promise"])
 def test_headers(ctx: CaseContext, style: str, headers: str, form: str) -> None:
-    ctx.meta["overload"] = OVERLOADS["options-" + style]
     header = HEADER_SETS[headers]
     options: object = {"header": header}
     if form == "dataclass":
