@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from ._aiohttp_compat import QUIET_ERRORS, quiet_logger
+from .connlog import EndedBy
 from .frames import header_text as _text
 from .guard import control_guard, handshake_refusal
 from .limits import (
@@ -35,6 +36,7 @@ from .limits import (
     is_loopback,
 )
 from .proxy import HttpProxy
+from .records import Handshake
 from .script import Script, ScriptError, load_script_text, parse_script
 from .session import ScriptRun, TappedWebSocketResponse
 from .tls import FAILURE_KINDS, ClientCertFiles, TestAuthority, TlsError, UserCertificate
@@ -105,19 +107,18 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
     wirelog = request.app[WIRELOG_KEY]
     log = wirelog.open(request.query.get("tag"), request.path)
     if request.match_info.route.name == "stored":
-        log.entry["script_id"] = request.match_info["script_id"]
-    log.entry["handshake"] = {
-        "method": request.method,
-        "path": request.path_qs,
-        "version": f"HTTP/{request.version.major}.{request.version.minor}",
-        "headers": [[_text(k), _text(v)] for k, v in request.raw_headers],
-        "response_status": None,
-        "response_reason": None,
-        "response_headers": [],
-        "client_certificate": _client_certificate(request),
-    }
+        log.script_id = request.match_info["script_id"]
+    log.handshake_request(
+        Handshake(
+            method=request.method,
+            path=request.path_qs,
+            version=f"HTTP/{request.version.major}.{request.version.minor}",
+            headers=tuple((_text(k), _text(v)) for k, v in request.raw_headers),
+            client_certificate=_client_certificate(request),
+        )
+    )
     handshake = script.handshake
-    ended_by = "server"
+    ended_by: EndedBy = "server"
     upgraded = False
     ws: TappedWebSocketResponse | None = None
     try:
@@ -136,13 +137,11 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
                 reason=handshake.get("reason"),
                 text="refused by script\n",
             )
-            log.entry["handshake"]["response_status"] = refused.status
-            log.entry["handshake"]["response_reason"] = refused.reason
+            log.handshake_answer(refused.status, refused.reason)
             return refused
         refusal = handshake_refusal(request)
         if refusal is not None:  # not a handshake this server can accept (RFC 6455 §4.2.2)
-            log.entry["handshake"]["response_status"] = refusal.status
-            log.entry["handshake"]["response_reason"] = refusal.reason
+            log.handshake_answer(refusal.status, refusal.reason)
             log.note("handshake_refused", refusal.text or "")
             return refusal
         protocols = (handshake["subprotocol"],) if "subprotocol" in handshake else ()
@@ -161,8 +160,8 @@ async def websocket_route(request: web.Request) -> web.StreamResponse:
             ws.headers["Sec-WebSocket-Protocol"] = handshake["subprotocol"]
         upgraded = True
         await ws.prepare(request)
-        log.entry["handshake"]["response_status"] = 101
-        log.entry["handshake"]["response_headers"] = [[k, v] for k, v in ws.headers.items()]
+        response_headers = tuple((k, v) for k, v in ws.headers.items())
+        log.handshake_answer(101, ws.reason, response_headers)
         run = ScriptRun(ws, request, script, memory.writes)
         try:
             await run.run()

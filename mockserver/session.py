@@ -29,11 +29,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .connlog import ConnectionLog
+from .digests import digest_in_thread
 from .frames import FrameCheck, FrameTap, build_frame, frame_header, mask_from
 from .frames import header_text as _text
 from .limits import WRITE_CHUNK, WRITE_LOW_WATER, WRITE_STALL, YIELD_EVERY, Budget
+from .records import is_close_frame
 from .script import Payload, Script, payload_bytes, step_payload
-from .wirelog import ConnectionLog, digest_in_thread
 
 TRY_AGAIN_LATER = 1013  # close code: the server's memory budget has no room for a message
 END_WAIT = 30.0  # after the last step: how long to wait for the client's close
@@ -123,9 +125,7 @@ class TappedWebSocketResponse(web.WebSocketResponse):
             self.set_status(101, self._reason_phrase)
         # logged now, before the status line is written: a reader who saw the client open
         # finds it in the log
-        handshake = self.log.entry.get("handshake")
-        if isinstance(handshake, dict):
-            handshake["response_reason"] = self.reason
+        self.log.handshake_reason(self.reason)
         return started
 
     def _post_start(self, request: Any, protocol: Any, writer: Any) -> None:
@@ -560,11 +560,7 @@ class ScriptRun:
             chop=step.get("chop"),
             delay=step.get("delay_ms", 0) / 1000,
         )
-        if (
-            step["opcode"] == 8
-            and flags["fin"]
-            and not (flags["rsv1"] or flags["rsv2"] or flags["rsv3"])
-        ):
+        if is_close_frame(step["opcode"], **flags):
             self.close_sent = True  # a close frame (one with RSV bits or no FIN is just broken)
 
     async def step_raw_bytes(self, step: dict[str, Any]) -> None:
