@@ -23,198 +23,22 @@ import json
 import os
 import struct
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .connlog import ConnectionLog
 from .digests import digest_in_thread
-from .frames import FrameCheck, FrameTap, build_frame, frame_header, mask_from
+from .frames import build_frame, frame_header, mask_from
 from .frames import header_text as _text
 from .limits import WRITE_CHUNK, WRITE_LOW_WATER, WRITE_STALL, YIELD_EVERY, Budget
 from .records import is_close_frame
 from .script import Payload, Script, payload_bytes, step_payload
+from .tap import TappedWebSocketResponse
 
-TRY_AGAIN_LATER = 1013  # close code: the server's memory budget has no room for a message
 END_WAIT = 30.0  # after the last step: how long to wait for the client's close
 STALL_DEFAULT_MS = 30_000
 FAIL_LINGER = 1.0  # after failing a client: how long to wait for its close frame, reading nothing
-
-
-class TappedWebSocketResponse(web.WebSocketResponse):
-    """aiohttp's server WebSocket, with a tap on incoming bytes and a bendable handshake.
-
-    The hooks override private methods (aiohttp 3.10–3.14: ``_post_start``, ``_handshake``,
-    ``_pre_start``); tests/mockserver fail loudly if a new aiohttp moves them.
-    """
-
-    def __init__(
-        self,
-        log: ConnectionLog,
-        accept: str | None = None,
-        max_msg_size: int = 0,
-        reason: str | None = None,
-        budget: Budget | None = None,
-        **kwargs: Any,
-    ) -> None:
-        # No permessage-deflate: the wire log shows frames as written, and raw frames stay raw.
-        # max_msg_size: past it aiohttp fails the connection with 1009 (--max-message).
-        super().__init__(
-            autoclose=False, autoping=False, max_msg_size=max_msg_size, compress=False, **kwargs
-        )
-        self.log = log
-        self._accept_mode = accept
-        self._reason_phrase = reason  # the 101's reason phrase (None: "Switching Protocols")
-        self.violation: tuple[int, str] | None = None  # the client's first protocol error
-        self.on_violation: Callable[[int, str], None] | None = None
-        # the client has said its last: its close frame is in, or its TCP stream ended
-        self.client_done = asyncio.Event()
-        # incoming bytes drawn from the server's budget: held until their message is read
-        self.incoming = budget if budget is not None else Budget(1 << 62)
-        self.incoming_held = 0
-        self._message_bytes = 0  # of the data message coming in (its frames so far)
-        self._read_sizes: deque[int] = deque()  # whole messages in, not yet read by the script
-
-    def release_message(self) -> None:
-        """The script read a data message: its bytes go back to the budget."""
-        if self._read_sizes:
-            self._give(self._read_sizes.popleft())
-
-    def release_all(self) -> None:
-        self._give(self.incoming_held)
-        self._read_sizes.clear()
-
-    def _give(self, n: int) -> None:
-        n = min(n, self.incoming_held)
-        self.incoming_held -= n
-        self.incoming.give(n)
-
-    def _take(self, n: int) -> bool:
-        if not self.incoming.take(n):
-            return False
-        self.incoming_held += n
-        return True
-
-    def _frame_done(self, first: int, key: bytes | None, length: int) -> None:
-        """A whole incoming frame: control frames give their bytes back at once, data frames
-        add to their message's, which waits for the script to read it."""
-        size = 2 + (0 if length < 126 else 2 if length < 1 << 16 else 8) + (4 if key else 0)
-        size += length
-        if first & 0x08:  # a control frame (aiohttp hands it on, or answers it, at once)
-            self._give(size)
-            return
-        self._message_bytes += size
-        if first & 0x80:
-            self._read_sizes.append(self._message_bytes)
-            self._message_bytes = 0
-
-    def _handshake(self, request: Any) -> Any:
-        headers, protocol, compress, notakeover = super()._handshake(request)
-        if self._accept_mode == "wrong":
-            headers["Sec-WebSocket-Accept"] = "d3JvbmcgYWNjZXB0IGtleQ=="
-        elif self._accept_mode == "missing":
-            headers.popall("Sec-WebSocket-Accept", None)
-        return headers, protocol, compress, notakeover
-
-    def _pre_start(self, request: Any) -> Any:
-        # aiohttp sets the status to a plain 101 here, just before it writes the status line.
-        started = super()._pre_start(request)
-        if self._reason_phrase is not None:
-            self.set_status(101, self._reason_phrase)
-        # logged now, before the status line is written: a reader who saw the client open
-        # finds it in the log
-        self.log.handshake_reason(self.reason)
-        return started
-
-    def _post_start(self, request: Any, protocol: Any, writer: Any) -> None:
-        # Bytes a client sent right behind its handshake request wait in the handler's private
-        # ``_message_tail``; aiohttp would feed them to its parser before the tap is in.
-        handler = request.protocol
-        tail = getattr(handler, "_message_tail", b"")
-        if tail:
-            handler._message_tail = b""
-        super()._post_start(request, protocol, writer)
-        self._install_tap(request)
-        parser = getattr(handler, "_payload_parser", None)
-        if tail and parser is not None:
-            parser.feed_data(tail)
-
-    def _install_tap(self, request: Any) -> None:
-        log = self.log
-        seen = self.client_done
-
-        def on_frame(first: int, key: bytes | None, length: int, data: bytes) -> None:
-            log.frame("in", first, key, length, data)
-            self._frame_done(first, key, length)
-            if first & 0x0F == 8:
-                seen.set()
-
-        check = FrameCheck()
-        tap = FrameTap(log.cap, on_frame, check)
-        handler = request.protocol
-        inner = getattr(handler, "_payload_parser", None)
-        if inner is not None:
-            handler._payload_parser = _TeeParser(
-                inner, tap, check, self._client_broke, self.client_done.set, self._take
-            )
-
-    def _client_broke(self, code: int, why: str) -> None:
-        self.violation = (code, why)
-        self.log.client_error(code, why)
-        if self.on_violation is not None:
-            self.on_violation(code, why)
-
-
-class _TeeParser:
-    """Hands every incoming chunk to the tap, then to aiohttp's real parser: all of it until the
-    client breaks the protocol, the bytes before the broken frame then, nothing after."""
-
-    def __init__(
-        self,
-        inner: Any,
-        tap: FrameTap,
-        check: FrameCheck,
-        broke: Callable[[int, str], None],
-        eof: Callable[[], None],
-        take: Callable[[int], bool] = lambda n: True,
-    ) -> None:
-        self._inner = inner
-        self._tap = tap
-        self._check = check
-        self._broke = broke
-        self._eof = eof
-        self._take = take
-        self._blocked = False
-
-    def feed_data(self, data: bytes) -> Any:
-        if not self._blocked and not self._take(len(data)):
-            self._blocked = True  # nothing more reaches aiohttp; the tap still logs
-            self._tap.feed(data)
-            self._broke(
-                TRY_AGAIN_LATER,
-                "the server's memory budget has no room for this client's incoming bytes",
-            )
-            return False, b""
-        allowed = self._tap.feed(data)
-        if self._blocked:
-            return False, b""
-        if allowed is None:
-            return self._inner.feed_data(data)
-        self._blocked = True
-        if allowed:
-            self._inner.feed_data(data[:allowed])
-        assert self._check.violation is not None
-        self._broke(*self._check.violation)
-        return False, b""
-
-    def feed_eof(self) -> Any:
-        self._eof()
-        return self._inner.feed_eof()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
 
 class WriteStalled(ConnectionError):
