@@ -257,7 +257,7 @@ def make_app(
     check_option("max_message", max_message, 1, MAX_MAX_MESSAGE, "bytes of one incoming message")
     memory = memory if memory is not None else MemoryBudget()
     app = web.Application(
-        middlewares=[control_guard(loopback_only)],  # type: ignore[list-item]
+        middlewares=[control_guard(loopback_only)],
         client_max_size=MAX_SCRIPT_BODY,
     )
     app[WIRELOG_KEY] = wirelog
