@@ -1,7 +1,7 @@
 """The aiohttp application: its WebSocket routes (each a script) and its control routes.
 
 Every WebSocket route is a script: ``/echo`` is ``[echo]``, ``/drop`` is ``[drop]`` and so
-on, so one runner (``mockserver.session.ScriptRun``) and one log serve them all. The control
+on, so one runner (``mockserver.steps.ScriptRun``) and one log serve them all. The control
 routes store scripts (``POST /_scripts``) and read the wire log (``/_log``); the guard
 (``mockserver.guard``) keeps them to loopback clients.
 """
@@ -30,7 +30,7 @@ from .limits import (
 )
 from .records import Handshake
 from .script import Script, ScriptError, load_script_text, parse_script
-from .session import ScriptRun
+from .steps import ScriptRun
 from .tap import TappedWebSocketResponse
 from .wirelog import WireLog
 
