@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver import MockServer
+from mockserver.records import entries_of
 
 from .clauses import clause, closing_clauses
 from .iut import CALLBACK, IUT, DriverInfo, Session, Subscriber
@@ -292,12 +293,10 @@ class CaseContext:
         self.iut_error = self.iut_error or reset_error
         if not self.wirelog:
             self.wirelog = self.server.wirelog.find(tag=self.tag)
-        complete = all(not (e.get("dropped") or {}).get("messages") for e in self.wirelog)
+        entries = list(entries_of(self.wirelog))
+        complete = all(not e.dropped.messages for e in entries)
         server_messages = [  # OR3 compares orders only on a log that kept every message
-            m
-            for entry in (self.wirelog if complete else [])
-            for m in entry.get("messages", [])
-            if m["dir"] == "out"
+            m.to_json() for entry in (entries if complete else []) for m in entry.messages_of("out")
         ]
         for clause_id, what in ordering_violations(self.session.trace, server_messages):
             self.check(clause_id, False, what, "contract order", "see trace")
@@ -343,9 +342,7 @@ class CaseContext:
         )
 
     def remote_close_code(self) -> int | None:
-        for entry in self.wirelog:
-            close_in = (entry.get("close") or {}).get("in")
-            if close_in is not None:
-                code = close_in.get("code")
-                return code if isinstance(code, int) else None
+        for entry in entries_of(self.wirelog):
+            if entry.close.incoming is not None:
+                return entry.close.incoming.code
         return None

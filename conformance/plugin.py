@@ -22,6 +22,7 @@ import pytest
 
 from mockserver import MockServer
 from mockserver.limits import check_host_name
+from mockserver.listeners import PORT_LAYOUT
 
 from . import hookspecs
 from .allure_labels import DEFAULT_CLAUSE_URL
@@ -70,7 +71,9 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-MOCK_PORTS_PER_WORKER = 10  # --mock-port: worker gwN's listeners start at BASE + 10 N
+# --mock-port: worker gwN's listeners start at BASE + 20 N (room for PORT_LAYOUT's eleven)
+MOCK_PORTS_PER_WORKER = 20
+assert MOCK_PORTS_PER_WORKER >= len(PORT_LAYOUT)
 
 
 def _port_base(text: str) -> int:
