@@ -3,7 +3,7 @@ gates on "nothing got worse" from day one (docs/conformance.md, "Expectations").
 
 ```toml
 [[expect]]
-case = "protocol.6_4_invalid_utf8_fails_fast"   # a case id, or a pattern with * and ?
+case = "wire.autobahn[6.4.1]"   # a case id, or a pattern with * and ?
 verdict = "NON-STRICT"
 reason = "ws validates UTF-8 at the end of a message; https://bugs.example/123"
 ```
@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from .verdicts import FAILING, PASS, PASSING, Judgement, Verdict, judge
+from .wire.catalogue import renamed_to
 
 KNOWN: tuple[str, ...] = tuple(v.value for v in PASSING + FAILING)
 PATTERN_CHARS = "*?"  # brackets are literal: case ids hold them (``send.payload[promise-1MiB]``)
@@ -159,6 +160,11 @@ def parse(text: str, source: str = "expectations") -> Expectations:
             )
         if case in seen:
             raise ExpectationsError(f"{where}: {case!r} is listed twice; keep one entry")
+        if renamed_to(case) is not None:  # never matched again: a silent drop otherwise
+            raise ExpectationsError(
+                f"{where}: {case!r} names a case renamed to {renamed_to(case)!r} "
+                '(docs/wire-cases.md, "Renamed case ids"); rename the entry and check its verdict'
+            )
         seen.add(case)
         entries.append(Expectation(case, Verdict(verdict), reason.strip()))
     return Expectations(entries)
