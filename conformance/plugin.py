@@ -48,6 +48,7 @@ from .report.paths import (
     check_agent_folder,
     derived_agent,
 )
+from .report.runs import RunRecorder
 from .results import CaseRow, write_index
 from .verdicts import FAILED, HARNESS_ERROR
 
@@ -189,6 +190,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "wire_perf: Autobahn family 9 (limits, performance)")
     config.addinivalue_line("markers", "wire_quick: the first wire case of each Autobahn group")
     config.pluginmanager.register(RunCollector(config), f"ohos-ws-run-{id(config)}")
+    # issue 17 (report helper): each run kept as reports/<agent>/runs/<stamp>/ (report/runs.py)
+    config.pluginmanager.register(RunRecorder(config), f"ohos-ws-runs-{id(config)}")
     if config.getoption("--iut") != "impl":  # the default ships with the suite
         _check_iut(config)
     _check_agent(config)
