@@ -66,8 +66,18 @@ def test_every_run_is_kept_and_any_two_can_be_compared(tmp_path: Path) -> None:
     failed = sorted(c for c, r in broken.items() if r["behavior"] == "FAILED")
     assert failed
     proc = subprocess.run(
-        [sys.executable, "-m", "conformance.report", "diff", "port@previous", "port@latest"]
-        + ["--root", str(root), "--html", str(tmp_path / "diff.html")],
+        [
+            sys.executable,
+            "-m",
+            "conformance.report",
+            "diff",
+            "port@previous",
+            "port@latest",
+            "--root",
+            str(root),
+            "--html",
+            str(tmp_path / "diff.html"),
+        ],
         cwd=REPO,
         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
         capture_output=True,
