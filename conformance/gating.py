@@ -20,15 +20,17 @@ import pytest
 
 from . import expectations
 from .expectations import EXPECTATIONS_KEY
-from .plugin import run_state
+from .plugin import report_dir, run_state
+from .report.ci import allure_case
 from .results import CaseRow
 from .verdicts import FAILED, HARNESS_ERROR, NON_STRICT
 
 SEVERITY = {"MUST": "critical", "SHOULD": "normal", "INFO": "minor"}
 EXIT_HARNESS_ERROR = 6
-# The contract shipped with the suite; point --clause-url at your own copy (a repository
-# browser, an intranet page) to make the links travel with the allure report.
-DEFAULT_CLAUSE_URL = (Path(__file__).parent / "data" / "API-CONTRACT.md").as_uri() + "#{clause}"
+# issue 17: no clause link unless --clause-url gives an address that works anywhere (a
+# repository browser, an intranet page): a file:// path of the machine that ran the suite
+# is dead everywhere else. Each clause is a label of the case either way.
+DEFAULT_CLAUSE_URL = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,7 +61,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--clause-url",
         default=DEFAULT_CLAUSE_URL,
-        help="link for a clause in allure ({clause} is replaced)",
+        help="link for a clause in allure ({clause} is replaced), e.g. a repository "
+        "browser's address of API-CONTRACT.md; default: no link, the clause as a label",
     )
 
 
@@ -91,9 +94,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     allure.dynamic.label("verdict", row.behavior)
     if row.expected:
         allure.dynamic.label("expected", row.expected)
-    url = str(item.config.getoption("--clause-url"))
-    for clause in row.clause:
-        allure.dynamic.link(url.format(clause=clause), name=clause)
+    url = item.config.getoption("--clause-url")
+    for clause in row.clause if url else ():
+        allure.dynamic.link(str(url).format(clause=clause), name=clause)
+    allure_case(report_dir(item.config), row.reportfile, row.case_id, row.clause)  # issue 17
 
 
 @pytest.hookimpl(trylast=True)

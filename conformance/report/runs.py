@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 
+from .ci import finish_junit
 from .model import read_index
 from .paths import ReportError, case_file, write_file
 
@@ -353,6 +354,9 @@ class RunRecorder:
                 expectations=self._expectations(ran_rows),
             )
             folder = record_run(agent_dir, agent, ran_rows, info)
+            junit = config.getoption("xmlpath", None)
+            if junit:
+                finish_junit(Path(junit), folder, str(config.getoption("--fail-on")))
         except (OSError, ReportError) as exc:
             message = f"conformance: the run could not be kept in {agent_dir / RUNS}: {exc}"
         else:
