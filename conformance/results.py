@@ -94,6 +94,7 @@ class CaseResult:
     iut_error: str | None = None
     trace_dropped: dict[str, int] = field(default_factory=dict)
     driver: dict[str, Any] | None = None
+    trace_origin: float | None = None  # wall-clock time of the trace's t = 0 (issue 17)
 
     def document(self) -> dict[str, Any]:
         """The case file (docs/report-format.md, "One case")."""
@@ -121,6 +122,7 @@ class CaseResult:
             "harness_error": self.harness_error,
             "iut_error": self.iut_error,
             "driver": self.driver,
+            "trace_origin": self.trace_origin,
         }
 
     def write(self, directory: Path) -> Path:
