@@ -354,7 +354,7 @@ def render_html(
         "td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px;vertical-align:top}"
         "h1.worse{color:#900}h1.same{color:#070}</style></head><body>"
         f"<h1 class='{'worse' if diff.got_worse else 'same'}'>{escape(verdict)}</h1>"
-        f"<p>old: {escape(old_text)}<br>new: {escape(new_text)}</p>"
+        f"<p>old: {escape(old_text)}<br>→ new: {escape(new_text)}</p>"
         f"<p>{len(diff.changes)} case(s) differ ({escape(counts or 'none')}), "
         f"{diff.unchanged} unchanged.</p>"
         "<table id='diff'><tr><th>change</th><th>case</th><th>old</th><th>new</th>"
