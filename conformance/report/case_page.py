@@ -123,7 +123,11 @@ def _payload_preview(frame: dict[str, Any]) -> str:
         except (binascii.Error, ValueError):
             return escape(str(frame["b64"])[:120])
         text = escape(raw[:48].hex(" "))
-        if len(raw) >= 2:
+        if frame.get("opcode") == 8 and len(raw) >= 2:  # a close frame: its code and reason
+            code = int.from_bytes(raw[:2], "big")
+            reason = _as_text(raw[2:], 48)
+            text += f"<div class='hexview'>code {code}, reason {escape(repr(reason))}</div>"
+        elif len(raw) >= 2:
             text += f"<div class='hexview'>as text: {escape(_as_text(raw, 48))}</div>"
         return text
     return ""
