@@ -227,7 +227,7 @@ def test_the_pages_in_a_real_browser(two_runs: Path) -> None:
 
     # the failed case: run facts, the expectation, one time line, the handshake drawn
     case = seen["case"]
-    for text in ("UNEXPECTED", BROKEN, "--clause CL2", "same origin", "as text"):
+    for text in ("UNEXPECTED", BROKEN, "--clause CL2", "same origin", "code 1001"):
         assert text in case, text
     assert any(t.startswith("GET /") for t in seen["ladder"])
     assert any("101" in t for t in seen["ladder"]) and any("CLOSE" in t for t in seen["ladder"])

@@ -75,3 +75,20 @@ def test_ids_sort_as_numbers_and_cells_show_the_close_code(tmp_path: Path) -> No
     positions = [html.index(f"data-id='{case}'") for case in sorted(ids, key=natural)]
     assert positions == sorted(positions)  # the old index sorted them as text
     assert "Pass · 1000 · 12 ms" in html  # the close code the mock server received
+
+
+def test_long_hex_in_a_check_is_also_shown_as_text() -> None:
+    from conformance.report.case_page import detail_page
+
+    check = {
+        "clause": "SN1",
+        "level": "MUST",
+        "passed": False,
+        "verdict": "FAILED",
+        "what": "payload",
+        "expected": "68 65 6c 6c 6f 20 77 6f 72 6c 64",
+        "observed": "68656c6c6f20776f726c6421ff",
+    }
+    page = detail_page({"id": "send.x", "behavior": "FAILED", "checks": [check]})
+    assert "as text: hello world</div>" in page
+    assert "as text: hello world!\\xff</div>" in page
