@@ -178,7 +178,7 @@ def _workers(args: list[str]) -> tuple[str | None, list[str]]:
     return value, rest
 
 
-SELECTING = ("-k", "-m", "--clause", "--lf", "--last-failed", "--deselect", "--wire-perf")
+SELECTING = ("-k", "-m", "--clause", "--lf", "--last-failed", "--deselect")
 
 
 def _is_selection(args: list[str]) -> bool:
