@@ -339,6 +339,9 @@ class CaseContext:
             iut_error=self.iut_error,
             trace_dropped=dict(self.session.dropped),
             driver=driver,
+            # issue 17: where the trace's t = 0 lies on the wall clock, which the wire log's
+            # connections use ("started"), so a case page puts both on one time line
+            trace_origin=time.time() - (time.monotonic() - self.session.t0),
         )
 
     def remote_close_code(self) -> int | None:

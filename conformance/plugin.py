@@ -183,7 +183,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--clause-url",
         default=DEFAULT_CLAUSE_URL,
-        help="link for a clause in allure ({clause} is replaced)",
+        help="link for a clause in allure ({clause} is replaced), e.g. a repository "
+        "browser's address of API-CONTRACT.md; default: no link, the clause as a label",
     )
     group.addoption(
         "--wire-perf",

@@ -148,6 +148,7 @@ class CaseResult:
     iut_error: str | None = None
     trace_dropped: dict[str, int] = field(default_factory=dict)
     driver: DriverInfo | None = None
+    trace_origin: float | None = None  # wall-clock time (Unix) of the trace's t = 0
 
     def with_row(self, row: CaseRow) -> CaseResult:
         return replace(self, row=row)
@@ -178,6 +179,7 @@ class CaseResult:
             "harness_error": self.harness_error,
             "iut_error": self.iut_error,
             "driver": None if self.driver is None else self.driver.as_json(),
+            "trace_origin": self.trace_origin,
         }
 
     def write(self, directory: Path) -> Path:
