@@ -313,5 +313,12 @@ def test_no_private_pytest_names() -> None:
     attributes only)."""
     for path in [*PACKAGE.glob("*.py"), *(PACKAGE / "cases").glob("*.py")]:
         text = path.read_text("utf-8")
-        for name in ("_fixtureinfo", "._store", "_pytest", "._request", "._obj"):
+        for name in (
+            "_fixtureinfo",
+            "._store",
+            "from _pytest",
+            "import _pytest",
+            "._request",
+            "._obj",
+        ):
             assert name not in text, f"{path.name} uses {name}"
