@@ -168,9 +168,11 @@ class HttpProxy:
             await _answer(writer, entry, 403)
             return
         try:
-            up_reader, up_writer = await asyncio.wait_for(
-                asyncio.open_connection(host.strip("[]"), port), HEAD_TIMEOUT
-            )
+            # Not asyncio.wait_for: on Python 3.11, a wait_for cancelled (close() ending the
+            # tunnels) just as the connection is made drops the connection it made, and its
+            # transport is never closed ("unclosed transport" at garbage collection).
+            async with asyncio.timeout(HEAD_TIMEOUT):
+                up_reader, up_writer = await asyncio.open_connection(host.strip("[]"), port)
         except (OSError, TimeoutError):
             await _answer(writer, entry, 502)
             return
