@@ -119,9 +119,10 @@ def allure_case(case_dir: Path, reportfile: str, case_id: str, clauses: tuple[st
     test (the caller checked that allure is active)."""
     import allure
 
-    allure.dynamic.title(case_id)
+    dynamic: Any = allure.dynamic  # allure-pytest ships no type hints
+    dynamic.title(case_id)
     for clause in clauses:
-        allure.dynamic.label("clause", clause)
+        dynamic.label("clause", clause)
     source = case_dir / reportfile
     if not CASE_FILE.fullmatch(reportfile) or not source.is_file():
         return
