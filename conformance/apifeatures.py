@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver import MockServer
+from mockserver.records import ConnectionEntry
 
 from .iut import IUT, Session, Subscriber
 from .iut.api import DriverBrokeProtocol, IUTCrashed, IUTTimeout
@@ -206,11 +207,8 @@ def _detect_protocol(iut: IUT, server: MockServer, feature: ApiFeature) -> str |
         if not probe.opened():
             return None
         log = _server_log(server, probe.tag)
-        sent = [
-            value
-            for name, value in ((log or {}).get("handshake") or {}).get("headers", [])
-            if name.lower() == "sec-websocket-protocol"
-        ]
+        headers = () if log is None or log.handshake is None else log.handshake.headers
+        sent = [value for name, value in headers if name.lower() == "sec-websocket-protocol"]
         if log is not None and not sent:
             return feature.lacking("the protocol option did not reach the wire")
         return None
@@ -231,7 +229,7 @@ def _detect_ping_interval(iut: IUT, server: MockServer, feature: ApiFeature) -> 
             return None
         probe.session.quiet(2.2)
         log = _server_log(server, probe.tag)
-        pings = [f for f in (log or {}).get("frames", []) if f["dir"] == "in" and f["opcode"] == 9]
+        pings = [f for f in (() if log is None else log.frames_of("in")) if f.opcode == 9]
         if log is not None and not pings:
             return feature.lacking("no ping within 2 s with pingInterval 1")
         return None
@@ -319,11 +317,12 @@ def _detect_proxy(iut: IUT, server: MockServer, feature: ApiFeature) -> str | No
     return _probe(iut, body)
 
 
-def _server_log(server: MockServer, tag: str, timeout: float = 2.0) -> dict[str, Any] | None:
+def _server_log(server: MockServer, tag: str, timeout: float = 2.0) -> ConnectionEntry | None:
+    """The first connection tagged ``tag`` once its handshake is logged; None on timeout."""
     end = time.monotonic() + timeout
     while True:
-        logs = server.wirelog.find(tag=tag)
-        if logs and logs[0].get("handshake"):
+        logs = server.wirelog.entries(tag)
+        if logs and logs[0].handshake is not None:
             return logs[0]
         if time.monotonic() >= end:
             return None

@@ -5,14 +5,34 @@ from __future__ import annotations
 import hashlib
 import socket
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from mockserver.records import ConnectionEntry, Direction, entry_of
+from mockserver.records import (
+    CloseFields,
+    ConnectionEntry,
+    Direction,
+    Handshake,
+    WireFrame,
+    WireMessage,
+    entry_of,
+)
 
 # A connection's wire log: its record, or its JSON form (read with ``entry_of``), or None.
 WireLogEntry = ConnectionEntry | Mapping[str, Any] | None
 
 STYLES = ("callback", "promise")
+
+
+class _ServerLog(Protocol):
+    def server_log(self, timeout: float = ...) -> Mapping[str, Any] | None: ...
+
+
+def server_entry(ctx: _ServerLog, timeout: float = 3.0) -> ConnectionEntry | None:
+    """The case's first connection as the server saw it, once TCP ended (``ctx.server_log``
+    read into its record); None when no connection came. Cases ask the record, never the
+    JSON form."""
+    return entry_of(ctx.server_log(timeout))
 
 
 def closed_port() -> int:
@@ -22,44 +42,84 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def messages(log: WireLogEntry, direction: Direction) -> list[dict[str, Any]]:
+def messages(log: WireLogEntry, direction: Direction) -> tuple[WireMessage, ...]:
     entry = entry_of(log)
-    return [] if entry is None else [m.to_json() for m in entry.messages_of(direction)]
+    return () if entry is None else entry.messages_of(direction)
 
 
-def data_frames(log: WireLogEntry, direction: Direction) -> list[dict[str, Any]]:
+def data_frames(log: WireLogEntry, direction: Direction) -> tuple[WireFrame, ...]:
     entry = entry_of(log)
     frames = () if entry is None else entry.frames_of(direction)
-    return [f.to_json() for f in frames if f.is_data]
+    return tuple(f for f in frames if f.is_data)
 
 
-def masking(log: WireLogEntry) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Masking:
+    """RFC 6455 §5.3 over a connection's client frames (``masking``): the frames kept, their
+    first keys, and the seq numbers of each kind of problem (all empty when all holds)."""
+
+    frames: int
+    keys: tuple[str | None, ...]
+    unmasked: tuple[int, ...] = ()
+    all_zero_key: tuple[int, ...] = ()
+    repeated_keys: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unmasked or self.all_zero_key or self.repeated_keys)
+
+    def as_json(self) -> dict[str, Any]:
+        """The check's evidence: ``problems`` holds only the kinds that occurred."""
+        problems = {
+            "unmasked": list(self.unmasked),
+            "all_zero_key": list(self.all_zero_key),
+            "repeated_keys": self.repeated_keys,
+        }
+        return {
+            "frames": self.frames,
+            "keys": list(self.keys),
+            "problems": {k: v for k, v in problems.items() if v},
+        }
+
+
+def masking(log: WireLogEntry) -> Masking:
     """RFC 6455 §5.3 over the client frames the log kept: each must be masked, with a key no
     other frame of the connection used (a fresh key per frame), and never the all-zero key
-    (it leaves the payload in clear). ``problems`` is empty when all holds."""
+    (it leaves the payload in clear)."""
     entry = entry_of(log)
     frames = () if entry is None else entry.frames_of("in")
     seen: dict[str, list[int]] = {}
     for f in frames:
         if f.mask_key:
             seen.setdefault(f.mask_key, []).append(f.seq)
-    problems = {
-        "unmasked": [f.seq for f in frames if not f.masked],
-        "all_zero_key": seen.get("00000000", []),
-        "repeated_keys": {k: s for k, s in seen.items() if len(s) > 1},
-    }
-    return {
-        "frames": len(frames),
-        "keys": [f.mask_key for f in frames[:20]],
-        "problems": {k: v for k, v in problems.items() if v},
-    }
+    return Masking(
+        frames=len(frames),
+        keys=tuple(f.mask_key for f in frames[:20]),
+        unmasked=tuple(f.seq for f in frames if not f.masked),
+        all_zero_key=tuple(seen.get("00000000", [])),
+        repeated_keys={k: s for k, s in seen.items() if len(s) > 1},
+    )
 
 
-def close_in(log: WireLogEntry) -> dict[str, Any] | None:
+def handshake_of(entry: ConnectionEntry) -> Handshake:
+    """The connection's opening handshake. A logged connection without one (TCP only) is an
+    AssertionError: a case that reads the request of every connection it made counts on the
+    server having logged it, and ends in HARNESS-ERROR when it did not."""
+    if entry.handshake is None:
+        raise AssertionError(f"connection {entry.id} of the wire log has no handshake")
+    return entry.handshake
+
+
+def handshake_json(log: WireLogEntry) -> dict[str, Any] | None:
+    """The handshake as a check's evidence (its JSON form; None when there was none)."""
+    entry = entry_of(log)
+    return None if entry is None or entry.handshake is None else entry.handshake.to_json()
+
+
+def close_in(log: WireLogEntry) -> CloseFields | None:
     """The client's close frame (``CloseRecord``: a broken frame of opcode 8 is none)."""
     entry = entry_of(log)
-    close = None if entry is None else entry.close.incoming
-    return None if close is None else close.to_json()
+    return None if entry is None else entry.close.incoming
 
 
 def digest(data: bytes) -> tuple[int, str]:

@@ -72,12 +72,7 @@ def _arrives(server: MockServer, tag: str, text: str, timeout: float) -> bool:
     """Whether the server got ``text`` from the connection tagged ``tag`` within ``timeout``."""
     end = time.monotonic() + timeout
     while True:
-        got = [
-            m.get("text")
-            for log in server.wirelog.find(tag=tag)
-            for m in log.get("messages", [])
-            if m["dir"] == "in"
-        ]
+        got = [m.payload.text for log in server.wirelog.entries(tag) for m in log.messages_of("in")]
         if text in got:
             return True
         if time.monotonic() >= end:

@@ -12,14 +12,17 @@ here (``as_json``, ``as_properties``, ``document``) and one reader (``from_prope
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clauses import clause
-from .iut import DriverInfo
 from .report.paths import agent_folder, safe_name, write_file
-from .verdicts import Verdict
+from .verdicts import WORDS, Verdict
+
+if TYPE_CHECKING:  # the report's readers import this module: no IUT layer at import time
+    from .iut import DriverInfo
 
 JSONValue = Any  # what json.dumps takes: the evidence of a check is whatever the case observed
 
@@ -59,6 +62,15 @@ class Check:
             "expected": self.expected,
             "observed": self.observed,
         }
+
+
+class RowFormatError(ValueError):
+    """An ``index.json`` row that is not what docs/report-format.md describes; ``str()`` is
+    one line saying which field is wrong (the caller adds the file and the case)."""
+
+
+_ROW_TEXT = ("level", "area", "method", "overload", "expected")  # text; null reads as ""
+_ROW_LISTS = ("clause", "cells")  # lists of text; absent reads as []
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,55 @@ class CaseRow:
                 value = value.value
             pairs.append((f.name, value))
         return pairs
+
+    @classmethod
+    def from_json(cls, case_id: str, row: object) -> CaseRow:
+        """The one reader of an ``index.json`` row (``as_json`` writes it).
+
+        Fields the suite always writes but a hand-made or older index may leave out read as
+        their empty value (``behaviorClose`` as OK: the case had no closing checks); a field
+        of the wrong type is a ``RowFormatError`` naming it."""
+        if not isinstance(row, Mapping):
+            raise RowFormatError("the row is not an object")
+        verdicts: dict[str, Verdict] = {}
+        for name in ("behavior", "behaviorClose"):
+            word = row.get(name, Verdict.OK.value if name == "behaviorClose" else None)
+            verdict = Verdict.parse(word)
+            if verdict is None:
+                raise RowFormatError(f"{name} {str(word)[:40]!r} is none of {', '.join(WORDS)}")
+            verdicts[name] = verdict
+        lists: dict[str, tuple[str, ...]] = {}
+        for name in _ROW_LISTS:
+            value = row.get(name, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise RowFormatError(f"{name} is not a list of strings")
+            lists[name] = tuple(value)
+        text: dict[str, str] = {}
+        for name in _ROW_TEXT:
+            value = row.get(name)
+            if value is not None and not isinstance(value, str):
+                raise RowFormatError(f"{name} is not str")
+            text[name] = value or ""
+        duration = row.get("duration")
+        if isinstance(duration, bool) or not isinstance(duration, int | float | None):
+            raise RowFormatError("duration is not int (milliseconds)")
+        code = row.get("remoteCloseCode")
+        if isinstance(code, bool) or not isinstance(code, int | None):
+            raise RowFormatError("remoteCloseCode is not int or null")
+        reportfile = row.get("reportfile", "")
+        if not isinstance(reportfile, str):
+            raise RowFormatError(f"reportfile {reportfile!r:.60} is not a case file name")
+        return cls(
+            case_id=str(case_id),
+            behavior=verdicts["behavior"],
+            behaviorClose=verdicts["behaviorClose"],
+            duration=int(duration or 0),
+            remoteCloseCode=code,
+            reportfile=reportfile,
+            clause=lists["clause"],
+            cells=lists["cells"],
+            **text,
+        )
 
     @classmethod
     def from_properties(cls, properties: list[tuple[str, object]]) -> CaseRow | None:
@@ -193,22 +254,29 @@ class CaseResult:
 def write_index(directory: Path, agent: str, rows: dict[str, CaseRow]) -> Path:
     """Write ``index.json``: this run's rows, and the agent's earlier rows of cases this run
     did not run (a selection adds to a report, never deletes a fuller one). Nothing is
-    removed: a case file of an earlier run stays beside its row."""
+    removed: a case file of an earlier run stays beside its row. An earlier row that is not
+    a row (``CaseRow.from_json`` refuses it) is kept as it was: ``report build`` names it."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "index.json"
-    ordered = {
-        case_id: row
-        for case_id, row in _earlier_rows(path, agent).items()
-        if case_id not in rows and (directory / str(row.get("reportfile", ""))).is_file()
-    }
+    ordered: dict[str, JSONValue] = {}
+    for case_id, earlier in _earlier_rows(path, agent).items():
+        if case_id in rows:
+            continue
+        try:
+            row = CaseRow.from_json(case_id, earlier)
+        except RowFormatError:
+            ordered[case_id] = earlier
+            continue
+        if row.reportfile and (directory / row.reportfile).is_file():
+            ordered[case_id] = row.as_json()
     ordered.update({case_id: row.as_json() for case_id, row in rows.items()})
     ordered = {case_id: ordered[case_id] for case_id in sorted(ordered)}
     write_file(path, json.dumps({agent: ordered}, ensure_ascii=False, indent=1))
     return path
 
 
-def _earlier_rows(path: Path, agent: str) -> dict[str, dict[str, JSONValue]]:
-    """The rows an earlier run of ``agent`` left in ``path`` (none if unreadable)."""
+def _earlier_rows(path: Path, agent: str) -> dict[str, JSONValue]:
+    """The rows an earlier run of ``agent`` left in ``path``, as JSON (none if unreadable)."""
     try:
         earlier = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):

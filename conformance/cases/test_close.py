@@ -9,9 +9,10 @@ import pytest
 
 from conformance import coverage as cov
 from conformance.context import AFTER_CLOSE_TIMEOUT, CLOSE_MARGIN, CaseContext
-from conformance.helpers import STYLES, close_in, err_code, succeeded
+from conformance.helpers import STYLES, close_in, err_code, server_entry, succeeded
 from conformance.iut import Options
 from conformance.ordering import OBSERVER
+from mockserver.records import CloseFields
 
 # The handshake's answer is held back this long (as in test_send's while-connecting case).
 HANDSHAKE_DELAY_MS = 400
@@ -93,8 +94,9 @@ def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     ctx.open(sock, ctx.url("/echo"))
     result = call_close(ctx, sock, overload, options)
     ctx.check("CL1", succeeded(result), "close settles with success", True, result)
-    log = ctx.server_log()
-    got = (close_in(log) or {}).get("payload_hex")
+    log = server_entry(ctx)
+    close = close_in(log)
+    got = None if close is None else close.payload_hex
     ctx.check_equal(clause, "close payload on the wire", payload, got)
     ctx.session.quiet(0.05)
     closes = ctx.events(sock, "close")
@@ -105,10 +107,10 @@ def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     ctx.check("OR2", not later, "no event after 'close'", [], later)
     ctx.check(
         "CL4",
-        log is not None and log["done"],
+        log is not None and log.done,
         "the TCP connection ended",
         True,
-        None if log is None else log["tcp"],
+        None if log is None else log.tcp.to_json(),
     )
 
 
@@ -147,27 +149,27 @@ def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
     ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "close", style, FORBIDDEN[options])
     ctx.session.quiet(0.1)
-    frames = [f for log in ctx.server.wirelog.find(tag=ctx.tag) if (f := close_in(log))]
+    frames = [f for log in ctx.server.wirelog.entries(ctx.tag) if (f := close_in(log))]
     forbidden = [f for f in frames if not _allowed_close(f)]
     ctx.check(
         "CL6",
         not forbidden,
         "close frames on the wire are allowed by RFC 6455",
         "codes 1000-1003, 1007-1014, 3000-4999 or none; payload <= 125 bytes; UTF-8 reason",
-        frames or "no close frame",
+        [f.to_json() for f in frames] or "no close frame",
     )
     ctx.check_equal("CL8", "close's error code", 401, err_code(result))
 
 
-def _allowed_close(frame: dict[str, Any]) -> bool:
-    code = frame.get("code")
+def _allowed_close(frame: CloseFields) -> bool:
+    code = frame.code
     allowed = (
         code is None
         or code in (1000, 1001, 1002, 1003)
         or 1007 <= code <= 1014
         or 3000 <= code <= 4999
     )
-    payload = bytes.fromhex(frame.get("payload_hex") or "")
+    payload = bytes.fromhex(frame.payload_hex)
     try:
         payload[2:].decode("utf-8")  # RFC 6455 §5.5.1: the reason is UTF-8
     except UnicodeDecodeError:
@@ -242,25 +244,26 @@ def test_while_connecting(ctx: CaseContext) -> None:
     result = ctx.settle(sock, "close", "promise", {"code": 4000}, timeout=5.0)
     if result is None or result.get("err") is None:  # applied: the connection must end
         closed = ctx.wait_event(sock, "close", 5.0)
-        log = ctx.server_log(3.0)
+        log = server_entry(ctx, 3.0)
         ctx.session.quiet(0.05)
         opened = bool(ctx.events(sock, "open"))
         ctx.check("CL10", result is not None, "close settles", "settled", result or "not settled")
         ctx.check_equal("CL10", "'close' fires once", 1, len(ctx.events(sock, "close")))
         ctx.check(
             "CL10",
-            log is None or log["done"],
+            log is None or log.done,
             "the TCP connection ended",
             True,
-            None if log is None else log["tcp"],
+            None if log is None else log.tcp.to_json(),
         )
         if opened:
+            close = close_in(log)
             ctx.check(
                 "CL10",
-                close_in(log) is not None,
+                close is not None,
                 "a connection that opened is closed with a close frame",
                 "close frame",
-                close_in(log) or (closed and "no close frame"),
+                close.to_json() if close is not None else (closed and "no close frame"),
             )
         outcome = "applied after 'open'" if opened else "applied before 'open'"
     else:

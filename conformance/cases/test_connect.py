@@ -13,7 +13,15 @@ from conformance.context import (
     CaseContext,
     PreconditionFailed,
 )
-from conformance.helpers import closed_port, err_code, header_names, succeeded
+from conformance.helpers import (
+    closed_port,
+    err_code,
+    handshake_json,
+    handshake_of,
+    header_names,
+    server_entry,
+    succeeded,
+)
 from conformance.iut import Options
 
 OVERLOADS = {
@@ -115,7 +123,7 @@ def test_reason_phrase(ctx: CaseContext, phrase: str) -> None:
     ctx.session.quiet(0.05)
     opens = ctx.events(sock, "open")
     value = opens[0]["value"] if opens else None
-    answered = [log["handshake"]["response_reason"] for log in ctx.server.wirelog.find(ctx.tag)]
+    answered = [handshake_of(log).response_reason for log in ctx.server.wirelog.entries(ctx.tag)]
     if answered != [sent]:  # the mock server's fault, not the IUT's: HARNESS-ERROR
         raise AssertionError(f"the mock server answered with {answered!r}, not [{sent!r}]")
     ctx.check("CN4", len(opens) == 1, "'open' fires once", 1, len(opens))
@@ -172,7 +180,7 @@ def test_failure(ctx: CaseContext, overload: str, failure: str) -> None:
         result,
     )
     if failure in ("tls-unknown-ca", "tls-wrong-name", "tls-expired"):
-        reached = [log["handshake"] for log in ctx.server.wirelog.find(tag=ctx.tag)]
+        reached = [handshake_json(log) for log in ctx.server.wirelog.entries(ctx.tag)]
         ctx.check("CN7", not reached, "no HTTP request got through TLS", [], reached)
     elif failure == "tls-hangup" and ctx.server.hangup is not None:
         seen = [b.hex() for b in ctx.server.hangup.first_bytes[hangups_before:]]
@@ -287,7 +295,7 @@ def test_headers(ctx: CaseContext, style: str, headers: str, form: str) -> None:
     result = ctx.session.result(connected, 5.0)
     ctx.check("CN5", succeeded(result), "connect with options succeeds", True, result)
     ctx.close_and_wait(sock)
-    log = ctx.server_log()
+    log = server_entry(ctx)
     seen = header_names(log)
     for name, value in header.items():
         ctx.check_equal("CN5", f"header {name} at the server", value, seen.get(name.lower()))
@@ -297,7 +305,7 @@ def test_headers(ctx: CaseContext, style: str, headers: str, form: str) -> None:
             log is not None,
             "empty header object works",
             "a connection",
-            None if log is None else log.get("handshake"),
+            handshake_json(log),
         )
     # CN6: a new object, and the same object again, connect without options
     first_tag = ctx.tag
@@ -308,7 +316,7 @@ def test_headers(ctx: CaseContext, style: str, headers: str, form: str) -> None:
         except PreconditionFailed:  # no reconnect (CN11, graded by its own case): no CN6 here
             continue
         ctx.close_and_wait(target)
-        later = header_names(ctx.server_log())
+        later = header_names(server_entry(ctx))
         leaked = [n for n in header if n.lower() in later]
         ctx.check("CN6", not leaked, f"no header leaks ({label})", [], leaked)
     ctx.tag = first_tag
@@ -338,11 +346,11 @@ def test_header_injection(ctx: CaseContext, attempt: str) -> None:
         sock, "connect", "promise", ctx.url("/headers"), {"header": INJECTIONS[attempt]}
     )
     ctx.session.quiet(0.1)
-    logs = ctx.server.wirelog.find(tag=ctx.tag)
+    logs = ctx.server.wirelog.entries(ctx.tag)
     injected = [
-        h
+        list(h)
         for log in logs
-        for h in log["handshake"]["headers"]
+        for h in handshake_of(log).headers
         if h[0].lower() == "x-injected" or "\x00" in h[1]
     ]
     ctx.check("CN13", not injected, "no injected header at the server", [], injected)
@@ -406,11 +414,13 @@ def test_handshake_request(ctx: CaseContext) -> None:
         ctx.settle(sock, "close", "promise")
     except PreconditionFailed:
         pass
-    log = ctx.server_log()
-    handshake = (log or {}).get("handshake") or {}
+    log = server_entry(ctx)
+    handshake = None if log is None else log.handshake
     headers = header_names(log)
-    ctx.check_equal("PR1", "method", "GET", handshake.get("method"))
-    ctx.check_equal("PR1", "HTTP version", "HTTP/1.1", handshake.get("version"))
+    ctx.check_equal("PR1", "method", "GET", None if handshake is None else handshake.method)
+    ctx.check_equal(
+        "PR1", "HTTP version", "HTTP/1.1", None if handshake is None else handshake.version
+    )
     ctx.check("PR1", "host" in headers, "Host header", True, "host" in headers)
     ctx.check_equal("PR1", "Upgrade", "websocket", headers.get("upgrade", "").lower())
     ctx.check(

@@ -9,7 +9,7 @@ import pytest
 
 from conformance import coverage as cov
 from conformance.context import CaseContext
-from conformance.helpers import close_in, messages
+from conformance.helpers import close_in, messages, server_entry
 from conformance.iut import Opaque, Subscriber
 
 SERVER_MESSAGES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
@@ -93,7 +93,7 @@ def test_received_size(ctx: CaseContext, kind: str, size: str) -> None:
     ctx.open(sock, ctx.script_url([step, {"op": "wait", "ms": 100}]))
     ctx.wait_event(sock, "message", 15.0)
     ctx.settle(sock, "close", "promise", timeout=5.0)
-    sent = [(m["kind"], m["len"], m["sha256"]) for m in messages(ctx.server_log(5.0), "out")]
+    sent = [(m.kind, m.len, m.sha256) for m in messages(server_entry(ctx, 5.0), "out")]
     got = [
         ((e["value"] or {}).get("kind"), (e["value"] or {}).get("len"), e["value"].get("sha256"))
         for e in ctx.events(sock, "message")
@@ -158,13 +158,22 @@ def test_server_close(ctx: CaseContext, how: str) -> None:
         "attr",
         value.get("access"),
     )
-    echoed = close_in(ctx.server_log())
+    echoed = close_in(server_entry(ctx))
     if how != "empty":
         ctx.check_equal(
-            "PR6", "client's close frame echoes the code", expected[0], (echoed or {}).get("code")
+            "PR6",
+            "client's close frame echoes the code",
+            expected[0],
+            None if echoed is None else echoed.code,
         )
     else:
-        ctx.check("PR6", echoed is not None, "client answers with a close frame", "close", echoed)
+        ctx.check(
+            "PR6",
+            echoed is not None,
+            "client answers with a close frame",
+            "close",
+            None if echoed is None else echoed.to_json(),
+        )
 
 
 @pytest.mark.case(

@@ -14,8 +14,9 @@ import pytest
 from conformance import apifeatures
 from conformance import coverage as cov
 from conformance.context import CaseContext
-from conformance.helpers import message_mismatch
+from conformance.helpers import handshake_json, message_mismatch, server_entry
 from conformance.iut import Subscriber
+from mockserver.records import ConnectionEntry
 
 DATA_END = apifeatures.need("dataEnd")
 HEADER_RECEIVE = apifeatures.need("headerReceive")
@@ -159,14 +160,14 @@ def test_header_receive(ctx: CaseContext) -> None:
     ctx.open(sock, ctx.script_url([{"op": "wait", "ms": 100}], handshake={"headers": scripted}))
     ctx.session.quiet(0.2)
     ctx.settle(sock, "close", "promise")
-    log = ctx.server_log()
+    log = server_entry(ctx)
     events = _header_events(ctx, sock)
     order = _sequence(ctx, sock, ("headerReceive", "open"), "_")
     ctx.check("HR1", len(events) == 1, "'headerReceive' once", 1, len(events))
     ctx.check("HR1", order[:2] == ["headerReceive", "open"], "before 'open'", "first", order)
     ctx.check("HR1", bool(events) and events[0]["nargs"] == 1, "one argument", 1, events)
     headers = _headers(events[0] if events else None)
-    sent = ((log or {}).get("handshake") or {}).get("response_headers", [])
+    sent = () if log is None or log.handshake is None else log.handshake.response_headers
     expected = {name.lower(): value for name, value in sent}
     observed = {name: _lookup(headers or {}, name) for name in expected}
     ctx.check_equal("HR1", "every response header, exactly", expected, observed)
@@ -212,8 +213,8 @@ PROTOCOL = apifeatures.need("protocol")
 OFFERS = {"one": ("chat", "chat"), "several": ("chat, superchat", "superchat")}
 
 
-def _sent_protocols(log: dict[str, Any] | None) -> list[str]:
-    headers = ((log or {}).get("handshake") or {}).get("headers", [])
+def _sent_protocols(log: ConnectionEntry | None) -> list[str]:
+    headers = () if log is None or log.handshake is None else log.handshake.headers
     return [value for name, value in headers if name.lower() == "sec-websocket-protocol"]
 
 
@@ -262,7 +263,7 @@ def test_protocol_offered(ctx: CaseContext, offer: str, style: str) -> None:
     url = ctx.script_url([{"op": "echo"}], handshake={"subprotocol": choice})
     first, _ = _connect_and_wait(ctx, sock, url, {"protocol": protocol}, style)
     ctx.settle(sock, "close", "promise")
-    log = ctx.server_log()
+    log = server_entry(ctx)
     ctx.check_equal(
         "SP1", "Sec-WebSocket-Protocol request headers", [protocol], _sent_protocols(log)
     )
@@ -283,7 +284,7 @@ def test_protocol_declined(ctx: CaseContext) -> None:
     sock = ctx.socket()
     first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), {"protocol": "chat"}, "promise")
     ctx.settle(sock, "close", "promise")
-    log = ctx.server_log()
+    log = server_entry(ctx)
     ctx.check_equal("SP1", "Sec-WebSocket-Protocol request headers", ["chat"], _sent_protocols(log))
     ctx.check_equal("SP2", "no subprotocol selected: opens", "open", (first or {}).get("type"))
 
@@ -306,7 +307,7 @@ def test_protocol_absent(ctx: CaseContext, given: str) -> None:
         options["protocol"] = ""
     ctx.open(sock, ctx.url("/echo"), options)
     ctx.settle(sock, "close", "promise")
-    ctx.check_equal("SP1", "Sec-WebSocket-Protocol headers", [], _sent_protocols(ctx.server_log()))
+    ctx.check_equal("SP1", "Sec-WebSocket-Protocol headers", [], _sent_protocols(server_entry(ctx)))
 
 
 NOT_OFFERED = {"other-than-offered": ("chat", "other"), "none-offered": (None, "chat")}
@@ -401,16 +402,16 @@ KEEPALIVE = apifeatures.need("pingInterval")
 PING = 9
 
 
-def _pings(log: dict[str, Any] | None) -> list[float]:
+def _pings(log: ConnectionEntry | None) -> list[float]:
     """When (seconds after the connection reached the server) each client ping came."""
-    frames = (log or {}).get("frames", [])
-    return [f["t"] for f in frames if f["dir"] == "in" and f["opcode"] == PING]
+    frames = () if log is None else log.frames_of("in")
+    return [f.t for f in frames if f.opcode == PING]
 
 
-def _ended_after(log: dict[str, Any] | None) -> float | None:
-    if not log or log.get("ended") is None:
+def _ended_after(log: ConnectionEntry | None) -> float | None:
+    if log is None or log.ended is None:
         return None
-    return round(float(log["ended"]) - float(log["started"]), 3)
+    return round(log.ended - log.started, 3)
 
 
 @pytest.mark.case(
@@ -437,7 +438,7 @@ def test_ping_interval(ctx: CaseContext, style: str) -> None:
     ctx.session.quiet(3.5)
     closed_early = ctx.events(sock, "close")
     ctx.settle(sock, "close", "promise")
-    pings = _pings(ctx.server_log())
+    pings = _pings(server_entry(ctx))
     ctx.check("KA1", bool(pings) and 0.5 <= pings[0] <= 3.0, "first ping", "0.5..3 s", pings)
     ctx.check("KA1", len(pings) >= 2, "pings while the connection lasts", ">= 2", pings)
     ctx.check("KA1", not closed_early, "the connection stays open", [], closed_early)
@@ -458,7 +459,7 @@ def test_pong_timeout(ctx: CaseContext) -> None:
     url = ctx.script_url([{"op": "ignore_pings", "ms": 9000}])
     ctx.open(sock, url, {"pingInterval": 1, "pongTimeout": 1})
     close = ctx.wait_event(sock, "close", 7.0)
-    log = ctx.server_log(3.0)
+    log = server_entry(ctx, 3.0)
     pings = _pings(log)
     ended = _ended_after(log)
     ctx.check("KA2", close is not None, "'close' fires", "'close'", close)
@@ -489,7 +490,7 @@ def test_ping_disabled(ctx: CaseContext) -> None:
     ctx.session.quiet(3.0)
     closed_early = ctx.events(sock, "close")
     ctx.settle(sock, "close", "promise")
-    pings = _pings(ctx.server_log())
+    pings = _pings(server_entry(ctx))
     ctx.check("KA3", not pings, "no ping", [], pings)
     ctx.check("KA3", not closed_early, "the connection stays open", [], closed_early)
 
@@ -553,7 +554,7 @@ def _tls_url(ctx: CaseContext, base: str | None) -> str:
 
 def _no_connection(ctx: CaseContext) -> list[Any]:
     """What reached the server for this case (nothing, when connect refused up front)."""
-    return [log.get("handshake") for log in ctx.server.wirelog.find(tag=ctx.tag)]
+    return [handshake_json(log) for log in ctx.server.wirelog.entries(ctx.tag)]
 
 
 @pytest.mark.case(

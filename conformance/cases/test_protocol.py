@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.context import CaseContext
-from conformance.helpers import close_in
+from conformance.helpers import close_in, server_entry
 from conformance.ordering import OBSERVER
 from conformance.wire.steps import PROTOCOL_ERROR, Step, frame, script
 
@@ -37,7 +37,8 @@ def test_protocol_error(ctx: CaseContext, kind: str) -> None:
     expect_close: Step = {"op": "expect", "kind": "close", "timeout_ms": CLOSE_WAIT_MS}
     ctx.open(sock, ctx.script_url(script([*PROTOCOL_ERRORS[kind], expect_close])))
     ctx.wait_event(sock, "close", CLOSE_WAIT_MS / 1000 + 1.0)
-    code = (close_in(ctx.server_log()) or {}).get("code")
+    close = close_in(server_entry(ctx))
+    code = None if close is None else close.code
     closed = ctx.wait_event(sock, "close", 0.1)
     errors = ctx.events(sock, "error")
     ctx.check_equal("PR4", "client's close code on the wire", PROTOCOL_ERROR, code)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from conformance import coverage as cov
@@ -15,11 +13,13 @@ from conformance.helpers import (
     err_code,
     masking,
     messages,
+    server_entry,
     succeeded,
 )
 from conformance.iut import Generated, Opaque
 from conformance.iut.api import CallOutcome
 from conformance.iut.codec import generate
+from mockserver.records import ConnectionEntry
 
 OVERLOADS = {"callback": "send(data, callback)", "promise": "send(data): Promise"}
 MAIN = {"callback": "SD1", "promise": "SD3"}
@@ -97,24 +97,24 @@ def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
         result,
     )
     ctx.settle(sock, "close", "promise", timeout=8.0)
-    log = ctx.server_log(8.0)
+    log = server_entry(ctx, 8.0)
     received = messages(log, "in")
-    got = [(m["kind"], m["len"], m["sha256"]) for m in received]
+    got = [(m.kind, m.len, m.sha256) for m in received]
     ctx.check_equal(
         clause, "message at the server (kind, length, sha256)", [(kind, *digest(data))], got
     )
     check_masking(ctx, log)
 
 
-def check_masking(ctx: CaseContext, log: dict[str, Any] | None) -> None:
+def check_masking(ctx: CaseContext, log: ConnectionEntry | None) -> None:
     """SD9 over the connection's client frames (the message and the close frame at least)."""
     seen = masking(log)
     ctx.check(
         "SD9",
-        not seen["problems"],
+        seen.ok,
         "every client frame masked, each with a fresh, non-zero key",
         "no unmasked frame, no all-zero key, no key used twice",
-        seen,
+        seen.as_json(),
     )
 
 
@@ -147,7 +147,9 @@ def test_not_open(ctx: CaseContext, style: str, state: str, payload: str) -> Non
         result,
     )
     ctx.session.quiet(0.05)
-    sent = [f for log in ctx.server.wirelog.find(tag=ctx.tag) for f in data_frames(log, "in")]
+    sent = [
+        f.to_json() for log in ctx.server.wirelog.entries(ctx.tag) for f in data_frames(log, "in")
+    ]
     ctx.check("SD6", not sent, "nothing on the wire", [], sent)
     ctx.check_equal("SD11", "send's error code", 2302999, err_code(result))
 
@@ -196,8 +198,8 @@ def test_order(ctx: CaseContext, style: str) -> None:
     ]
     ctx.check_equal("SD5", "settlement order", [o.call for o in outcomes], settled)
     ctx.settle(sock, "close", "promise")
-    log = ctx.server_log()
-    texts = [m["text"] for m in messages(log, "in")]
+    log = server_entry(ctx)
+    texts = [m.payload.text for m in messages(log, "in")]
     ctx.check_equal("SD5", "order at the server", [f"m{i}" for i in range(20)], texts)
     check_masking(ctx, log)
 
@@ -231,7 +233,7 @@ def test_size_limit(ctx: CaseContext, size: str) -> None:
     ctx.open(sock, ctx.url("/script", script=expect))
     result = ctx.settle(sock, "send", "promise", payload, timeout=15.0)
     ctx.settle(sock, "close", "promise", timeout=8.0)
-    received = [(m["len"], m["sha256"]) for m in messages(ctx.server_log(8.0), "in")]
+    received = [(m.len, m.sha256) for m in messages(server_entry(ctx, 8.0), "in")]
     _, data = wire_bytes(payload)
     outcome = "refused" if (result or {}).get("err") else "sent"
     ctx.check(
@@ -270,7 +272,7 @@ def test_while_connecting(ctx: CaseContext, style: str) -> None:
     results = [ctx.session.result(o, 5.0) for o in outcomes]
     ctx.session.quiet(0.05)
     ctx.settle(sock, "close", "promise")
-    arrived = [m["text"] for m in messages(ctx.server_log(), "in")]
+    arrived = [m.payload.text for m in messages(server_entry(ctx), "in")]
     failed = [r is not None and r.get("err") is not None for r in results]
     if opened_before:  # 'open' came before the handshake was even answered: nothing to judge
         ctx.check("SD12", False, "'open' before the server answered", "no 'open'", opened_before)
@@ -319,8 +321,8 @@ def test_settled_before_close(ctx: CaseContext) -> None:
     results = [ctx.session.result(o, 5.0) for o in outcomes]
     settled = [f"before-close-{i}" for i, r in enumerate(results) if succeeded(r)]
     ctx.settle(sock, "close", "promise")
-    log = ctx.server_log()
-    arrived = [m["text"] for m in messages(log, "in")]
+    log = server_entry(ctx)
+    arrived = [m.payload.text for m in messages(log, "in")]
     ctx.check(
         "SD14",
         arrived[: len(settled)] == settled and bool(settled),

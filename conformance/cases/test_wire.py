@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from conformance.context import CaseContext
+from conformance.helpers import server_entry
 from conformance.iut import Subscriber
 from conformance.ordering import OBSERVER
 from conformance.wire.catalogue import CASES, PERF_SAMPLE
@@ -34,6 +36,7 @@ from conformance.wire.entries import WireCase
 from conformance.wire.events import NON_STRICT, OK, Event
 from conformance.wire.grading import Grade, behavior_close, grade
 from conformance.wire.steps import script
+from mockserver.records import Captured, ConnectionEntry, Note
 
 SHOWN_EVENTS = 6  # events listed in a check's evidence (9.7.x expects 1000)
 SHOWN_FRAMES = 50  # frames and messages kept at each end of a case page's wire log
@@ -72,10 +75,10 @@ def test_autobahn(ctx: CaseContext, case: WireCase) -> None:
     ctx.session.call(sock, "on", "message", Subscriber("e", "echo"))
     ctx.open(sock, ctx.script_url(script(case.steps)))
     ctx.wait_event(sock, "close", max(0.5, ctx.session.deadline - time.monotonic() - 4.0))
-    log = ctx.server_log()
+    log = server_entry(ctx)
     graded = grade(case, log)
     seen = _observation(ctx, sock, graded) if case.contract else None
-    ctx.wirelog = [_trimmed(entry) for entry in ctx.server.wirelog.find(tag=ctx.tag)]
+    ctx.wirelog = [_trimmed(entry) for entry in ctx.server.wirelog.entries(ctx.tag)]
     _trim_trace(ctx.session.trace)
     if case.informational:
         _informational(ctx, case, graded)
@@ -187,22 +190,27 @@ def _trim_trace(trace: list[dict[str, Any]]) -> None:
             entry["value"]["truncated"] = True
 
 
-def _trimmed(entry: dict[str, Any]) -> dict[str, Any]:
-    """A log entry for the case page: huge frame lists (65,536 fragments of 64 bytes) keep
-    their first and last frames and say how many were left out."""
-    out = dict(entry)
-    frames = entry.get("frames", [])
+def _trimmed(entry: ConnectionEntry) -> dict[str, Any]:
+    """A log entry for the case file (its JSON form): huge frame lists (65,536 fragments of
+    64 bytes) keep their first and last frames and say how many were left out."""
+    frames = entry.frames
     if len(frames) > 2 * SHOWN_FRAMES:
         left_out = len(frames) - 2 * SHOWN_FRAMES
-        out["frames"] = frames[:SHOWN_FRAMES] + frames[-SHOWN_FRAMES:]
-        note = {"t": frames[SHOWN_FRAMES]["t"], "kind": "frames_elided"}
-        note["detail"] = f"{left_out} frames not shown (of {len(frames)})"
-        out["notes"] = [*out.get("notes", []), note]
-    messages = entry.get("messages", [])
+        note = Note(
+            frames[SHOWN_FRAMES].t,
+            "frames_elided",
+            f"{left_out} frames not shown (of {len(frames)})",
+        )
+        entry = replace(
+            entry,
+            frames=frames[:SHOWN_FRAMES] + frames[-SHOWN_FRAMES:],
+            notes=(*entry.notes, note),
+        )
+    messages = entry.messages
     if len(messages) > 2 * SHOWN_FRAMES:  # every message stays (OR3 reads them), not the bytes
-        middle = [
-            {**m, "text": None, "b64": None, "truncated": True}
+        middle = tuple(
+            replace(m, payload=Captured(truncated=True))
             for m in messages[SHOWN_FRAMES:-SHOWN_FRAMES]
-        ]
-        out["messages"] = messages[:SHOWN_FRAMES] + middle + messages[-SHOWN_FRAMES:]
-    return out
+        )
+        entry = replace(entry, messages=messages[:SHOWN_FRAMES] + middle + messages[-SHOWN_FRAMES:])
+    return entry.to_json()

@@ -13,6 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from mockserver.records import ConnectionEntry, Handshake, WireFrame
+
 from ..verdicts import PASSING, meets
 from .html import LEGEND, CaseGist, cell, legend, page, short
 from .paths import ReportError
@@ -114,16 +116,17 @@ def _as_text(raw: bytes, limit: int = 200) -> str:
     return shown + (" …" if len(raw) > limit else "")
 
 
-def _payload_preview(frame: dict[str, Any]) -> str:
-    if frame.get("text") is not None:
-        return escape(str(frame["text"])[:120])
-    if frame.get("b64"):
+def _payload_preview(frame: WireFrame) -> str:
+    payload = frame.payload
+    if payload.text is not None:
+        return escape(payload.text[:120])
+    if payload.b64:
         try:
-            raw = base64.b64decode(frame["b64"])
+            raw = base64.b64decode(payload.b64)
         except (binascii.Error, ValueError):
-            return escape(str(frame["b64"])[:120])
+            return escape(payload.b64[:120])
         text = escape(raw[:48].hex(" "))
-        if frame.get("opcode") == 8 and len(raw) >= 2:  # a close frame: its code and reason
+        if frame.opcode == 8 and len(raw) >= 2:  # a close frame: its code and reason
             code = int.from_bytes(raw[:2], "big")
             reason = _as_text(raw[2:], 48)
             text += f"<div class='hexview'>code {code}, reason {escape(repr(reason))}</div>"
@@ -131,6 +134,16 @@ def _payload_preview(frame: dict[str, Any]) -> str:
             text += f"<div class='hexview'>as text: {escape(_as_text(raw, 48))}</div>"
         return text
     return ""
+
+
+def _flags(frame: WireFrame) -> tuple[tuple[str, bool], ...]:
+    return (
+        ("fin", frame.fin),
+        ("rsv1", frame.rsv1),
+        ("rsv2", frame.rsv2),
+        ("rsv3", frame.rsv3),
+        ("masked", frame.masked),
+    )
 
 
 def _table(headers: list[str], rows: list[list[Any]], raw_columns: tuple[int, ...] = ()) -> str:
@@ -146,44 +159,44 @@ def _table(headers: list[str], rows: list[list[Any]], raw_columns: tuple[int, ..
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _origin_shift(case: dict[str, Any], entry: dict[str, Any]) -> float | None:
+def _origin_shift(case: dict[str, Any], entry: ConnectionEntry) -> float | None:
     """Seconds to add to a frame's ``t`` (from its connection's start) to count it from the
-    trace's origin; None when the case file does not say where the trace began."""
-    origin, started = case.get("trace_origin"), entry.get("started")
-    if isinstance(origin, int | float) and isinstance(started, int | float):
-        return float(started) - float(origin)
+    trace's origin; None when the case file does not say where the trace began (or the log
+    when its connection started: ``started`` is wall-clock time, 0 when not logged)."""
+    origin = case.get("trace_origin")
+    if isinstance(origin, int | float) and entry.started > 0:
+        return entry.started - float(origin)
     return None
 
 
-def ladder(entry: dict[str, Any], shift: float | None) -> str:
+def ladder(entry: ConnectionEntry, shift: float | None) -> str:
     """The connection as an SVG ladder: the opening handshake (request line and the 101 or
     refusal), then its first frames, then who ended TCP. Every label escaped."""
-    handshake = entry.get("handshake") or {}
+    handshake = entry.handshake
     arrows: list[tuple[str, str, str]] = []  # (direction "c2s"/"s2c", label, time)
-    if handshake:
-        request = f"{handshake.get('method', 'GET')} {handshake.get('path', '')}"
-        arrows.append(("c2s", f"{request} {handshake.get('version', '')}", ""))
-        status = handshake.get("response_status")
+    if handshake is not None:
+        request = f"{handshake.method or 'GET'} {handshake.path}"
+        arrows.append(("c2s", f"{request} {handshake.version}", ""))
+        status = handshake.response_status
         if status is not None:
-            reason = handshake.get("response_reason") or ""
+            reason = handshake.response_reason or ""
             arrows.append(("s2c", f"HTTP/1.1 {status} {reason}", ""))
-    frames = entry.get("frames", [])
+    frames = entry.frames
     for frame in frames[:24]:
-        t = frame.get("t", 0) + (shift or 0)
-        what = OPCODES.get(frame.get("opcode"), f"op {frame.get('opcode')}")
-        flags = "" if frame.get("fin", True) else " (not FIN)"
+        at = frame.t + (shift or 0)
+        what = OPCODES.get(frame.opcode, f"op {frame.opcode}")
+        flags = "" if frame.fin else " (not FIN)"
         arrows.append(
             (
-                "c2s" if frame.get("dir") == "in" else "s2c",
-                f"{what} {frame.get('length', 0)} B{flags}",
-                f"{t:.4f}",
+                "c2s" if frame.dir == "in" else "s2c",
+                f"{what} {frame.length} B{flags}",
+                f"{at:.4f}",
             )
         )
     if len(frames) > 24:
         arrows.append(("note", f"… {len(frames) - 24} more frames (table below)", ""))
-    tcp = entry.get("tcp") or {}
-    if tcp.get("ended_by"):
-        arrows.append(("note", f"TCP ended by the {tcp['ended_by']}", ""))
+    if entry.tcp.ended_by:
+        arrows.append(("note", f"TCP ended by the {entry.tcp.ended_by}", ""))
     width, left, right, step = 560, 90, 470, 26
     height = 40 + step * len(arrows)
     parts = [
@@ -218,17 +231,13 @@ def ladder(entry: dict[str, Any], shift: float | None) -> str:
     return "".join(parts)
 
 
-def _handshake_text(handshake: dict[str, Any]) -> str:
-    if not handshake:
+def _handshake_text(handshake: Handshake | None) -> str:
+    if handshake is None:
         return ""
-    request = [
-        f"{handshake.get('method', '')} {handshake.get('path', '')} {handshake.get('version', '')}"
-    ]
-    request += [f"{k}: {v}" for k, v in handshake.get("headers", [])]
-    response = [
-        f"HTTP/1.1 {handshake.get('response_status')} {handshake.get('response_reason') or ''}"
-    ]
-    response += [f"{k}: {v}" for k, v in handshake.get("response_headers", [])]
+    request = [f"{handshake.method} {handshake.path} {handshake.version}"]
+    request += [f"{k}: {v}" for k, v in handshake.headers]
+    response = [f"HTTP/1.1 {handshake.response_status} {handshake.response_reason or ''}"]
+    response += [f"{k}: {v}" for k, v in handshake.response_headers]
     return (
         "<table><tr><th>request (client → server)</th><th>response (server → client)</th></tr>"
         f"<tr><td><pre>{escape(chr(10).join(request))}</pre></td>"
@@ -278,35 +287,33 @@ def detail_page(
         trace_rows.append([f"{e.get('t', 0):.4f}", e.get("kind", ""), what, detail])
     sections = []
     aligned = True
-    for entry in case.get("wirelog", []):
+    for raw in case.get("wirelog", []):
+        entry = ConnectionEntry.from_json(raw)  # WireLogFormatError: not a case file we show
         shift = _origin_shift(case, entry)
         aligned = aligned and shift is not None
         frames = [
             [
-                f"{f['t'] + (shift or 0):.4f}",
-                "client → server" if f["dir"] == "in" else "server → client",
-                OPCODES.get(f["opcode"], f"op {f['opcode']}"),
-                " ".join(n for n in ("fin", "rsv1", "rsv2", "rsv3", "masked") if f.get(n)),
-                f["length"],
+                f"{f.t + (shift or 0):.4f}",
+                "client → server" if f.dir == "in" else "server → client",
+                OPCODES.get(f.opcode, f"op {f.opcode}"),
+                " ".join(n for n, on in _flags(f) if on),
+                f.length,
                 _payload_preview(f),
             ]
-            for f in entry.get("frames", [])
+            for f in entry.frames
         ]
-        close = entry.get("close") or {}
+        close = entry.close
+        closes = [None if c is None else c.to_json() for c in (close.incoming, close.outgoing)]
         sections.append(
-            f"<h3>connection {escape(str(entry.get('id')))} {escape(str(entry.get('route')))}</h3>"
+            f"<h3>connection {escape(entry.id)} {escape(entry.route)}</h3>"
             + ladder(entry, shift)
-            + _handshake_text(entry.get("handshake") or {})
+            + _handshake_text(entry.handshake)
             + _table(["t (s)", "direction", "opcode", "flags", "length", "payload"], frames, (5,))
             + _table(
                 ["close in (client)", "close out (server)", "first", "tcp"],
-                [[close.get("in"), close.get("out"), close.get("first"), entry.get("tcp")]],
+                [[*closes, close.first, entry.tcp.to_json()]],
             )
-            + (
-                _table(["notes"], [[n] for n in entry.get("notes", [])])
-                if entry.get("notes")
-                else ""
-            )
+            + (_table(["notes"], [[n.to_json()] for n in entry.notes]) if entry.notes else "")
         )
     clock = (
         "Times in seconds from the start of the IUT's trace, the same origin for the trace and "

@@ -20,6 +20,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from mockserver.records import ConnectionEntry, WireLogFormatError
+
 from ..verdicts import FAILED, HARNESS_ERROR, NON_STRICT, PASSING, meets
 from .paths import CASE_FILE
 
@@ -51,16 +53,20 @@ def _case_lines(case: dict[str, Any]) -> str:
     for entry in trace[:MAX_OUT_LINES]:
         rest = {k: v for k, v in entry.items() if k not in ("t", "kind")}
         lines.append(f"  {entry.get('t', 0):9.4f} {entry.get('kind')} {json.dumps(rest)[:160]}")
-    for conn in case.get("wirelog") or []:
-        frames = conn.get("frames") or []
-        lines.append(f"wire log: connection {conn.get('id')} {conn.get('route')}")
-        for frame in frames[:MAX_OUT_LINES]:
-            arrow = "client->server" if frame.get("dir") == "in" else "server->client"
+    try:  # lenient, as everything here: a log this module cannot read is left out
+        connections = [ConnectionEntry.from_json(c) for c in case.get("wirelog") or []]
+    except WireLogFormatError:
+        connections = []
+    for conn in connections:
+        lines.append(f"wire log: connection {conn.id} {conn.route}")
+        for frame in conn.frames[:MAX_OUT_LINES]:
+            arrow = "client->server" if frame.dir == "in" else "server->client"
             lines.append(
-                f"  {frame.get('t', 0):9.4f} {arrow} opcode {frame.get('opcode')} "
-                f"length {frame.get('length')} fin {frame.get('fin')}"
+                f"  {frame.t:9.4f} {arrow} opcode {frame.opcode} "
+                f"length {frame.length} fin {frame.fin}"
             )
-        lines.append(f"  close {json.dumps(conn.get('close'))} tcp {json.dumps(conn.get('tcp'))}")
+        close, tcp = json.dumps(conn.close.to_json()), json.dumps(conn.tcp.to_json())
+        lines.append(f"  close {close} tcp {tcp}")
     return "\n".join(lines)
 
 
@@ -119,9 +125,10 @@ def allure_case(case_dir: Path, reportfile: str, case_id: str, clauses: tuple[st
     test (the caller checked that allure is active)."""
     import allure
 
-    allure.dynamic.title(case_id)
+    dynamic: Any = allure.dynamic  # allure-pytest ships no type hints
+    dynamic.title(case_id)
     for clause in clauses:
-        allure.dynamic.label("clause", clause)
+        dynamic.label("clause", clause)
     source = case_dir / reportfile
     if not CASE_FILE.fullmatch(reportfile) or not source.is_file():
         return

@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..results import CaseRow, RowFormatError
 from .model import VERDICTS as _SHOWN
 from .paths import CASE_FILE, ReportError
 from .runs import RunInfo, read_run_info
@@ -82,6 +83,13 @@ def diff_runs(old: dict[str, str], new: dict[str, str]) -> RunDiff:
 
 def read_run(path: Path, agent: str | None = None) -> tuple[str, dict[str, str]]:
     """``(agent, {case: verdict})`` from a report folder (``DIR/index.json``) or the file."""
+    agent, _, rows = _read_rows(path, agent)
+    return agent, {case: row.behavior.value for case, row in rows.items()}
+
+
+def _read_rows(path: Path, agent: str | None) -> tuple[str, Path, dict[str, CaseRow]]:
+    """``(agent, index file, {case: row})``, each row read by ``CaseRow.from_json``; a
+    DiffError naming the file (and the case) otherwise."""
     index = path / "index.json" if path.is_dir() else path
     try:
         data = json.loads(index.read_text("utf-8"))
@@ -100,18 +108,15 @@ def read_run(path: Path, agent: str | None = None) -> tuple[str, dict[str, str]]
     cases = data.get(agent)
     if not isinstance(cases, dict):
         raise DiffError(f"{index}: no agent {agent!r} (it has {sorted(data)})")
-    verdicts: dict[str, str] = {}
-    for case, row in cases.items():
-        behavior = row.get("behavior") if isinstance(row, dict) else None
-        if not isinstance(behavior, str):
-            raise DiffError(f"{index}: case {case[:80]!r} has no verdict ('behavior')")
-        if behavior not in VERDICTS:  # the rule build and merge keep (report.model)
+    rows: dict[str, CaseRow] = {}
+    for case, raw in cases.items():
+        try:  # the rule build and merge keep (report.model)
+            rows[str(case)] = CaseRow.from_json(str(case), raw)
+        except RowFormatError as exc:
             raise DiffError(
-                f"{index}: case {case[:80]!r}: behavior {behavior[:40]!r} is none of "
-                f"{', '.join(VERDICTS)}: rerun the suite, or fix the index"
-            )
-        verdicts[str(case)] = behavior
-    return agent, verdicts
+                f"{index}: case {case[:80]!r}: {exc}: rerun the suite, or fix the index"
+            ) from None
+    return agent, index, rows
 
 
 SECTIONS = ("new failure", "worse", "fixed", "better", "changed", "added", "removed")
@@ -125,12 +130,12 @@ class Side:
 
     agent: str
     folder: Path
-    rows: dict[str, dict[str, Any]]
+    rows: dict[str, CaseRow]
     info: RunInfo | None
 
     @property
     def verdicts(self) -> dict[str, str]:
-        return {case: str(row["behavior"]) for case, row in self.rows.items()}
+        return {case: row.behavior.value for case, row in self.rows.items()}
 
     def name(self) -> str:
         when = f", {self.info.when}" if self.info is not None else ""
@@ -138,8 +143,8 @@ class Side:
 
     def case_file(self, case: str) -> Path | None:
         row = self.rows.get(case)
-        name = None if row is None else row.get("reportfile")
-        if not isinstance(name, str) or not CASE_FILE.fullmatch(name):
+        name = None if row is None else row.reportfile
+        if name is None or not CASE_FILE.fullmatch(name):
             return None
         return self.folder / name
 
@@ -163,9 +168,7 @@ class Side:
 
 def read_side(path: Path, agent: str | None = None) -> Side:
     """A run (a report folder or its ``index.json``) with its rows; a DiffError otherwise."""
-    agent, _ = read_run(path, agent)
-    index = path / "index.json" if path.is_dir() else path
-    rows = json.loads(index.read_text("utf-8"))[agent]
+    agent, index, rows = _read_rows(path, agent)
     try:
         info = read_run_info(index.parent)
     except ReportError:  # metadata is shown when readable, never required

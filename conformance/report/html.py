@@ -194,12 +194,12 @@ def render_pages(root: Path, runs_too: bool = True) -> dict[Path, str]:
             row = matrix.rows[case_id].get(agent)
             if row is None:
                 continue
-            source = case_file(directory, row["reportfile"], f"{directory}: case {case_id!r}")
+            source = case_file(directory, row.reportfile, f"{directory}: case {case_id!r}")
             run = runs[agent].of_case.get(case_id)
             expectation = None if run is None else run.info.expectations.get(case_id)
             rendered = render_detail(source, back, run, expectation)
             if rendered is not None:
-                pages[directory / detail_name(row["reportfile"])] = rendered.html
+                pages[directory / detail_name(row.reportfile)] = rendered.html
                 if rendered.gist is not None:
                     gists[(agent, case_id)] = rendered.gist
         if runs_too:

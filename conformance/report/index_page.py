@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..coverage import REQUIRED, SEP
+from ..results import CaseRow
 from ..verdicts import PASSING, meets
 from .case_page import linkify, run_facts
 from .html import COLOURS, LEGEND, WORSE, AgentRuns, CaseGist, cell, detail_name, legend, page
@@ -45,9 +46,9 @@ class Outcome:
     """How one cell reads: its verdict, and against the expectations file (if the run had
     one) whether that was expected."""
 
-    def __init__(self, row: dict[str, Any] | None, verdict: str) -> None:
+    def __init__(self, row: CaseRow | None, verdict: str) -> None:
         self.verdict = verdict
-        self.expected = str(row.get("expected") or "") if row is not None else ""
+        self.expected = row.expected if row is not None else ""
         matched = meets(verdict, self.expected) if self.expected else True
         passing = verdict in PASSING
         self.known = bool(self.expected) and matched and not passing  # a known failure
@@ -140,7 +141,7 @@ def _attention_section(
         listed.sort(key=lambda pair: pair[0])
         what = (
             "unexpected outcomes"
-            if any(r.get("expected") for r in (v.get(agent) or {} for v in matrix.rows.values()))
+            if any(r[agent].expected for r in matrix.rows.values() if agent in r)
             else "failures"
         )
         head = f"<h3>{escape(agent)}: {len(listed)} {what}"
@@ -203,8 +204,8 @@ def _attention_item(
     return f"<li>{text}</li>"
 
 
-def _case_link(matrix: Matrix, root: Path, agent: str, row: dict[str, Any]) -> str:
-    target = matrix.dirs[agent] / detail_name(row["reportfile"])
+def _case_link(matrix: Matrix, root: Path, agent: str, row: CaseRow) -> str:
+    target = matrix.dirs[agent] / detail_name(row.reportfile)
     return rel(target.parent, root) + "/" + quote(target.name, safe="")
 
 
@@ -237,7 +238,7 @@ def _filters(matrix: Matrix, order: list[str]) -> str:
         f"<option>{escape(a)}</option>" for a in dict.fromkeys(matrix.area(c) for c in order)
     )
     clauses = sorted(
-        {c for per in matrix.rows.values() for r in per.values() for c in r.get("clause", [])},
+        {c for per in matrix.rows.values() for r in per.values() for c in r.clause},
         key=natural,
     )
     clause_options = "".join(f"<option>{escape(c)}</option>" for c in clauses)
@@ -280,10 +281,10 @@ def _cases(matrix: Matrix, root: Path, runs: dict[str, AgentRuns], order: list[s
                 cells.append(cell(verdict, "Missing"))
                 continue
             text = LEGEND[verdict]
-            code = row.get("remoteCloseCode")
+            code = row.remoteCloseCode
             if code is not None:
                 text += f" · {code}"
-            text += f" · {row.get('duration', 0)} ms"
+            text += f" · {row.duration} ms"
             title = []
             if outcome.expected:
                 title.append(f"expected: {outcome.expected}")
@@ -307,7 +308,7 @@ def _cases(matrix: Matrix, root: Path, runs: dict[str, AgentRuns], order: list[s
                 f"<td class='v {classes}' style='background:{COLOURS[verdict]}'{title_attr}>"
                 f"{inner}</td>"
             )
-        clauses = list(first.get("clause", []))
+        clauses = list(first.clause)
         rows.append(
             f"<tr class='case' data-area='{escape(matrix.area(case_id))}' "
             f"data-clauses='{escape(' '.join(clauses))}' data-v='{escape(' '.join(tokens))}' "
@@ -324,7 +325,7 @@ def _coverage(matrix: Matrix) -> str:
     by_cell: dict[str, list[str]] = {}
     for case_id, per_agent in matrix.rows.items():
         first = next(iter(per_agent.values()))
-        for name in first.get("cells") or []:
+        for name in first.cells:
             by_cell.setdefault(str(name), []).append(case_id)
     rows = []
     for name in REQUIRED:

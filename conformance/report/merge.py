@@ -10,11 +10,11 @@ folder of its own in ``OUT``, never through a link.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from ..results import CaseRow
 from .html import build_html, detail_name, render_pages
-from .model import load_root, read_index
+from .model import index_json, load_root, read_index
 from .paths import ReportError, case_file, refuse_links, safe_name, write_file
 
 
@@ -26,7 +26,7 @@ def merge(out: Path, sources: list[Path]) -> Path:
     out = Path(out)
     existing = load_root(out) if out.is_dir() and _has_index(out) else None
     taken: dict[str, str] = {}  # folder name in OUT -> agent
-    seen: dict[str, tuple[Path, object]] = {}  # agent -> (its folder, its rows)
+    seen: dict[str, tuple[Path, dict[str, CaseRow]]] = {}  # agent -> (its folder, its rows)
     if existing is not None:
         for agent, directory in existing.dirs.items():
             taken[directory.name] = agent
@@ -39,7 +39,7 @@ def merge(out: Path, sources: list[Path]) -> Path:
             rows = read_index(directory / "index.json")[agent]
             if agent in seen:
                 other, other_rows = seen[agent]
-                if _canonical(rows) != _canonical(other_rows):
+                if rows != other_rows:
                     raise MergeClash(
                         f"agent {agent!r} is in {other} and {directory} with different "
                         "results: rerun one of them with another --agent, or leave one out"
@@ -66,10 +66,6 @@ def _has_index(root: Path) -> bool:
     return (root / "index.json").exists() or any(root.glob("*/index.json"))
 
 
-def _canonical(rows: object) -> str:
-    return json.dumps(rows, sort_keys=True)
-
-
 def _free_name(wanted: str, taken: dict[str, str]) -> str:
     base = safe_name(wanted)
     name, n = base, 2
@@ -88,7 +84,7 @@ def _targets(out: Path, plan: list[tuple[str, Path, str]], existing: bool) -> li
         target = out / name
         paths += [target, target / "index.json"]
         for case_id, row in read_index(source / "index.json")[agent].items():
-            origin = case_file(source, row["reportfile"], f"{source}: case {case_id!r}")
+            origin = case_file(source, row.reportfile, f"{source}: case {case_id!r}")
             paths += [target / origin.name, target / detail_name(origin.name)]
     return paths
 
@@ -98,10 +94,8 @@ def _copy_agent(agent: str, source: Path, target: Path) -> None:
     through a link."""
     target.mkdir(parents=True, exist_ok=True)
     index = read_index(source / "index.json")
-    write_file(
-        target / "index.json", json.dumps({agent: index[agent]}, ensure_ascii=False, indent=1)
-    )
+    write_file(target / "index.json", index_json({agent: index[agent]}))
     for case_id, row in index[agent].items():
-        origin = case_file(source, row["reportfile"], f"{source}: case {case_id!r}")
+        origin = case_file(source, row.reportfile, f"{source}: case {case_id!r}")
         if origin.is_file() and not origin.is_symlink():
             write_file(target / origin.name, origin.read_bytes())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from ..results import CaseRow, RowFormatError
 from ..verdicts import WORDS, Judgement, judge
 from .paths import ReportError, case_file, inside
 
@@ -22,15 +22,15 @@ AREAS = ("module", "connect", "send", "close", "events", "ordering", "errors", "
 class Matrix:
     agents: list[str] = field(default_factory=list)
     dirs: dict[str, Path] = field(default_factory=dict)
-    rows: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # case -> agent -> row
+    rows: dict[str, dict[str, CaseRow]] = field(default_factory=dict)  # case -> agent -> row
 
     def verdict(self, case_id: str, agent: str) -> str:
         row = self.rows[case_id].get(agent)
-        return MISSING if row is None else str(row["behavior"])
+        return MISSING if row is None else row.behavior.value
 
     def area(self, case_id: str) -> str:
         row = next(iter(self.rows[case_id].values()))
-        return str(row.get("area") or case_id.split(".", 1)[0])
+        return row.area or case_id.split(".", 1)[0]
 
     def ordered_cases(self) -> list[str]:
         def key(case_id: str) -> tuple[int, str]:
@@ -76,9 +76,12 @@ def load_root(root: Path) -> Matrix:
     return matrix
 
 
-def read_index(index: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """One ``index.json``, checked: ``{agent: {case_id: row}}`` with the fields the report
-    shows of the types it expects; a ReportError naming the file otherwise."""
+Index = dict[str, dict[str, CaseRow]]  # agent -> case id -> row
+
+
+def read_index(index: Path) -> Index:
+    """One ``index.json``, checked: ``{agent: {case_id: row}}``, each row read by
+    ``CaseRow.from_json``; a ReportError naming the file and the case otherwise."""
     mend = "rerun the suite, or remove that folder"
     try:
         data = json.loads(index.read_bytes().decode("utf-8"))
@@ -92,41 +95,30 @@ def read_index(index: Path) -> dict[str, dict[str, dict[str, Any]]]:
         raise ReportError(f"{index}: not JSON ({str(exc)[:120]}): {mend}") from None
     if not isinstance(data, dict) or not data:
         raise ReportError(f"{index}: not an object of agents ({{agent: {{case: row}}}}): {mend}")
+    result: Index = {}
     for agent, cases in data.items():
         if not isinstance(cases, dict):
             raise ReportError(f"{index}: agent {agent[:60]!r} holds no object of cases: {mend}")
-        for case_id, row in cases.items():
+        rows = result.setdefault(agent, {})
+        for case_id, raw in cases.items():
             where = f"{index}: case {case_id[:80]!r}"
-            _check_row(row, where, mend)
-            case_file(index.parent, row["reportfile"], where)
-    return data
+            try:
+                row = CaseRow.from_json(case_id, raw)
+            except RowFormatError as exc:
+                raise ReportError(f"{where}: {exc}: {mend}") from None
+            case_file(index.parent, row.reportfile, where)
+            rows[case_id] = row
+    return result
 
 
-_ROW_TYPES: dict[str, tuple[type, ...]] = {
-    "area": (str, type(None)),
-    "duration": (int, float, type(None)),
-    "method": (str, type(None)),
-    "overload": (str, type(None)),
-    "level": (str, type(None)),
-}
-
-
-def _check_row(row: Any, where: str, mend: str) -> None:
-    if not isinstance(row, dict):
-        raise ReportError(f"{where}: the row is not an object: {mend}")
-    behavior = row.get("behavior")
-    if behavior not in WORDS:
-        raise ReportError(
-            f"{where}: behavior {str(behavior)[:40]!r} is none of {', '.join(WORDS)}: {mend}"
-        )
-    for name in ("clause", "cells"):
-        value = row.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ReportError(f"{where}: {name} is not a list of strings: {mend}")
-    for name, types in _ROW_TYPES.items():
-        value = row.get(name)
-        if isinstance(value, bool) or not isinstance(value, types):
-            raise ReportError(f"{where}: {name} is not {types[0].__name__}: {mend}")
+def index_json(rows: dict[str, dict[str, CaseRow]]) -> str:
+    """``{agent: {case id: row}}`` as ``index.json`` holds it (each row by
+    ``CaseRow.as_json``): the one writer of an index the report copies or keeps."""
+    return json.dumps(
+        {agent: {c: row.as_json() for c, row in cases.items()} for agent, cases in rows.items()},
+        ensure_ascii=False,
+        indent=1,
+    )
 
 
 def counts(matrix: Matrix, agent: str) -> dict[str, int]:
@@ -165,14 +157,14 @@ def summary_table(root: Path) -> str:
 
 def expectation_counts(matrix: Matrix, agent: str) -> dict[str, int] | None:
     """How the agent's run went against its --expectations file (None: it had none)."""
-    rows = [r[agent] for r in matrix.rows.values() if agent in r and r[agent].get("expected")]
+    rows = [r[agent] for r in matrix.rows.values() if agent in r and r[agent].expected]
     if not rows:
         return None
     result = dict.fromkeys(
         ("as expected", "known failures", "unexpected failures", "unexpected passes"), 0
     )
     for row in rows:
-        judgement = judge(str(row["behavior"]), str(row["expected"]))
+        judgement = judge(row.behavior, row.expected)
         if judgement.as_expected:
             result["as expected"] += 1
         if judgement is Judgement.KNOWN_FAILURE:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .ci import finish_junit
-from .model import read_index
+from .model import index_json, read_index
 from .paths import ReportError, case_file, write_file
 
 if TYPE_CHECKING:
@@ -244,10 +244,10 @@ def record_run(agent_dir: Path, agent: str, case_ids: Iterable[str], info: RunIn
     folder = agent_dir / RUNS / info.stamp
     folder.mkdir(parents=True, exist_ok=False)
     for case_id, row in ran.items():
-        source = case_file(agent_dir, row["reportfile"], f"{agent_dir}: case {case_id!r}")
+        source = case_file(agent_dir, row.reportfile, f"{agent_dir}: case {case_id!r}")
         if source.is_file() and not source.is_symlink():
             _link_or_copy(source, folder / source.name)
-    write_file(folder / "index.json", json.dumps({agent: ran}, ensure_ascii=False, indent=1))
+    write_file(folder / "index.json", index_json({agent: ran}))
     write_file(folder / RUN_FILE, json.dumps(info.as_json(), ensure_ascii=False, indent=1))
     return folder
 
@@ -293,11 +293,11 @@ def command_line() -> str:
     return shlex.join(argv)
 
 
-def _hello(agent_dir: Path, rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _hello(agent_dir: Path, rows: Mapping[str, CaseRow]) -> dict[str, Any]:
     """The driver's ``hello`` as a case file of the run holds it (empty: no driver)."""
     for case_id, row in rows.items():
         with contextlib.suppress(OSError, ValueError, ReportError):
-            path = case_file(agent_dir, row.get("reportfile"), case_id)
+            path = case_file(agent_dir, row.reportfile, case_id)
             driver = json.loads(path.read_text("utf-8")).get("driver")
             if isinstance(driver, dict):
                 return driver
@@ -366,7 +366,7 @@ class RunRecorder:
         if reporter is not None:
             reporter.write_line(message)
 
-    def _expectations(self, rows: dict[str, dict[str, Any]]) -> dict[str, CaseExpectation]:
+    def _expectations(self, rows: Mapping[str, CaseRow]) -> dict[str, CaseExpectation]:
         from ..expectations import EXPECTATIONS_KEY
 
         known = self.config.stash.get(EXPECTATIONS_KEY, None)
