@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 import urllib.parse
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver import MockServer
 
 from .clauses import clause
-from .iut import CALLBACK, IUT, Session, Subscriber
+from .iut import CALLBACK, IUT, Session, Subscriber, TraceEntry
 from .iut.api import CallOutcome
 from .ordering import OBSERVER, ordering_violations
 from .results import CaseResult, CaseRow, report_filename
@@ -143,7 +144,7 @@ class CaseContext:
 
     def settle(
         self, sock: str, method: str, style: str, *args: Any, timeout: float = 5.0
-    ) -> dict[str, Any] | None:
+    ) -> Mapping[str, Any] | None:
         """Invoke and wait for the settlement; the ``result`` entry (``err``, ``value``)."""
         outcome = self.invoke(sock, method, style, *args)
         if outcome.raised is not None:
@@ -174,13 +175,13 @@ class CaseContext:
         sub: str = OBSERVER,
         connect: CallOutcome | None = None,
         after: int = 0,
-    ) -> dict[str, Any]:
+    ) -> TraceEntry:
         """The ``'open'`` event of ``sock`` as ``sub`` saw it; ``PreconditionFailed`` when
         ``'error'``/``'close'`` comes first, ``connect`` settles with an error, or none comes
         within ``timeout``. Only trace entries from index ``after`` on count (an earlier
         connection of the same object has its own 'open')."""
 
-        def decisive(e: dict[str, Any]) -> bool:
+        def decisive(e: TraceEntry) -> bool:
             if e["kind"] == "event" and e.get("socket") == sock and e.get("sub") == sub:
                 return e["type"] in ("open", "error", "close")
             return (
@@ -203,7 +204,7 @@ class CaseContext:
 
     def close_and_wait(
         self, sock: str, *args: Any, style: str = "promise", timeout: float = 5.0
-    ) -> dict[str, Any] | None:
+    ) -> Mapping[str, Any] | None:
         """``close(*args)`` and wait for its ``'close'`` event too: what a case does before it
         reuses the object (CN11: after ``'close'``, ``connect`` works again). ``close`` may
         settle before ``'close'`` fires (CL12). Returns the settlement."""
@@ -221,7 +222,7 @@ class CaseContext:
         )
         return result
 
-    def events(self, sock: str, event_type: str, sub: str = OBSERVER) -> list[dict[str, Any]]:
+    def events(self, sock: str, event_type: str, sub: str = OBSERVER) -> list[TraceEntry]:
         return self.session.entries(
             lambda e: (
                 e["kind"] == "event"
@@ -233,7 +234,7 @@ class CaseContext:
 
     def wait_event(
         self, sock: str, event_type: str, timeout: float = 5.0, sub: str = OBSERVER
-    ) -> dict[str, Any] | None:
+    ) -> Mapping[str, Any] | None:
         return self.session.wait_for(
             lambda e: (
                 e["kind"] == "event"
@@ -352,7 +353,7 @@ class CaseContext:
             description=self.meta["description"],
             expectation=self.meta["expectation"],
             checks=[c.as_json() for c in self.checks],
-            trace=self.session.trace,
+            trace=[entry.as_json() for entry in self.session.trace],
             wirelog=self.wirelog,
             harness_error=self.harness_error,
             iut_error=self.iut_error,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
@@ -56,7 +58,9 @@ def close_variant(params: dict) -> str:
     )
 
 
-def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> dict | None:
+def call_close(
+    ctx: CaseContext, sock: str, overload: str, options: object
+) -> Mapping[str, Any] | None:
     if overload == "callback":
         return ctx.settle(sock, "close", "callback")
     if overload == "options-callback":

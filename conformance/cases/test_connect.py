@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
 from conformance import coverage as cov
@@ -34,7 +37,7 @@ MAIN_CLAUSE = {
 }
 
 
-def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict | None:
+def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> Mapping[str, Any] | None:
     args: list[object] = [url]
     if overload.startswith("options"):
         args.append({"header": {"X-Conformance": "1"}})

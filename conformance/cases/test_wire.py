@@ -14,13 +14,15 @@ closing (``behaviorClose``) is checked on PR10 (MUST); 7.1.6 and 7.13.x are chec
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
 import pytest
 
 from conformance.context import CaseContext
-from conformance.iut import Subscriber
+from conformance.iut import Subscriber, TraceEntry
+from conformance.iut.trace import JSONObject
 from conformance.wire.catalogue import (
     CASES,
     NON_STRICT,
@@ -149,14 +151,16 @@ def _event(event: Event) -> str:
     return f"{event[0]} {event[1]}"
 
 
-def _trim_trace(trace: list[dict[str, Any]]) -> None:
+def _trim_trace(trace: list[TraceEntry]) -> None:
     """9.7.x traces 2000 'message' events of up to 4 KiB: past the first entries, a value
     keeps its kind, length and digest (what the ordering checks read), not its bytes."""
-    for entry in trace[2 * SHOWN_FRAMES :]:
-        value = entry.get("value")
+    for index in range(2 * SHOWN_FRAMES, len(trace)):
+        entry = trace[index]
+        value = entry.value
         if isinstance(value, dict) and ("text" in value or "b64" in value):
-            entry["value"] = {k: v for k, v in value.items() if k not in ("text", "b64")}
-            entry["value"]["truncated"] = True
+            kept: JSONObject = {k: v for k, v in value.items() if k not in ("text", "b64")}
+            kept["truncated"] = True
+            trace[index] = dataclasses.replace(entry, value=kept)
 
 
 def _trimmed(entry: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .trace import JSONObject
+
 
 class IUTTimeout(Exception):
     """The IUT did not answer within the case's deadline (it hangs or blocks its loop)."""
@@ -68,12 +70,13 @@ class Opaque:
     """A value of a type the API does not accept (a plain ``object()``), for 401 cases."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class CallOutcome:
     """One API call: what it returned or raised at once (``returned``: none, future,
-    awaitable, coroutine, value:<repr>); its settlement is a ``result`` trace entry."""
+    awaitable, coroutine, value:<repr>; ``raised``: ERR, docs/driver-protocol.md); its
+    settlement is a ``result`` trace entry (``Session.result``)."""
 
     call: int
     method: str
     returned: str = "none"
-    raised: dict[str, Any] | None = None
+    raised: JSONObject | None = None

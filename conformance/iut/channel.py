@@ -1,6 +1,6 @@
 """The byte streams a driver speaks the driver protocol over: a child's stdio, or TCP.
 
-``session.Driver`` owns the protocol (hello, requests, replies, the bounded reader threads);
+``driver.Driver`` owns the protocol (hello, requests, replies, the bounded reader threads);
 a ``Channel`` only opens ``Link``s, one at a time: a link is a stream of lines from the driver
 (replies and trace events), optionally a stream of free-form log lines (a child's stderr), and
 a way to write requests. Three channels (docs/driver-protocol.md, "Transports"):
@@ -23,6 +23,7 @@ import socket
 import subprocess
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import IO
 
 from .api import IUTCrashed
@@ -289,3 +290,26 @@ def driver_argv(command_line: str) -> list[str]:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+# -- reading a link's streams -------------------------------------------------------------------
+
+
+def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:
+    """Lines without their newline; a longer line is cut to ``limit + 1`` bytes (so a reader can
+    tell it was too long) and the rest of it is skipped, never held in memory."""
+    while True:
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        if raw.endswith(b"\n"):
+            yield raw[:-1]
+            continue
+        if len(raw) <= limit:  # the last line, without a newline
+            yield raw
+            return
+        while True:  # too long: drop the rest of this line
+            rest = stream.readline(limit)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield raw

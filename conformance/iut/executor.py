@@ -19,8 +19,9 @@ from typing import Any
 
 from .codec import describe_error, describe_headers, describe_value, generate
 from .features import behaviour_name
+from .hello import DriverInfo
+from .trace import JSONObject, Sink, TraceEntry
 
-Sink = Callable[[dict[str, Any]], None]
 PROTOCOL = 3  # the driver protocol version this executor speaks
 
 
@@ -100,14 +101,14 @@ class Executor:
         promise = bool(command.get("promise"))
         style = "promise" if promise else "callback" if _has_callback(raw_args) else "plain"
         self.sink(
-            {
-                "kind": "call",
-                "socket": sock,
-                "call": call,
-                "method": method,
-                "style": style,
-                "args": raw_args if len(repr(raw_args)) < 2000 else "(large)",
-            }
+            TraceEntry(
+                kind="call",
+                socket=sock,
+                call=call,
+                method=method,
+                style=style,
+                args=raw_args if len(repr(raw_args)) < 2000 else "(large)",
+            )
         )
         raised = None
         returned: Any = None
@@ -127,8 +128,7 @@ class Executor:
             self._watch(sock, call, returned)
         elif kind == "coroutine":
             returned.close()  # never awaited: do not leak a "never awaited" warning
-        entry = {"kind": "return", "socket": sock, "call": call, "returned": kind, "raised": raised}
-        self.sink(entry)
+        self.sink(TraceEntry(kind="return", socket=sock, call=call, returned=kind, raised=raised))
         return {"call": call, "returned": kind, "raised": raised}
 
     def _watch(self, sock: str, call: int, returned: Any) -> None:
@@ -168,13 +168,13 @@ class Executor:
 
     def _result(self, sock: str, call: int, err: Any, value: Any) -> None:
         self.sink(
-            {
-                "kind": "result",
-                "socket": sock,
-                "call": call,
-                "err": describe_error(err),
-                "value": describe_value(value),
-            }
+            TraceEntry(
+                kind="result",
+                socket=sock,
+                call=call,
+                err=describe_error(err),
+                value=describe_value(value),
+            )
         )
 
     async def _reset(self, timeout: float) -> None:
@@ -260,15 +260,15 @@ class Executor:
             if event_type in ONE_ARGUMENT_EVENTS:  # Callback<T>: the value is the only argument
                 err, described = None, describe_headers(args[0]) if args else None
             executor.sink(
-                {
-                    "kind": "event",
-                    "socket": sock,
-                    "sub": name,
-                    "type": event_type,
-                    "nargs": len(args),
-                    "err": describe_error(err),
-                    "value": described,
-                }
+                TraceEntry(
+                    kind="event",
+                    socket=sock,
+                    sub=name,
+                    type=event_type,
+                    nargs=len(args),
+                    err=describe_error(err),
+                    value=described,
+                )
             )
             ws = executor.sockets.get(sock)
             if behaviour == "raise":
@@ -288,35 +288,41 @@ class Executor:
         return subscriber
 
 
-def hello_reply(module: ModuleType) -> dict[str, Any]:
-    """The ``hello`` reply for a Python module (docs/driver-protocol.md): a module may declare
-    its close timeout as ``CLOSE_TIMEOUT_S`` (seconds) so the close-timeout case waits that,
-    and the later API's features it offers as ``API_FEATURES`` (names, conformance/
-    apifeatures.py) or ``API_LEVEL``; without either the suite detects them."""
+def hello_info(module: ModuleType) -> DriverInfo:
+    """What a Python module declares of itself (docs/driver-protocol.md, "hello"): its close
+    timeout as ``CLOSE_TIMEOUT_S`` (seconds) so the close-timeout case waits that, its handshake
+    timeout as ``HANDSHAKE_TIMEOUT_S``, and the later API's features it offers as
+    ``API_FEATURES`` (names, conformance/apifeatures.py) or ``API_LEVEL``; without either the
+    suite detects them. Values are taken as declared: the reader of the reply judges them."""
     close_timeout = getattr(module, "CLOSE_TIMEOUT_S", None)
     handshake_timeout = getattr(module, "HANDSHAKE_TIMEOUT_S", None)
     api_features = getattr(module, "API_FEATURES", None)
     api_level = getattr(module, "API_LEVEL", None)
-    declared: dict[str, Any] = {}
-    if isinstance(api_features, (list, tuple)):
-        declared["api_features"] = [str(f) for f in api_features]
-    if isinstance(api_level, int) and not isinstance(api_level, bool):
-        declared["api_level"] = api_level
-    return {
-        "protocol": PROTOCOL,
-        "driver": "python",
-        "language": "python",
-        "implementation": module.__name__,
-        "module": module.__name__,
-        "binary_type": "bytes",
-        "modes": ["async"],
-        "close_timeout": close_timeout if isinstance(close_timeout, (int, float)) else None,
-        "handshake_timeout": (
+    return DriverInfo(
+        protocol=PROTOCOL,
+        driver="python",
+        language="python",
+        implementation=module.__name__,
+        binary_type="bytes",
+        modes=("async",),
+        close_timeout=close_timeout if isinstance(close_timeout, (int, float)) else None,
+        handshake_timeout=(
             handshake_timeout if isinstance(handshake_timeout, (int, float)) else None
         ),
-        "behaviours": list(BEHAVIOURS_OFFERED),
-        **declared,
-    }
+        behaviours=BEHAVIOURS_OFFERED,
+        api_features=(
+            tuple(str(f) for f in api_features) if isinstance(api_features, (list, tuple)) else None
+        ),
+        api_level=(
+            api_level if isinstance(api_level, int) and not isinstance(api_level, bool) else None
+        ),
+    )
+
+
+def hello_reply(module: ModuleType) -> JSONObject:
+    """The ``hello`` reply's fields for a Python module (``module`` too, which protocol-1
+    readers took for ``implementation``)."""
+    return {**hello_info(module).as_json(), "module": module.__name__}
 
 
 def _ignore_outcome(result: Any) -> None:
