@@ -15,7 +15,7 @@ import inspect
 import itertools
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from .codec import describe_error, describe_headers, describe_value, generate
 from .features import behaviour_name
@@ -47,7 +47,7 @@ def resolve_module(module: ModuleType) -> ModuleType:
         return module
     inner = getattr(module, "webSocket", None)
     if inner is not None and hasattr(inner, "createWebSocket"):
-        return inner
+        return cast(ModuleType, inner)  # a module in practice; any namespace with it serves
     raise CommandError(
         f"--iut {module.__name__}: the module has no createWebSocket (nor "
         "webSocket.createWebSocket); name the module that defines it"
