@@ -29,8 +29,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..iut.capture import EscapeCapture, loop_error
-from ..iut.channel import parse_tcp
 from ..iut.executor import CommandError, Executor, Unsupported
+from ..iut.spec import parse_tcp
 from ..iut.trace import JSONObject, Sink, TraceEntry
 
 RECONNECT_FOR = 60.0  # seconds --tcp keeps trying to reach the suite before it gives up

@@ -16,7 +16,7 @@ from typing import IO
 
 from .api import DriverBrokeProtocol, IUTCrashed, IUTTimeout
 from .capture import mark_suite_thread
-from .channel import Channel, Link, StdioChannel, bounded_lines, driver_argv
+from .channel import Channel, Link, StdioChannel, bounded_lines
 from .executor import PROTOCOL
 from .hello import DriverInfo
 from .lines import MAX_LINE, ProtocolViolation, TraceLine, quote, read_line
@@ -40,8 +40,8 @@ class Driver:
     STDERR_LINE = 64 * 1024
     CA_PEM_LIMIT = 64 * 1024  # bytes of the CA file carried in hello's tls.ca_pem
 
-    def __init__(self, channel: Channel | str) -> None:
-        self.channel = StdioChannel(driver_argv(channel)) if isinstance(channel, str) else channel
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
         self.link: Link | None = None
         self.sink: Sink = self._between_cases
         self.info: DriverInfo | None = None

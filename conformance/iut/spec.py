@@ -1,6 +1,10 @@
 """What ``--iut`` names: a Python module (run in-process) or a driver (``cmd:``, ``tcp:``,
 ``tcp-listen:``), as a factory of sessions, one per case.
 
+The spec is read here and only here: ``is_driver_spec``, ``channel_for`` (under pytest-xdist
+worker ``gwN`` uses ``PORT + N``: one connection, one driver, per worker), ``parse_tcp``,
+``driver_argv``, ``load_module``; each refuses a bad spec with ``CommandError``.
+
 ``IUT`` reads the spec once (``CommandError``, one line saying how to mend it, when it cannot
 serve), keeps what the IUT's cases share (the driver and its link, what probes found, which
 methods stopped settling) and hands each case a fresh ``Session``.
@@ -9,18 +13,29 @@ methods stopped settling) and hands each case a fresh ``Session``.
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import os
 import shlex
+import shutil
 import time
 from types import ModuleType
 
-from .channel import DEFAULT_WAIT, channel_for, is_driver_spec
+from .channel import (
+    DEFAULT_WAIT,
+    Channel,
+    StdioChannel,
+    TcpConnectChannel,
+    TcpListenChannel,
+)
 from .driver import Driver
 from .executor import CommandError, hello_reply, resolve_module
 from .hello import DriverInfo
 from .inprocess import InProcess
 from .session import Session, Transport
 from .trace import Sink
+
+TCP_PREFIX = "tcp:"
+LISTEN_PREFIX = "tcp-listen:"
 
 
 class IUT:
@@ -63,6 +78,8 @@ class IUT:
         return DriverInfo.from_json({"ok": True, **hello_reply(self.module)})
 
     def session(self, timeout: float) -> Session:
+        """A fresh session for one case, with ``timeout`` seconds from now as its deadline
+        (a driver's link is kept from case to case; in-process, a new loop thread)."""
         deadline = time.monotonic() + timeout
         if self.driver is not None:
             driver = self.driver
@@ -76,6 +93,7 @@ class IUT:
         return Session(lambda sink: InProcess(self.module, sink), deadline, stalls=self.stalls)
 
     def close(self) -> None:
+        """The end of the run: the driver's link dropped (a child killed), its channel closed."""
         if self.driver is not None:
             self.driver.close()
 
@@ -90,3 +108,70 @@ def load_module(spec: str) -> ModuleType:
             "or cmd:<driver> for another language"
         ) from None
     return resolve_module(module)
+
+
+# -- what --iut says -------------------------------------------------------------------------
+
+
+def is_driver_spec(spec: str) -> bool:
+    """Whether ``--iut SPEC`` names a driver (else a Python module)."""
+    return spec.startswith(("cmd:", TCP_PREFIX, LISTEN_PREFIX))
+
+
+def channel_for(spec: str, worker: int = 0, wait: float = DEFAULT_WAIT) -> Channel:
+    """``--iut SPEC`` → its channel (a listening one listens from now on). Worker ``gwN`` of
+    pytest-xdist gets ``PORT + N``. ``CommandError`` (one line, how to mend it) when bad."""
+    if spec.startswith("cmd:"):
+        return StdioChannel(driver_argv(spec[4:]))
+    host, port = parse_tcp(spec)
+    if port != 0:
+        port += worker
+        if port > 65535:
+            raise CommandError(f"--iut {spec}: worker {worker} would need port {port} (> 65535)")
+    if spec.startswith(LISTEN_PREFIX):
+        return TcpListenChannel(host, port, wait)
+    return TcpConnectChannel(host, port, wait)
+
+
+def parse_tcp(spec: str) -> tuple[str, int]:
+    """``tcp:HOST:PORT`` or ``tcp-listen:[ADDR:]PORT`` → (host, port); ``CommandError``."""
+    listen = spec.startswith(LISTEN_PREFIX)
+    rest = spec[len(LISTEN_PREFIX if listen else TCP_PREFIX) :]
+    form = "tcp-listen:[ADDR:]PORT (e.g. tcp-listen:9100)" if listen else "tcp:HOST:PORT"
+    host, sep, port_text = rest.rpartition(":")
+    if not sep:
+        host, port_text = ("127.0.0.1" if listen else ""), rest
+    host = host.removeprefix("[").removesuffix("]")
+    if not host:
+        raise CommandError(f"--iut {spec}: no host; write {form}")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise CommandError(f"--iut {spec}: {port_text!r} is not a port; write {form}") from None
+    low = 0 if listen else 1
+    if not low <= port <= 65535:
+        raise CommandError(f"--iut {spec}: port {port} is not in {low}..65535; write {form}")
+    if listen:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise CommandError(
+                f"--iut {spec}: {host!r} is not an IP address to listen on; write {form}"
+            ) from None
+    return host, port
+
+
+def driver_argv(command_line: str) -> list[str]:
+    """``cmd:`` text → argv; ``CommandError`` with a one-line mend for what cannot run."""
+    try:
+        argv = shlex.split(command_line)
+    except ValueError as exc:
+        raise CommandError(f"--iut cmd:{command_line}: {exc}; check the quotes") from None
+    if not argv:
+        raise CommandError("--iut cmd: names no command; write --iut 'cmd:<driver command>'")
+    if shutil.which(argv[0]) is None:
+        raise CommandError(
+            f"--iut cmd:{command_line}: no program {argv[0]!r} (not found, or not executable); "
+            "give a path or a command on PATH"
+        )
+    return argv
