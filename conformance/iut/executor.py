@@ -65,7 +65,10 @@ class Executor:
         self._pending: set[asyncio.Task[None]] = set()
         self._live_calls: set[int] = set()  # promises whose settlement this case still records
 
-    async def handle(self, command: dict[str, Any]) -> dict[str, Any]:
+    async def handle(self, command: JSONObject) -> JSONObject:
+        """Carry out one request (docs/driver-protocol.md); its reply's fields. Raises
+        ``CommandError`` for a request it cannot carry out, ``Unsupported`` for an optional
+        feature it lacks."""
         op = command.get("op")
         if op == "hello":
             return hello_reply(self.module)
@@ -77,18 +80,21 @@ class Executor:
         if op == "call":
             return self._call(command)
         if op == "reset":
-            await self._reset(float(command.get("timeout", 2.0)))
+            timeout = command.get("timeout", 2.0)
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+                raise CommandError(f"reset: timeout must be a number of seconds, not {timeout!r}")
+            await self._reset(float(timeout))
             return {}
         raise CommandError(f"unknown op {op!r}")
 
     # -- commands ------------------------------------------------------------------------------
 
-    def _create(self) -> dict[str, Any]:
+    def _create(self) -> JSONObject:
         sock = f"s{next(self._socket_ids)}"
         self.sockets[sock] = self.module.createWebSocket()
         return {"socket": sock}
 
-    def _call(self, command: dict[str, Any]) -> dict[str, Any]:
+    def _call(self, command: JSONObject) -> JSONObject:
         sock = command.get("socket")
         if sock not in self.sockets:
             raise CommandError(f"no socket {sock!r}")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .trace import JSON, JSONObject
 from .violations import quote
@@ -59,7 +59,7 @@ class DriverInfo:
         }
 
     @classmethod
-    def from_json(cls, body: dict[str, Any]) -> DriverInfo:
+    def from_json(cls, body: Mapping[str, JSON]) -> DriverInfo:
         """A ``hello`` reply → ``DriverInfo``. An ``ok: false`` reply is a protocol-1 driver
         (which did not know ``hello``); fields of the wrong type are ignored and listed in
         ``problems``."""
@@ -102,12 +102,12 @@ class DriverInfo:
         )
 
 
-def read_hello(body: dict[str, Any]) -> DriverInfo:
+def read_hello(body: Mapping[str, JSON]) -> DriverInfo:
     """``DriverInfo.from_json``, by the name its callers used before it was a classmethod."""
     return DriverInfo.from_json(body)
 
 
-def _text(body: dict[str, Any], name: str, problems: list[str]) -> str | None:
+def _text(body: Mapping[str, JSON], name: str, problems: list[str]) -> str | None:
     value = body.get(name)
     if value is None or isinstance(value, str):
         return value
@@ -115,7 +115,7 @@ def _text(body: dict[str, Any], name: str, problems: list[str]) -> str | None:
     return None
 
 
-def _names(body: dict[str, Any], name: str, problems: list[str]) -> tuple[str, ...] | None:
+def _names(body: Mapping[str, JSON], name: str, problems: list[str]) -> tuple[str, ...] | None:
     """A list of strings, or None when absent (or not such a list: then a problem)."""
     value: JSON = body.get(name)
     if value is None:
@@ -126,7 +126,7 @@ def _names(body: dict[str, Any], name: str, problems: list[str]) -> tuple[str, .
     return None
 
 
-def _seconds(body: dict[str, Any], name: str, problems: list[str]) -> float | None:
+def _seconds(body: Mapping[str, JSON], name: str, problems: list[str]) -> float | None:
     """A positive, finite number of seconds (at most ``MAX_SECONDS``) or null; anything else
     is listed in ``problems`` (a DP1 failure) and read as null."""
     value = body.get(name)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
-from .trace import DRIVER_KINDS, TraceEntry
+from .trace import DRIVER_KINDS, JSONObject, TraceEntry
 from .violations import QUOTE, ProtocolViolation, quote
 
 __all__ = [
@@ -33,7 +32,7 @@ class Reply:
     """A reply line: its ``id`` and the whole object (``ok`` and the op's fields)."""
 
     id: int
-    body: dict[str, Any]
+    body: JSONObject
 
 
 @dataclass(frozen=True)
