@@ -26,12 +26,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from ..iut.capture import EscapeCapture, loop_error
 from ..iut.executor import CommandError, Executor, Unsupported
 from ..iut.spec import parse_tcp
-from ..iut.trace import JSONObject, Sink, TraceEntry
+from ..iut.trace import JSON, JSONObject, Sink, TraceEntry
 
 RECONNECT_FOR = 60.0  # seconds --tcp keeps trying to reach the suite before it gives up
 LINE_LIMIT = 1 << 20  # bytes of one request line
@@ -99,7 +98,7 @@ async def serve_lines(
         out.write({"id": ident, "ok": True, **reply})
 
 
-def trust_test_ca(tls: Any) -> None:
+def trust_test_ca(tls: JSON) -> None:
     """hello's ``tls.ca_file`` as ``SSL_CERT_FILE`` (which OpenSSL reads at each new default
     context): what the suite's environment gives a driver it starts, for one that it did not
     (over TCP, on the same machine). A file this machine does not have is left alone."""

@@ -9,8 +9,9 @@ Calls are blocking and every wait is bounded by the case's deadline, so a hangin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from .trace import JSONObject
 
@@ -54,7 +55,7 @@ class Options:
     """An option object in dataclass form: ``cls`` names a class of the IUT module."""
 
     cls: Literal["WebSocketRequestOptions", "WebSocketCloseOptions"]
-    fields: dict[str, Any]
+    fields: Mapping[str, object]
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def encode_arg(value: object) -> JSON:
     for cls, tag in ((bytes, "$bytes"), (bytearray, "$bytearray"), (memoryview, "$memoryview")):
         if isinstance(value, cls):
             return {tag: base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         encoded = {str(k): encode_arg(v) for k, v in value.items()}
         if len(encoded) == 1 and next(iter(encoded)).startswith("$"):
             return {"$dict": encoded}
