@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver import MockServer
+from mockserver.records import entries_of
 
-from .clauses import clause
-from .iut import CALLBACK, IUT, Session, Subscriber, TraceEntry
+from .clauses import clause, closing_clauses
+from .iut import CALLBACK, IUT, DriverInfo, Session, Subscriber, TraceEntry
 from .iut.api import CallOutcome
 from .ordering import OBSERVER, ordering_violations
-from .results import CaseResult, CaseRow, report_filename
-from .verdicts import FAILED, HARNESS_ERROR, UNIMPLEMENTED, check_verdict, worst
+from .results import CaseResult, CaseRow, Check, report_filename
+from .spec import CaseSpec, UndeclaredClause
+from .verdicts import FAILED, HARNESS_ERROR, UNIMPLEMENTED, Verdict, check_verdict, worst
 
 EVENT_TYPES = ("open", "message", "close", "error")
 # A case whose marker says ``timeout=AFTER_CLOSE_TIMEOUT`` gets the IUT's close timeout plus
@@ -43,10 +45,9 @@ PRECONDITION_CLAUSE = "CN4"
 # Clauses every case may check whatever it declares: the ordering invariants (finish), the
 # driver's own protocol (DP1), and the precondition above.
 ALWAYS_CHECKED = frozenset(("OR1", "OR2", "OR3", "OR4", "OR5", "DP1", PRECONDITION_CLAUSE))
-# Checks on these clauses grade the closing behaviour, reported apart as ``behaviorClose``.
-CLOSE_CLAUSES = frozenset(
-    ("CL2", "CL3", "CL4", "CL6", "CL7", "CL8", "EV3", "EV4", "EV5", "PR6", "PR10", "PR11")
-)
+# Checks on these clauses grade the closing behaviour, reported apart as ``behaviorClose``:
+# the contract's own list ("Closing clauses:", section "Levels and verdicts").
+CLOSE_CLAUSES = closing_clauses()
 
 
 class PreconditionFailed(Exception):
@@ -59,32 +60,17 @@ class PreconditionFailed(Exception):
         self.observed = observed
 
 
-class UndeclaredClause(Exception):
-    """A case checked a clause it does not declare: a defect of the case (HARNESS-ERROR)."""
-
-
-@dataclass
-class Check:
-    """One observation, graded at its clause's own level (contract clauses are single-level)."""
-
-    clause: str
-    level: str
-    passed: bool
-    verdict: str
-    what: str
-    expected: Any
-    observed: Any
-
-    def as_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+__all__ = ["CLOSE_CLAUSES", "CaseContext", "Check", "PreconditionFailed", "UndeclaredClause"]
 
 
 @dataclass
 class CaseContext:
+    """One running case. ``spec`` is what it is (read it, never edit it: ``refine`` replaces
+    it with a narrower one); ``checks`` what it observed so far."""
+
     iut: IUT
     server: MockServer
-    case_id: str
-    meta: dict[str, Any]
+    spec: CaseSpec
     timeout: float
     session: Session = field(init=False)
     checks: list[Check] = field(default_factory=list)
@@ -97,12 +83,16 @@ class CaseContext:
     transport: str = "ws"  # "wss": every URL of the case goes to the TLS listener
     started: float = field(default_factory=time.monotonic)
     wirelog: list[dict[str, Any]] = field(default_factory=list)
-    verdict: str = FAILED
-    verdict_close: str = FAILED
+    verdict: Verdict = FAILED
+    verdict_close: Verdict = FAILED
     duration_ms: int = 0
 
     def __post_init__(self) -> None:
         self.session = self.iut.session(self.timeout)
+
+    @property
+    def case_id(self) -> str:
+        return self.spec.case_id
 
     # -- talking to the mock server -------------------------------------------------------------
 
@@ -253,7 +243,7 @@ class CaseContext:
         if clause_id not in self.allowed_clauses():
             raise UndeclaredClause(
                 f"a check on {clause_id}, which the case does not declare "
-                f"({', '.join(self.meta['clauses'])}): a case judges only the clauses it names"
+                f"({', '.join(self.spec.clauses)}): a case judges only the clauses it names"
             )
         level = clause(clause_id).level
         self.checks.append(
@@ -271,21 +261,13 @@ class CaseContext:
 
     def allowed_clauses(self) -> frozenset[str]:
         """The clauses this case may check: those it declares, and ``ALWAYS_CHECKED``."""
-        return frozenset(self.meta["clauses"]) | ALWAYS_CHECKED
+        return frozenset(self.spec.clauses) | ALWAYS_CHECKED
 
     def refine(self, *clauses: str) -> None:
         """Narrow the case's clauses to those this parameter set judges (a subset of what its
-        marker declares, main clause first); the row's level follows the new main clause."""
-        declared = set(self.meta.get("declared", self.meta["clauses"]))
-        extra = [c for c in clauses if c not in declared]
-        if not clauses or extra:
-            raise UndeclaredClause(
-                f"refine({', '.join(clauses)}): not a subset of the declared clauses "
-                f"({', '.join(sorted(declared))})"
-            )
-        self.meta["declared"] = tuple(sorted(declared))
-        self.meta["clauses"] = tuple(clauses)
-        self.meta["level"] = clause(clauses[0]).level
+        marker declares, main clause first); the row's level follows the new main clause
+        (``CaseSpec.refine``). The collected spec is left as it was."""
+        self.spec = self.spec.refine(*clauses)
 
     def precondition_failed(self, exc: PreconditionFailed) -> None:
         """Grade the unmet precondition (on ``PRECONDITION_CLAUSE``) and nothing else."""
@@ -293,7 +275,7 @@ class CaseContext:
 
     def unimplemented(self, what: str) -> None:
         """The IUT lacks an optional feature the case needs: UNIMPLEMENTED on its main clause."""
-        main = self.meta["clauses"][0]
+        main = self.spec.main_clause
         self.checks.append(Check(main, clause(main).level, False, UNIMPLEMENTED, what, None, None))
 
     def check_equal(self, clause_id: str, what: str, expected: Any, observed: Any) -> bool:
@@ -312,12 +294,10 @@ class CaseContext:
         self.iut_error = self.iut_error or reset_error
         if not self.wirelog:
             self.wirelog = self.server.wirelog.find(tag=self.tag)
-        complete = all(not (e.get("dropped") or {}).get("messages") for e in self.wirelog)
+        entries = list(entries_of(self.wirelog))
+        complete = all(not e.dropped.messages for e in entries)
         server_messages = [  # OR3 compares orders only on a log that kept every message
-            m
-            for entry in (self.wirelog if complete else [])
-            for m in entry.get("messages", [])
-            if m["dir"] == "out"
+            m.to_json() for entry in (entries if complete else []) for m in entry.messages_of("out")
         ]
         for clause_id, what in ordering_violations(self.session.trace, server_messages):
             self.check(clause_id, False, what, "contract order", "see trace")
@@ -332,7 +312,8 @@ class CaseContext:
         self.verdict_close = worst([c.verdict for c in self.checks if c.clause in CLOSE_CLAUSES])
         self.duration_ms = int((time.monotonic() - self.started) * 1000)
 
-    def result(self, agent: str, driver: dict[str, Any] | None = None) -> CaseResult:
+    def result(self, agent: str, driver: DriverInfo | None = None) -> CaseResult:
+        spec = self.spec
         row = CaseRow(
             case_id=self.case_id,
             behavior=self.verdict,
@@ -340,43 +321,32 @@ class CaseContext:
             duration=self.duration_ms,
             remoteCloseCode=self.remote_close_code(),
             reportfile=report_filename(agent, self.case_id),
-            clause=tuple(self.meta["clauses"]),
-            level=self.meta["level"],
-            area=self.meta["area"],
-            method=self.meta["method"],
-            overload=self.meta["overload"],
-            cells=tuple(self.meta.get("cells", ())),
+            clause=spec.clauses,
+            level=spec.level,
+            area=spec.area,
+            method=spec.method,
+            overload=spec.overload,
+            cells=spec.cells,
         )
         return CaseResult(
             row=row,
             agent=agent,
-            description=self.meta["description"],
-            expectation=self.meta["expectation"],
-            checks=[c.as_json() for c in self.checks],
+            description=spec.description,
+            expectation=spec.expectation,
+            checks=tuple(self.checks),
             trace=[entry.as_json() for entry in self.session.trace],
             wirelog=self.wirelog,
             harness_error=self.harness_error,
             iut_error=self.iut_error,
             trace_dropped=dict(self.session.dropped),
             driver=driver,
+            # issue 17: where the trace's t = 0 lies on the wall clock, which the wire log's
+            # connections use ("started"), so a case page puts both on one time line
+            trace_origin=time.time() - (time.monotonic() - self.session.t0),
         )
 
     def remote_close_code(self) -> int | None:
-        for entry in self.wirelog:
-            close_in = (entry.get("close") or {}).get("in")
-            if close_in is not None:
-                code = close_in.get("code")
-                return code if isinstance(code, int) else None
+        for entry in entries_of(self.wirelog):
+            if entry.close.incoming is not None:
+                return entry.close.incoming.code
         return None
-
-    def failures(self) -> str:
-        lines = [
-            f"{c.clause} {c.level}: {c.what}: expected {c.expected!r}, observed {c.observed!r}"
-            for c in self.checks
-            if c.verdict == FAILED
-        ]
-        if self.iut_error:
-            lines.append(f"IUT: {self.iut_error}")
-        if self.harness_error:
-            lines.append(f"HARNESS-ERROR (the suite's fault, not the IUT's): {self.harness_error}")
-        return "\n".join(lines)

@@ -2,16 +2,14 @@
 direction × kind × size of data, and which cases fill each cell.
 
 A case declares the cells it fills in its marker (``cells=...``: a list, or a function of the
-case's parameters returning one); ``REQUIRED`` lists the cells the contract asks for. A test
+case's parameters returning one; ``conformance.spec`` applies it); ``REQUIRED`` lists the
+cells the contract asks for. A test
 (tests/conformance/test_coverage.py) fails when a required cell has no case, or a case names a
 cell that is not in the matrix; ``python -m conformance.coverage`` prints the matrix as
 Markdown (docs/coverage.md is that output), and the HTML report shows it with verdicts.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Iterable
-from typing import Any
 
 SEP = " :: "
 
@@ -152,17 +150,6 @@ def _required() -> tuple[Cell, ...]:
 
 REQUIRED: tuple[Cell, ...] = _required()
 
-CellSpec = Iterable[Cell] | Callable[[dict[str, Any]], Iterable[Cell]]
-
-
-def cells_for(meta: dict[str, Any], params: dict[str, Any]) -> tuple[Cell, ...]:
-    """The cells a case fills, from its marker's ``cells`` and its parameters."""
-    spec: CellSpec | None = meta.get("cells")
-    if spec is None:
-        return ()
-    cells = spec(params) if callable(spec) else spec
-    return tuple(dict.fromkeys(cells))
-
 
 def size_name(size: int) -> str:
     """A payload size → the data table's column (``small`` is 1 byte to under 64 KiB)."""
@@ -213,16 +200,16 @@ def collect_case_cells() -> dict[str, tuple[Cell, ...]]:
 
     import pytest
 
-    from .plugin import CASE_KEY
+    from .spec import spec_of
 
     found: dict[str, tuple[Cell, ...]] = {}
 
     class Reader:
         def pytest_collection_finish(self, session: pytest.Session) -> None:
             for item in session.items:
-                if CASE_KEY in item.stash:
-                    meta = item.stash[CASE_KEY]
-                    found[meta["id"]] = tuple(meta["cells"])
+                spec = spec_of(item)
+                if spec is not None:
+                    found[spec.case_id] = spec.cells
 
     cases = Path(__file__).parent / "cases"
     args = ["-c", os.devnull, "--rootdir", str(cases), "-p", "no:cacheprovider"]

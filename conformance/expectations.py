@@ -3,7 +3,7 @@ gates on "nothing got worse" from day one (docs/conformance.md, "Expectations").
 
 ```toml
 [[expect]]
-case = "protocol.6_4_invalid_utf8_fails_fast"   # a case id, or a pattern with * and ?
+case = "wire.autobahn[6.4.1]"   # a case id, or a pattern with * and ?
 verdict = "NON-STRICT"
 reason = "ws validates UTF-8 at the end of a message; https://bugs.example/123"
 ```
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from .verdicts import FAILED, HARNESS_ERROR, NON_STRICT, PASSING, meets
+from .verdicts import FAILING, PASS, PASSING, Judgement, Verdict, judge
+from .wire.catalogue import renamed_to
 
-FAILING = (NON_STRICT, FAILED, HARNESS_ERROR)
-KNOWN = PASSING + FAILING
+KNOWN: tuple[str, ...] = tuple(v.value for v in PASSING + FAILING)
 PATTERN_CHARS = "*?"  # brackets are literal: case ids hold them (``send.payload[promise-1MiB]``)
 
 
@@ -37,7 +37,7 @@ class ExpectationsError(Exception):
 @dataclass(frozen=True)
 class Expectation:
     case: str
-    verdict: str
+    verdict: Verdict
     reason: str
 
     @property
@@ -50,21 +50,30 @@ class Outcome:
     """How one case came out against the file."""
 
     case: str
-    verdict: str
-    expected: str | None  # the expected verdict (None: "passes")
+    verdict: Verdict
+    expected: Verdict | None  # the expected verdict (None: "passes")
     reason: str | None
 
     @property
+    def expected_word(self) -> str:
+        """What the row's ``expected`` field says: the verdict, or "pass"."""
+        return PASS if self.expected is None else self.expected.value
+
+    @property
+    def judgement(self) -> Judgement:
+        return judge(self.verdict, self.expected_word)
+
+    @property
     def as_expected(self) -> bool:
-        return meets(self.verdict, self.expected or "pass")
+        return self.judgement.as_expected
 
     @property
     def unexpected_failure(self) -> bool:
-        return not self.as_expected and self.verdict in FAILING
+        return self.judgement is Judgement.UNEXPECTED_FAILURE
 
     @property
     def unexpected_pass(self) -> bool:
-        return not self.as_expected and self.verdict not in FAILING
+        return self.judgement is Judgement.UNEXPECTED_PASS
 
 
 class Expectations:
@@ -81,7 +90,9 @@ class Expectations:
             return exact
         return next((e for e in self._patterns if matches(case_id, e.case)), None)
 
-    def judge(self, case_id: str, verdict: str) -> Outcome:
+    def judge(self, case_id: str, verdict: Verdict) -> Outcome:
+        """How ``case_id`` came out against the file: called once per case, by the run
+        (``conformance.run``), which records the answer in the case's row."""
         entry = self.entry_for(case_id)
         if entry is None:
             return Outcome(case_id, verdict, None, None)
@@ -149,8 +160,13 @@ def parse(text: str, source: str = "expectations") -> Expectations:
             )
         if case in seen:
             raise ExpectationsError(f"{where}: {case!r} is listed twice; keep one entry")
+        if renamed_to(case) is not None:  # never matched again: a silent drop otherwise
+            raise ExpectationsError(
+                f"{where}: {case!r} names a case renamed to {renamed_to(case)!r} "
+                '(docs/wire-cases.md, "Renamed case ids"); rename the entry and check its verdict'
+            )
         seen.add(case)
-        entries.append(Expectation(case, str(verdict), reason.strip()))
+        entries.append(Expectation(case, Verdict(verdict), reason.strip()))
     return Expectations(entries)
 
 
@@ -167,7 +183,7 @@ def load(path: Path) -> Expectations:
     return parse(text, str(path))
 
 
-def updated(old: Expectations | None, verdicts: dict[str, str]) -> list[Expectation]:
+def updated(old: Expectations | None, verdicts: dict[str, Verdict]) -> list[Expectation]:
     """The entries a file should hold after a run: every failing case, its reason kept.
 
     Only the cases that ran are judged (a selection never loses the other entries): an entry
@@ -189,7 +205,7 @@ def updated(old: Expectations | None, verdicts: dict[str, str]) -> list[Expectat
             entries.append(entry)
             covered.update(matched)
     for case_id in sorted(verdicts):
-        verdict = verdicts[case_id]
+        verdict = Verdict(verdicts[case_id])
         if verdict not in FAILING or case_id in covered:
             continue
         previous = old.entry_for(case_id) if old else None

@@ -7,6 +7,11 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
+from mockserver.records import ConnectionEntry, Direction, entry_of
+
+# A connection's wire log: its record, or its JSON form (read with ``entry_of``), or None.
+WireLogEntry = ConnectionEntry | Mapping[str, Any] | None
+
 STYLES = ("callback", "promise")
 
 
@@ -17,41 +22,44 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def messages(log: dict[str, Any] | None, direction: str) -> list[dict[str, Any]]:
-    return [m for m in (log or {}).get("messages", []) if m["dir"] == direction]
+def messages(log: WireLogEntry, direction: Direction) -> list[dict[str, Any]]:
+    entry = entry_of(log)
+    return [] if entry is None else [m.to_json() for m in entry.messages_of(direction)]
 
 
-def data_frames(log: dict[str, Any] | None, direction: str) -> list[dict[str, Any]]:
-    return [
-        f
-        for f in (log or {}).get("frames", [])
-        if f["dir"] == direction and f["opcode"] in (0, 1, 2)
-    ]
+def data_frames(log: WireLogEntry, direction: Direction) -> list[dict[str, Any]]:
+    entry = entry_of(log)
+    frames = () if entry is None else entry.frames_of(direction)
+    return [f.to_json() for f in frames if f.is_data]
 
 
-def masking(log: dict[str, Any] | None) -> dict[str, Any]:
+def masking(log: WireLogEntry) -> dict[str, Any]:
     """RFC 6455 §5.3 over the client frames the log kept: each must be masked, with a key no
     other frame of the connection used (a fresh key per frame), and never the all-zero key
     (it leaves the payload in clear). ``problems`` is empty when all holds."""
-    frames = [f for f in (log or {}).get("frames", []) if f["dir"] == "in"]
+    entry = entry_of(log)
+    frames = () if entry is None else entry.frames_of("in")
     seen: dict[str, list[int]] = {}
     for f in frames:
-        if f.get("mask_key"):
-            seen.setdefault(f["mask_key"], []).append(f.get("seq", -1))
+        if f.mask_key:
+            seen.setdefault(f.mask_key, []).append(f.seq)
     problems = {
-        "unmasked": [f.get("seq", -1) for f in frames if not f["masked"]],
+        "unmasked": [f.seq for f in frames if not f.masked],
         "all_zero_key": seen.get("00000000", []),
         "repeated_keys": {k: s for k, s in seen.items() if len(s) > 1},
     }
     return {
         "frames": len(frames),
-        "keys": [f.get("mask_key") for f in frames[:20]],
+        "keys": [f.mask_key for f in frames[:20]],
         "problems": {k: v for k, v in problems.items() if v},
     }
 
 
-def close_in(log: dict[str, Any] | None) -> dict[str, Any] | None:
-    return ((log or {}).get("close") or {}).get("in")
+def close_in(log: WireLogEntry) -> dict[str, Any] | None:
+    """The client's close frame (``CloseRecord``: a broken frame of opcode 8 is none)."""
+    entry = entry_of(log)
+    close = None if entry is None else entry.close.incoming
+    return None if close is None else close.to_json()
 
 
 def digest(data: bytes) -> tuple[int, str]:
@@ -69,9 +77,9 @@ def succeeded(result: Mapping[str, Any] | None) -> bool:
     return result is not None and result.get("err") is None and result.get("value") is True
 
 
-def header_names(log: dict[str, Any] | None) -> dict[str, str]:
-    headers = ((log or {}).get("handshake") or {}).get("headers", [])
-    return {name.lower(): value for name, value in headers}
+def header_names(log: WireLogEntry) -> dict[str, str]:
+    entry = entry_of(log)
+    return {} if entry is None else entry.header_map()
 
 
 # ER2: the message each documented code carries (the later docs' error table).

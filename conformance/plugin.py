@@ -1,8 +1,10 @@
-"""The pytest plugin: options, the ``case`` marker, fixtures, verdicts and the run's index.
+"""The pytest plugin: options, the ``case`` marker, fixtures, and running a case.
 
-Loaded in every pytest run (entry point); it does nothing unless ``case``-marked items run.
-Run state lives on ``config.stash`` (``RUN_KEY``), never in module globals, so two pytest
-sessions in one process (pytester, an IDE) cannot see each other's results.
+Loaded in every pytest run (entry point) and inert unless conformance cases are collected: only
+then does it build each case's ``CaseSpec`` and start the run (``conformance.run``:
+``ConformanceRun`` on ``config.stash``, registered as a plugin), which gathers the rows and
+writes ``index.json``. A plain pytest run registers nothing and writes nothing. Extension points
+are hooks (``conformance.hookspecs``).
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import inspect
 import math
 import os
 import traceback
-from dataclasses import dataclass, field, replace
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mockserver import MockServer
 from mockserver.limits import check_host_name
+from mockserver.listeners import PORT_LAYOUT
 
+from . import hookspecs
+from .allure_labels import DEFAULT_CLAUSE_URL
 from .clauses import clause
 from .context import (
     AFTER_CLOSE_TIMEOUT,
@@ -34,41 +38,22 @@ from .context import (
     CaseContext,
     PreconditionFailed,
 )
-from .coverage import cells_for
-from .expectations import EXPECTATIONS_KEY
+from .expectations import EXPECTATIONS_KEY, ExpectationsError, load
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.capture import mark_suite_thread, mark_suite_threads_alive
 from .iut.channel import DEFAULT_WAIT
 from .iut.spec import LISTEN_PREFIX, TCP_PREFIX, driver_argv, load_module, parse_tcp
 from .probes import run_probe
-from .report.paths import (
-    ReportError,
-    agent_folder,
-    agent_problem,
-    check_agent_folder,
-    derived_agent,
-)
-from .results import CaseRow, write_index
-from .verdicts import FAILED, HARNESS_ERROR
+from .report.paths import ReportError, agent_problem, check_agent_folder
+from .results import CaseRow
+from .run import EARLY_FAILURES_KEY, RUN_KEY, ConformanceRun, agent_name, is_worker, report_dir
+from .spec import CASE_KEY, TRANSPORT_PARAM, CaseSpec, spec_of
 
-CASE_KEY = pytest.StashKey[dict[str, Any]]()
+__all__ = ["CASE_KEY", "RUN_KEY", "agent_name", "report_dir"]
 
 
-@dataclass
-class RunState:
-    """What one pytest session gathers (on the controller when pytest-xdist runs workers)."""
-
-    rows: dict[str, CaseRow] = field(default_factory=dict)
-    other_failures: int = 0  # failed tests that are not conformance cases
-
-
-RUN_KEY = pytest.StashKey[RunState]()
-
-
-def run_state(config: pytest.Config) -> RunState:
-    if RUN_KEY not in config.stash:
-        config.stash[RUN_KEY] = RunState()
-    return config.stash[RUN_KEY]
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 MAX_SECONDS = 86_400  # any time option: past a day it is a typo (and past ~1e9, an overflow)
@@ -86,7 +71,9 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-MOCK_PORTS_PER_WORKER = 10  # --mock-port: worker gwN's listeners start at BASE + 10 N
+# --mock-port: worker gwN's listeners start at BASE + 20 N (room for PORT_LAYOUT's eleven)
+MOCK_PORTS_PER_WORKER = 20
+assert MOCK_PORTS_PER_WORKER >= len(PORT_LAYOUT)
 
 
 def _port_base(text: str) -> int:
@@ -171,6 +158,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(wss variants get ids ending in @wss)",
     )
     group.addoption(
+        "--fail-on",
+        choices=("failed", "non-strict"),
+        default="failed",
+        help="which verdicts fail the run (default: FAILED only)",
+    )
+    group.addoption(
+        "--expectations",
+        default=None,
+        metavar="FILE",
+        help="known outcomes (TOML): the run fails only on an unexpected FAILED/NON-STRICT",
+    )
+    group.addoption(
+        "--strict-expectations",
+        action="store_true",
+        help="with --expectations: an unexpected pass fails the run too (keeps the file honest)",
+    )
+    group.addoption(
+        "--update-expectations",
+        default=None,
+        metavar="FILE",
+        help="write FILE from this run's failures, keeping the reasons already in it",
+    )
+    group.addoption(
+        "--clause-url",
+        default=DEFAULT_CLAUSE_URL,
+        help="link for a clause in allure ({clause} is replaced), e.g. a repository "
+        "browser's address of API-CONTRACT.md; default: no link, the clause as a label",
+    )
+    group.addoption(
         "--wire-perf",
         choices=("sample", "all", "none"),
         default="sample",
@@ -188,11 +204,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line("markers", "wire_perf: Autobahn family 9 (limits, performance)")
     config.addinivalue_line("markers", "wire_quick: the first wire case of each Autobahn group")
-    config.pluginmanager.register(RunCollector(config), f"ohos-ws-run-{id(config)}")
     if config.getoption("--iut") != "impl":  # the default ships with the suite
         _check_iut(config)
     _check_agent(config)
-    if config.getoption("--report-dir") and not hasattr(config, "workerinput"):
+    if config.getoption("--report-dir") and not is_worker(config):
         _check_report_dir(report_dir(config))
     unknown = [c for c in config.getoption("--clause") if not _known_clause(c)]
     if unknown:
@@ -200,6 +215,12 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--clause {', '.join(unknown)}: no such clause in the contract; "
             "use an id of conformance/data/API-CONTRACT.md such as CL2"
         )
+    given = config.getoption("--expectations")
+    if given:  # read (and refused) at once; applied by the run, once per case
+        try:
+            config.stash[EXPECTATIONS_KEY] = load(Path(given))
+        except ExpectationsError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def _check_iut(config: pytest.Config) -> None:
@@ -223,7 +244,7 @@ def _check_agent(config: pytest.Config) -> None:
     problem = None if agent is None else agent_problem(agent)
     if problem is not None:
         raise pytest.UsageError(problem)
-    if not hasattr(config, "workerinput"):
+    if not is_worker(config):
         try:
             check_agent_folder(report_dir(config), agent_name(config))
         except ReportError as exc:
@@ -252,21 +273,6 @@ def _known_clause(clause_id: str) -> bool:
     return True
 
 
-def agent_name(config: pytest.Config) -> str:
-    agent = config.getoption("--agent")
-    if agent:
-        return str(agent)
-    spec = str(config.getoption("--iut"))
-    return derived_agent(IUT.agent_for(spec))
-
-
-def report_dir(config: pytest.Config) -> Path:
-    explicit = config.getoption("--report-dir")
-    # One folder per agent name (``agent_folder``: one-to-one, bounded, filename-safe): "../x"
-    # or "a/b" stay folders inside reports/, and 甲 and 乙 get two.
-    return Path(explicit) if explicit else Path("reports") / agent_folder(agent_name(config))
-
-
 TRANSPORTS = ("ws", "wss", "both")
 
 
@@ -274,65 +280,84 @@ TRANSPORTS = ("ws", "wss", "both")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """With --transport wss/both, every case gets a transport parameter, added last so its id
     is the last part of pytest's id (``case_id`` takes it out again, and marks wss ``@wss``)."""
-    if "conformance_transport" not in metafunc.fixturenames:
+    if TRANSPORT_PARAM not in metafunc.fixturenames:
         return
     chosen = metafunc.config.getoption("--transport")
     if chosen == "ws":
         return
     variants = ["ws", "wss"] if chosen == "both" else ["wss"]
-    metafunc.parametrize("conformance_transport", variants, indirect=True, ids=variants)
-
-
-def _case_id(meta: dict[str, Any], name: str, callspec: Any) -> tuple[str, str]:
-    """``<area>.<name>[<params>]``, plus ``@wss`` for the TLS variant; and the transport."""
-    params = dict(getattr(callspec, "params", {}))
-    transport = str(params.pop("conformance_transport", "ws"))
-    ident = str(getattr(callspec, "id", "") or "")
-    if "conformance_transport" in getattr(callspec, "params", {}):
-        ident = ident.removesuffix(transport).removesuffix("-")
-    case_id = f"{meta['area']}.{name}" + (f"[{ident}]" if ident else "")
-    return case_id + ("@wss" if transport == "wss" else ""), transport
+    metafunc.parametrize(TRANSPORT_PARAM, variants, indirect=True, ids=variants)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Build each case's spec (once, from its marker), apply ``--clause`` and ``--wire-perf``,
+    and start the run when any case is collected."""
     wanted = set(config.getoption("--clause"))
     perf = config.getoption("--wire-perf")
     kept, dropped = [], []
     for item in items:
         marker = item.get_closest_marker("case")
-        if marker is None:
+        if marker is None or not isinstance(item, pytest.Function):
             kept.append(item)
             continue
-        meta = dict(marker.kwargs)
-        meta["clauses"] = tuple(meta["clauses"])
-        meta["declared"] = meta["clauses"]
-        meta["level"] = clause(meta["clauses"][0]).level
-        meta.setdefault("overload", meta["method"])
-        meta.setdefault("timeout", None)
-        meta["needs"] = tuple(meta.get("needs", ()))
         callspec = getattr(item, "callspec", None)
-        params = dict(getattr(callspec, "params", {}))
-        params.pop("conformance_transport", None)
-        meta["cells"] = cells_for(meta, params)
-        name = item.originalname.removeprefix("test_")  # type: ignore[attr-defined]
-        meta["id"], meta["transport"] = _case_id(meta, name, callspec)
-        item.stash[CASE_KEY] = meta
-        item.extra_keyword_matches.update(meta["clauses"])  # so -k CL2 selects by clause too
-        if wanted and not wanted & set(meta["clauses"]):
+        spec = CaseSpec.from_marker(
+            marker,
+            item.originalname.removeprefix("test_"),
+            dict(callspec.params) if callspec is not None else {},
+            str(callspec.id) if callspec is not None else "",
+        )
+        item.stash[CASE_KEY] = spec
+        item.extra_keyword_matches.update(spec.clauses)  # so -k CL2 selects by clause too
+        if wanted and not wanted & set(spec.clauses):
             dropped.append(item)
-        elif meta.get("perf") and (
-            perf == "none" or (perf == "sample" and meta["perf"] != "sample")
-        ):
+        elif spec.perf and (perf == "none" or (perf == "sample" and spec.perf != "sample")):
             dropped.append(item)
         else:
             kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+    if any(CASE_KEY in item.stash for item in items):
+        ConformanceRun.start(config)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_from_serializable(
+    config: pytest.Config, data: object
+) -> Generator[None, object, object]:
+    """A pytest-xdist controller collects nothing: it learns of the cases from their reports,
+    and starts the run at the first case's row (before that report reaches any
+    ``pytest_runtest_logreport``). Failed tests that are not cases are counted until then."""
+    report = yield
+    if isinstance(report, pytest.TestReport):
+        _before_the_run(config, report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """The same in one process: a test whose report carries a case row (a case, or a test
+    that writes one as cases do) starts the run before the report is logged."""
+    report: pytest.TestReport = yield
+    _before_the_run(item.config, report)
+    return report
+
+
+def _before_the_run(config: pytest.Config, report: pytest.TestReport) -> None:
+    if RUN_KEY in config.stash:
+        return
+    if CaseRow.from_properties(list(report.user_properties)) is not None:
+        if report.when == "call":
+            ConformanceRun.start(config)
+    elif report.failed:
+        config.stash[EARLY_FAILURES_KEY] = config.stash.get(EARLY_FAILURES_KEY, 0) + 1
 
 
 @pytest.fixture(scope="session")
-def conformance_iut(pytestconfig: pytest.Config) -> Any:
+def conformance_iut(pytestconfig: pytest.Config) -> Iterator[IUT]:
     mark_suite_threads_alive()  # before the IUT is imported: these threads are not its
     try:
         iut = IUT(
@@ -355,7 +380,7 @@ def worker_index(config: pytest.Config) -> int:
 
 
 @pytest.fixture(scope="session")
-def conformance_server(pytestconfig: pytest.Config) -> Any:
+def conformance_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The mock server, with its TLS listeners (the test CA made at start). The CA reaches the
     IUT through the environment: ``SSL_CERT_FILE`` (Python, OpenSSL) and
     ``NODE_EXTRA_CA_CERTS`` (Node.js) for this process and every driver it starts, and the
@@ -411,18 +436,24 @@ def ctx(
     conformance_iut: IUT,
     conformance_server: MockServer,
     conformance_transport: str,
-) -> Any:
-    meta = request.node.stash[CASE_KEY]
+) -> CaseContext:
+    spec = spec_of(request.node)
+    if spec is None:
+        pytest.fail(
+            f"{request.node.nodeid}: the ctx fixture is for conformance cases: give the test a "
+            "@pytest.mark.case(...) marker",
+            pytrace=False,
+        )
     conformance_iut.ca_file = str(conformance_server.ca_file)
     close_timeout = _declared_timeout(request.config, conformance_iut, "close")
     handshake_timeout = _declared_timeout(request.config, conformance_iut, "handshake")
-    timeout = meta["timeout"] or request.config.getoption("--case-timeout")
+    timeout = spec.timeout or request.config.getoption("--case-timeout")
     if timeout == AFTER_CLOSE_TIMEOUT:
         timeout = close_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
     elif timeout == AFTER_HANDSHAKE_TIMEOUT:
         timeout = handshake_timeout + CLOSE_MARGIN + CONNECT_ALLOWANCE
-    missing = _missing_features(conformance_iut, conformance_server, meta["needs"])
-    context = CaseContext(conformance_iut, conformance_server, meta["id"], meta, float(timeout))
+    missing = _missing_features(conformance_iut, conformance_server, spec.needs)
+    context = CaseContext(conformance_iut, conformance_server, spec, float(timeout))
     context.missing_feature = missing
     context.close_timeout = close_timeout
     context.handshake_timeout = handshake_timeout
@@ -489,48 +520,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         ctx.finish()
     config = pyfuncitem.config
     info = _driver_info(ctx.iut) if ctx.iut.driver is not None else None
-    result = ctx.result(agent_name(config), None if info is None else info.as_json())
-    expectations = config.stash.get(EXPECTATIONS_KEY, None)
-    outcome = None if expectations is None else expectations.judge(ctx.case_id, ctx.verdict)
-    if outcome is not None:
-        result.row = replace(result.row, expected=outcome.expected or "pass")
-    result.write(report_dir(config))
-    pyfuncitem.user_properties.extend(result.row.as_properties())
-    if ctx.verdict in (FAILED, HARNESS_ERROR):
-        if outcome is not None and outcome.as_expected:
-            pytest.xfail(f"{ctx.case_id}: {ctx.verdict} as expected: {outcome.reason}")
-        pytest.fail(f"{ctx.case_id}: {ctx.verdict}\n{ctx.failures()}", pytrace=False)
+    run = ConformanceRun.start(config)  # made at collection; this finds it
+    run.case_finished(pyfuncitem, ctx.result(run.agent, info))
     return True
-
-
-class RunCollector:
-    """Gathers case rows as reports arrive (on the controller under pytest-xdist) and writes
-    ``index.json`` at the end. Registered per config, so its state is that config's."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call" and not report.failed:
-            return
-        row = CaseRow.from_properties(list(report.user_properties))
-        state = run_state(self.config)
-        if row is not None and report.when == "call":
-            state.rows[row.case_id] = row
-        elif row is None and report.failed:
-            state.other_failures += 1
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        config = self.config
-        rows = run_state(config).rows
-        if hasattr(config, "workerinput") or not rows:
-            return
-        agent = agent_name(config)
-        path = write_index(report_dir(config), agent, rows)
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            counts: dict[str, int] = {}
-            for row in rows.values():
-                counts[row.behavior] = counts.get(row.behavior, 0) + 1
-            summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-            reporter.write_line(f"conformance: {summary} -> {path}")

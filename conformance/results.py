@@ -1,22 +1,28 @@
-"""A case's result, one typed object, and the three things written from it.
+"""What a case produced: its checks, its row, its result, and the forms each is written in.
 
-``CaseRow`` is the case's line in ``index.json``; it also travels as the pytest test's
-``user_properties`` (what pytest-xdist carries to the controller and ``--junitxml`` writes),
-and ``CaseRow.from_properties`` reads it back. ``CaseResult`` adds what only the case file
-holds (checks, trace, wire log). Field names follow docs/report-format.md; nothing else in the
-suite spells them out.
+``Check`` is one graded observation. ``CaseRow`` is the case's line in ``index.json``; it also
+travels as the pytest test's ``user_properties`` (what pytest-xdist carries to the controller and
+``--junitxml`` writes), and ``CaseRow.from_properties`` reads it back. ``CaseResult`` adds what
+only the case file holds (checks, trace, wire log, the driver's hello). Field names follow
+docs/report-format.md; nothing else in the suite spells them out: each form has one writer
+here (``as_json``, ``as_properties``, ``document``) and one reader (``from_properties``, and
+``CaseRow.from_json`` for an index row).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from .clauses import clause
+from .iut import DriverInfo
 from .report.paths import agent_folder, safe_name, write_file
+from .verdicts import Verdict
+
+JSONValue = Any  # what json.dumps takes: the evidence of a check is whatever the case observed
 
 
 def report_filename(agent: str, case_id: str) -> str:
@@ -29,12 +35,40 @@ _safe = safe_name  # one rule for every file and folder name made from a report'
 
 
 @dataclass(frozen=True)
+class Check:
+    """One observation, graded at its clause's own level (contract clauses are single-level).
+
+    ``expected`` and ``observed`` are the evidence the report shows (any JSON value; what is
+    not JSON is written as its ``repr``)."""
+
+    clause: str
+    level: str
+    passed: bool
+    verdict: Verdict
+    what: str
+    expected: JSONValue
+    observed: JSONValue
+
+    def as_json(self) -> dict[str, JSONValue]:
+        """The check as the case file holds it (docs/report-format.md, "checks")."""
+        return {
+            "clause": self.clause,
+            "level": self.level,
+            "passed": self.passed,
+            "verdict": self.verdict.value,
+            "what": self.what,
+            "expected": self.expected,
+            "observed": self.observed,
+        }
+
+
+@dataclass(frozen=True)
 class CaseRow:
     """One case's verdicts and labels: a row of ``index.json``."""
 
     case_id: str
-    behavior: str
-    behaviorClose: str
+    behavior: Verdict
+    behaviorClose: Verdict
     duration: int
     remoteCloseCode: int | None
     reportfile: str
@@ -44,29 +78,46 @@ class CaseRow:
     method: str
     overload: str
     cells: tuple[str, ...] = ()
-    expected: str = ""  # with --expectations: the expected verdict ("" when none was given)
+    expected: str = ""  # with --expectations: the expected verdict or "pass" ("" when none)
 
-    def as_json(self) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        # A verdict given as its word (a test, a reader) is stored as the Verdict it names.
+        for name in ("behavior", "behaviorClose"):
+            word = getattr(self, name)
+            verdict = Verdict.parse(word)
+            if verdict is None:
+                raise ValueError(f"{name} {str(word)[:40]!r} is not a verdict word")
+            object.__setattr__(self, name, verdict)
+
+    def with_expected(self, expected: str) -> CaseRow:
+        return replace(self, expected=expected)
+
+    def as_json(self) -> dict[str, JSONValue]:
         row = asdict(self)
         del row["case_id"]
+        row["behavior"] = self.behavior.value
+        row["behaviorClose"] = self.behaviorClose.value
         row["clause"] = list(self.clause)
         row["cells"] = list(self.cells)
         return row
 
-    def as_properties(self) -> list[tuple[str, Any]]:
-        """``(name, value)`` pairs with scalar values (JUnit writes them as text). A list
+    def as_properties(self) -> list[tuple[str, object]]:
+        """``(name, value)`` pairs with plain scalar values (JUnit writes them as text, and
+        pytest-xdist's channel carries only plain types: a verdict goes as its word). A list
         (``clause``, ``cells``) is written as a JSON array: a cell's own commas
         (``connect(url, callback)``) must survive the way back."""
-        pairs: list[tuple[str, Any]] = []
+        pairs: list[tuple[str, object]] = []
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, tuple):
                 value = json.dumps(list(value), ensure_ascii=False)
+            elif isinstance(value, Verdict):
+                value = value.value
             pairs.append((f.name, value))
         return pairs
 
     @classmethod
-    def from_properties(cls, properties: list[tuple[str, Any]]) -> CaseRow | None:
+    def from_properties(cls, properties: list[tuple[str, object]]) -> CaseRow | None:
         """The row a case test wrote into its properties; None for any other test."""
         props = dict(properties)
         if "case_id" not in props or "behavior" not in props:
@@ -80,23 +131,30 @@ class CaseRow:
         return cls(**values)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CaseResult:
-    """Everything a case produced: its row, and the evidence its case file holds."""
+    """Everything a case produced: its row, and the evidence its case file holds.
+
+    ``trace`` and ``wirelog`` are what the IUT session and the mock server hand over; they are
+    written as they are."""
 
     row: CaseRow
     agent: str
     description: str
     expectation: str
-    checks: list[dict[str, Any]]
-    trace: list[dict[str, Any]]
-    wirelog: list[dict[str, Any]]
+    checks: tuple[Check, ...]
+    trace: list[Any]
+    wirelog: list[Any]
     harness_error: str | None = None
     iut_error: str | None = None
     trace_dropped: dict[str, int] = field(default_factory=dict)
-    driver: dict[str, Any] | None = None
+    driver: DriverInfo | None = None
+    trace_origin: float | None = None  # wall-clock time (Unix) of the trace's t = 0
 
-    def document(self) -> dict[str, Any]:
+    def with_row(self, row: CaseRow) -> CaseResult:
+        return replace(self, row=row)
+
+    def document(self) -> dict[str, JSONValue]:
         """The case file (docs/report-format.md, "One case")."""
         row = self.row
         return {
@@ -110,18 +168,19 @@ class CaseResult:
             "clauses": [
                 {"id": c, "level": clause(c).level, "text": clause(c).text} for c in row.clause
             ],
-            "behavior": row.behavior,
-            "behaviorClose": row.behaviorClose,
+            "behavior": row.behavior.value,
+            "behaviorClose": row.behaviorClose.value,
             "duration": row.duration,
             "remoteCloseCode": row.remoteCloseCode,
             "cells": list(row.cells),
-            "checks": self.checks,
+            "checks": [c.as_json() for c in self.checks],
             "trace": self.trace,
             "trace_dropped": self.trace_dropped,
             "wirelog": self.wirelog,
             "harness_error": self.harness_error,
             "iut_error": self.iut_error,
-            "driver": self.driver,
+            "driver": None if self.driver is None else self.driver.as_json(),
+            "trace_origin": self.trace_origin,
         }
 
     def write(self, directory: Path) -> Path:
@@ -155,7 +214,7 @@ def write_index(directory: Path, agent: str, rows: dict[str, CaseRow]) -> Path:
     return path
 
 
-def _earlier_rows(path: Path, agent: str) -> dict[str, dict[str, Any]]:
+def _earlier_rows(path: Path, agent: str) -> dict[str, dict[str, JSONValue]]:
     """The rows an earlier run of ``agent`` left in ``path`` (none if unreadable)."""
     try:
         earlier = json.loads(path.read_text("utf-8"))

@@ -27,6 +27,7 @@ from .limits import (
     check_option,
     check_port,
 )
+from .listeners import PORT_LAYOUT
 from .server import run_mockserver
 from .tls import TestAuthority, TlsError, UserCertificate
 
@@ -59,6 +60,7 @@ async def _serve(
         memory_budget=memory_budget,
         port_base=port_base,
         advertise_host=advertise_host,
+        proxies=bool(port_base),
     ) as server:
         print(f"mockserver listening on {server.base_url} (ws: {server.ws_url}/echo)", flush=True)
         if server.wss_url is not None:
@@ -67,6 +69,14 @@ async def _serve(
             print(f"mockserver TLS failure {kind} on {url}", flush=True)
         if server.hangup is not None:
             print(f"mockserver TLS hang-up on {server.hangup.url}", flush=True)
+        if server.private_wss_url is not None:
+            print(f"mockserver TLS private CA on {server.private_wss_url}", flush=True)
+        if server.mtls_url is not None:
+            print(f"mockserver TLS client certificate on {server.mtls_url}", flush=True)
+        if server.proxy is not None:
+            print(f"mockserver HTTP proxy on {server.url_host}:{server.proxy.port}", flush=True)
+        for status, proxy in server.refusing_proxies.items():
+            print(f"mockserver HTTP proxy {status} on {server.url_host}:{proxy.port}", flush=True)
         if server.ca_file is not None:
             print(f"mockserver test CA (trust it in your client): {server.ca_file}", flush=True)
         await stop.wait()
@@ -149,12 +159,14 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="the wss:// port (0: free one)",
     )
+    last = len(PORT_LAYOUT) - 1
     parser.add_argument(
         "--port-base",
-        type=_bounded("--port-base", 0, 65535 - 5, "a TCP port"),
+        type=_bounded("--port-base", 0, 65535 - last, "a TCP port"),
         default=0,
         help="every listener on a fixed port from BASE: plain, TLS, TLS unknown-ca, wrong-name, "
-        "expired, hang-up (BASE..BASE+5; implies --tls with the test CA; overrides --port and "
+        "expired, hang-up, private CA, client certificate, HTTP proxy, proxy 403, proxy 407 "
+        f"(BASE..BASE+{last}; implies --tls with the test CA; overrides --port and "
         "--tls-port)",
     )
     parser.add_argument(

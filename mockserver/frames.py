@@ -13,7 +13,6 @@ import codecs
 import os
 import struct
 from collections.abc import Callable
-from typing import Any
 
 _mask_in_place: Callable[[bytes, bytearray], None] | None
 try:  # aiohttp's own (C) unmasking, in place: private, aiohttp 3.11–3.14; pure Python otherwise
@@ -92,31 +91,10 @@ def header_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def close_payload_fields(payload: bytes) -> dict[str, Any]:
-    """Code and reason of a close frame's payload, as the log shows them."""
-    code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
-    reason = payload[2:].decode("utf-8", "replace")
-    return {"code": code, "reason": reason, "payload_hex": payload.hex()}
-
-
 def first_byte(opcode: int, fin: bool, rsv1: bool, rsv2: bool, rsv3: bool) -> int:
     """A frame's first byte: the flags and the opcode."""
     flags = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (0x20 if rsv2 else 0)
     return flags | (0x10 if rsv3 else 0) | (opcode & 0x0F)
-
-
-def header_fields(first: int, key: bytes | None, length: int) -> dict[str, Any]:
-    """The log's view of a frame header."""
-    return {
-        "fin": bool(first & 0x80),
-        "rsv1": bool(first & 0x40),
-        "rsv2": bool(first & 0x20),
-        "rsv3": bool(first & 0x10),
-        "opcode": first & 0x0F,
-        "masked": key is not None,
-        "mask_key": None if key is None else key.hex(),
-        "length": length,
-    }
 
 
 # RFC 6455 §7.4.1 and IANA's registry: the codes a close frame may carry on the wire (1004,

@@ -9,6 +9,7 @@ import base64
 import binascii
 
 from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler, Middleware
 
 from .limits import control_refusal
 
@@ -53,12 +54,12 @@ def _refuse(status: int, why: str) -> web.Response:
     return web.json_response({"error": why, "step": None}, status=status)
 
 
-def control_guard(loopback_only: bool) -> object:
+def control_guard(loopback_only: bool) -> Middleware:
     """A middleware: the control routes (``/_scripts`` POST, ``/_log``) refuse requests from
     web pages (``Origin``), rebound names (``Host``) and bodies that are not JSON."""
 
     @web.middleware
-    async def guard(request: web.Request, handler: object) -> web.StreamResponse:
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith("/_log") or (
             request.path == "/_scripts" and request.method != "GET"
         ):
@@ -77,6 +78,6 @@ def control_guard(loopback_only: bool) -> object:
                 return web.json_response({"error": why, "step": None}, status=415)
             if why is not None:
                 return web.json_response({"error": why, "step": None}, status=403)
-        return await handler(request)  # type: ignore[operator]
+        return await handler(request)
 
     return guard

@@ -36,8 +36,11 @@ import itertools
 import re
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from .script import Script
 
 # -- options: defaults and ceilings --------------------------------------------------------
 
@@ -234,12 +237,12 @@ class ScriptStore:
         self.max_scripts = max_scripts
         self.max_bytes = max_bytes
         self.budget = budget
-        self._scripts: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self._scripts: OrderedDict[str, tuple[Script, int]] = OrderedDict()
         self._bytes = 0
         self._ids = itertools.count(1)
         self.evicted = 0
 
-    def add(self, script: Any, size: int) -> str:
+    def add(self, script: Script, size: int) -> str:
         """Store a script (the oldest make room); MemoryError when the server's budget has no
         room for it even then."""
         while self._scripts and self.budget is not None and not self.budget.room(size):
@@ -262,7 +265,7 @@ class ScriptStore:
             self.budget.give(old_size)
         self.evicted += 1
 
-    def get(self, script_id: str) -> Any:
+    def get(self, script_id: str) -> Script | None:
         found = self._scripts.get(script_id)
         return None if found is None else found[0]
 

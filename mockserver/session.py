@@ -1,4 +1,6 @@
-"""Running a script over one accepted WebSocket: the steps, the closing handshake, the log.
+"""The I/O under a script (``Connection``): failing the connection, writing, reading, logging.
+
+The steps themselves are ``mockserver.steps.ScriptRun``, a ``Connection``.
 
 The server runs with ``autoclose=False`` and ``autoping=False`` so that every close and pong it
 writes is one this module chose and logged. A client frame that breaks RFC 6455 never reaches
@@ -12,216 +14,35 @@ held whole. It is framed here and written a chunk (``WRITE_CHUNK``) at a time, e
 was written before; the bytes written and not yet taken are drawn from the server's memory
 budget. A client that takes nothing for ``WRITE_STALL`` seconds is dropped. Incoming bytes are
 drawn from the budget as they arrive and given back when the script has read their message;
-past the budget the connection is failed with 1013 (Try Again Later). A script lets the loop
-serve others at least every ``YIELD_EVERY`` steps.
+past the budget the connection is failed with 1013 (Try Again Later).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import struct
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .frames import FrameCheck, FrameTap, build_frame, frame_header, mask_from
-from .frames import header_text as _text
-from .limits import WRITE_CHUNK, WRITE_LOW_WATER, WRITE_STALL, YIELD_EVERY, Budget
-from .script import Payload, Script, payload_bytes, step_payload
-from .wirelog import ConnectionLog, digest_in_thread
+from .digests import digest_in_thread
+from .frames import build_frame, frame_header, mask_from
+from .limits import WRITE_CHUNK, WRITE_LOW_WATER, WRITE_STALL, Budget
+from .script import Payload, Script
+from .tap import TappedWebSocketResponse
 
-TRY_AGAIN_LATER = 1013  # close code: the server's memory budget has no room for a message
 END_WAIT = 30.0  # after the last step: how long to wait for the client's close
 STALL_DEFAULT_MS = 30_000
 FAIL_LINGER = 1.0  # after failing a client: how long to wait for its close frame, reading nothing
-
-
-class TappedWebSocketResponse(web.WebSocketResponse):
-    """aiohttp's server WebSocket, with a tap on incoming bytes and a bendable handshake.
-
-    The hooks override private methods (aiohttp 3.10–3.14: ``_post_start``, ``_handshake``,
-    ``_pre_start``); tests/mockserver fail loudly if a new aiohttp moves them.
-    """
-
-    def __init__(
-        self,
-        log: ConnectionLog,
-        accept: str | None = None,
-        max_msg_size: int = 0,
-        reason: str | None = None,
-        budget: Budget | None = None,
-        **kwargs: Any,
-    ) -> None:
-        # No permessage-deflate: the wire log shows frames as written, and raw frames stay raw.
-        # max_msg_size: past it aiohttp fails the connection with 1009 (--max-message).
-        super().__init__(
-            autoclose=False, autoping=False, max_msg_size=max_msg_size, compress=False, **kwargs
-        )
-        self.log = log
-        self._accept_mode = accept
-        self._reason_phrase = reason  # the 101's reason phrase (None: "Switching Protocols")
-        self.violation: tuple[int, str] | None = None  # the client's first protocol error
-        self.on_violation: Callable[[int, str], None] | None = None
-        # the client has said its last: its close frame is in, or its TCP stream ended
-        self.client_done = asyncio.Event()
-        # incoming bytes drawn from the server's budget: held until their message is read
-        self.incoming = budget if budget is not None else Budget(1 << 62)
-        self.incoming_held = 0
-        self._message_bytes = 0  # of the data message coming in (its frames so far)
-        self._read_sizes: deque[int] = deque()  # whole messages in, not yet read by the script
-
-    def release_message(self) -> None:
-        """The script read a data message: its bytes go back to the budget."""
-        if self._read_sizes:
-            self._give(self._read_sizes.popleft())
-
-    def release_all(self) -> None:
-        self._give(self.incoming_held)
-        self._read_sizes.clear()
-
-    def _give(self, n: int) -> None:
-        n = min(n, self.incoming_held)
-        self.incoming_held -= n
-        self.incoming.give(n)
-
-    def _take(self, n: int) -> bool:
-        if not self.incoming.take(n):
-            return False
-        self.incoming_held += n
-        return True
-
-    def _frame_done(self, first: int, key: bytes | None, length: int) -> None:
-        """A whole incoming frame: control frames give their bytes back at once, data frames
-        add to their message's, which waits for the script to read it."""
-        size = 2 + (0 if length < 126 else 2 if length < 1 << 16 else 8) + (4 if key else 0)
-        size += length
-        if first & 0x08:  # a control frame (aiohttp hands it on, or answers it, at once)
-            self._give(size)
-            return
-        self._message_bytes += size
-        if first & 0x80:
-            self._read_sizes.append(self._message_bytes)
-            self._message_bytes = 0
-
-    def _handshake(self, request: Any) -> Any:
-        headers, protocol, compress, notakeover = super()._handshake(request)
-        if self._accept_mode == "wrong":
-            headers["Sec-WebSocket-Accept"] = "d3JvbmcgYWNjZXB0IGtleQ=="
-        elif self._accept_mode == "missing":
-            headers.popall("Sec-WebSocket-Accept", None)
-        return headers, protocol, compress, notakeover
-
-    def _pre_start(self, request: Any) -> Any:
-        # aiohttp sets the status to a plain 101 here, just before it writes the status line.
-        started = super()._pre_start(request)
-        if self._reason_phrase is not None:
-            self.set_status(101, self._reason_phrase)
-        # logged now, before the status line is written: a reader who saw the client open
-        # finds it in the log
-        handshake = self.log.entry.get("handshake")
-        if isinstance(handshake, dict):
-            handshake["response_reason"] = self.reason
-        return started
-
-    def _post_start(self, request: Any, protocol: Any, writer: Any) -> None:
-        # Bytes a client sent right behind its handshake request wait in the handler's private
-        # ``_message_tail``; aiohttp would feed them to its parser before the tap is in.
-        handler = request.protocol
-        tail = getattr(handler, "_message_tail", b"")
-        if tail:
-            handler._message_tail = b""
-        super()._post_start(request, protocol, writer)
-        self._install_tap(request)
-        parser = getattr(handler, "_payload_parser", None)
-        if tail and parser is not None:
-            parser.feed_data(tail)
-
-    def _install_tap(self, request: Any) -> None:
-        log = self.log
-        seen = self.client_done
-
-        def on_frame(first: int, key: bytes | None, length: int, data: bytes) -> None:
-            log.frame("in", first, key, length, data)
-            self._frame_done(first, key, length)
-            if first & 0x0F == 8:
-                seen.set()
-
-        check = FrameCheck()
-        tap = FrameTap(log.cap, on_frame, check)
-        handler = request.protocol
-        inner = getattr(handler, "_payload_parser", None)
-        if inner is not None:
-            handler._payload_parser = _TeeParser(
-                inner, tap, check, self._client_broke, self.client_done.set, self._take
-            )
-
-    def _client_broke(self, code: int, why: str) -> None:
-        self.violation = (code, why)
-        self.log.client_error(code, why)
-        if self.on_violation is not None:
-            self.on_violation(code, why)
-
-
-class _TeeParser:
-    """Hands every incoming chunk to the tap, then to aiohttp's real parser: all of it until the
-    client breaks the protocol, the bytes before the broken frame then, nothing after."""
-
-    def __init__(
-        self,
-        inner: Any,
-        tap: FrameTap,
-        check: FrameCheck,
-        broke: Callable[[int, str], None],
-        eof: Callable[[], None],
-        take: Callable[[int], bool] = lambda n: True,
-    ) -> None:
-        self._inner = inner
-        self._tap = tap
-        self._check = check
-        self._broke = broke
-        self._eof = eof
-        self._take = take
-        self._blocked = False
-
-    def feed_data(self, data: bytes) -> Any:
-        if not self._blocked and not self._take(len(data)):
-            self._blocked = True  # nothing more reaches aiohttp; the tap still logs
-            self._tap.feed(data)
-            self._broke(
-                TRY_AGAIN_LATER,
-                "the server's memory budget has no room for this client's incoming bytes",
-            )
-            return False, b""
-        allowed = self._tap.feed(data)
-        if self._blocked:
-            return False, b""
-        if allowed is None:
-            return self._inner.feed_data(data)
-        self._blocked = True
-        if allowed:
-            self._inner.feed_data(data[:allowed])
-        assert self._check.violation is not None
-        self._broke(*self._check.violation)
-        return False, b""
-
-    def feed_eof(self) -> Any:
-        self._eof()
-        return self._inner.feed_eof()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
 
 class WriteStalled(ConnectionError):
     """The client took none of what was written to it for ``WRITE_STALL`` seconds."""
 
 
-class ScriptRun:
+class Connection:
     """One script over one connection. ``writes``: the server's budget for bytes written to
     clients and not yet taken by them (its own, unbounded, when None)."""
 
@@ -439,242 +260,6 @@ class ScriptRun:
             self.log.sent(8, struct.pack("!H", code))
             self.close_sent = True
 
-    # -- the steps ---------------------------------------------------------------------------
-
-    async def _tick(self) -> None:
-        """Every YIELD_EVERY steps the loop serves others (a step may not await at all)."""
-        self._steps += 1
-        if self._steps % YIELD_EVERY == 0:
-            await asyncio.sleep(0)
-
-    async def run(self) -> None:
-        try:
-            await self._run()
-        finally:
-            self.ws.release_all()
-
-    async def _run(self) -> None:
-        for index, step in enumerate(self.script.steps):
-            if self.closed:
-                break
-            try:
-                await self._tick()
-                await getattr(self, f"step_{step['op']}")(step)
-            except WriteStalled as exc:
-                self.log.note("client_not_reading", f"step {index} ({step['op']}): {exc}")
-                break
-            except (ConnectionResetError, ConnectionError) as exc:
-                if not self.failed:
-                    self.log.note("client_gone", f"step {index} ({step['op']}): {exc}")
-                    self.client_gone = True
-                break
-            except Exception as exc:  # a step that fails ends this connection only
-                self.log.note("step_failed", f"step {index} ({step['op']}): {exc!r}")
-                break
-        else:
-            try:
-                await self._wait_for_close()
-            except ConnectionError:
-                if not self.failed:
-                    self.client_gone = True
-        if self._failing is not None:
-            await self._failing  # our close frame is out and logged before the log ends
-
-    async def _wait_for_close(self) -> None:
-        deadline = time.monotonic() + END_WAIT
-        while not self.closed and time.monotonic() < deadline:
-            await self.read(timeout=max(0.01, deadline - time.monotonic()))
-
-    async def step_send_text(self, step: dict[str, Any]) -> None:
-        await self.send_message("text", _small_or_lazy(step_payload(step)))
-
-    async def step_send_binary(self, step: dict[str, Any]) -> None:
-        await self.send_message("binary", _small_or_lazy(step_payload(step)))
-
-    async def step_send_headers(self, step: dict[str, Any]) -> None:
-        headers = [[_text(k), _text(v)] for k, v in self.request.raw_headers]
-        await self.send_message("text", json.dumps(headers).encode("utf-8"))
-
-    async def step_send_fragmented(self, step: dict[str, Any]) -> None:
-        """aiohttp writes only whole messages, so the fragments are framed here; many small
-        frames go out in writes of about WRITE_CHUNK bytes, a large one a chunk at a time."""
-        payload = step_payload(step)
-        total = len(payload)
-        if "fragment_size" in step:  # frames of that size, padded with empty ones to `frames`
-            size = step["fragment_size"]
-            count = max(1, -(-total // size), step.get("frames", 0))
-        else:
-            count = step["frames"]
-            size = max(1, -(-total // count))
-        pending = bytearray()
-        for i in range(count):
-            start, end = min(i * size, total), min((i + 1) * size, total)
-            opcode = (1 if step["kind"] == "text" else 2) if i == 0 else 0
-            fin = i == count - 1
-            pending += frame_header(opcode, end - start, fin)
-            head = bytearray()
-            for piece in payload.chunks(start=start, end=end):
-                if len(head) < self.log.cap:
-                    head += piece[: self.log.cap - len(head)]
-                pending += piece
-                if len(pending) >= WRITE_CHUNK:
-                    await self._put(bytes(pending))
-                    pending.clear()
-            self.log.sent(opcode, bytes(head), fin=fin, length=end - start)
-            if len(pending) >= WRITE_CHUNK or fin:
-                await self._put(bytes(pending))
-                pending.clear()
-            if i % YIELD_EVERY == YIELD_EVERY - 1:
-                await asyncio.sleep(0)
-        self._log_message(0, step["kind"], payload, frame=False)
-
-    async def step_ping(self, step: dict[str, Any]) -> None:
-        data = step.get("data", "").encode("utf-8")
-        await self.ws.ping(data)
-        self.log.sent(9, data)
-
-    async def step_pong(self, step: dict[str, Any]) -> None:
-        data = step.get("data", "").encode("utf-8")
-        await self.ws.pong(data)
-        self.log.sent(10, data)
-
-    async def step_raw_frame(self, step: dict[str, Any]) -> None:
-        payload = step_payload(step)
-        flags = {k: step.get(k, k == "fin") for k in ("fin", "rsv1", "rsv2", "rsv3")}
-        mask = step.get("mask", False)
-        key = os.urandom(4) if mask else None
-        self.log.sent(
-            step["opcode"],
-            payload.head(self.log.cap),
-            masked=mask,
-            length=step.get("length", len(payload)),
-            **flags,
-        )
-        await self._put_frame(
-            step["opcode"],
-            payload,
-            fin=flags["fin"],
-            rsv=(flags["rsv1"], flags["rsv2"], flags["rsv3"]),
-            key=key,
-            length=step.get("length"),
-            chop=step.get("chop"),
-            delay=step.get("delay_ms", 0) / 1000,
-        )
-        if (
-            step["opcode"] == 8
-            and flags["fin"]
-            and not (flags["rsv1"] or flags["rsv2"] or flags["rsv3"])
-        ):
-            self.close_sent = True  # a close frame (one with RSV bits or no FIN is just broken)
-
-    async def step_raw_bytes(self, step: dict[str, Any]) -> None:
-        data = payload_bytes(step)  # inline: at most the script's own size
-        for piece in _rechunk([data], WRITE_CHUNK):
-            await self._put(piece)
-        self.log.note("raw_bytes", data[:100].hex())
-
-    async def step_wait(self, step: dict[str, Any]) -> None:
-        await asyncio.sleep(step["ms"] / 1000)
-
-    async def step_wait_close(self, step: dict[str, Any]) -> None:
-        """Read (logging messages, answering pings and the close) until the client's close
-        frame or the end of TCP, for at most ``ms``; the script goes on either way."""
-        deadline = time.monotonic() + step["ms"] / 1000
-        while not self.closed and (left := deadline - time.monotonic()) > 0:
-            await self.read(timeout=left)
-
-    async def step_ignore_pings(self, step: dict[str, Any]) -> None:
-        """As ``wait_close``, but the client's pings go unanswered (they are still logged, with
-        their times): a peer whose pongs never come, for keep-alive timeouts."""
-        self.answer_pings = False
-        try:
-            await self.step_wait_close(step)
-        finally:
-            self.answer_pings = True
-
-    async def step_expect(self, step: dict[str, Any]) -> bool:
-        """Wait for the client's message; False (and a note) when it did not come or differs."""
-        kind = step.get("kind", "any")
-        msg = await self.read(timeout=step.get("timeout_ms", 5000) / 1000, pongs=kind == "pong")
-        if msg is None:
-            self.log.note("expect_mismatch", f"expected {kind}, got nothing (timeout or end)")
-            return False
-        got = {WSMsgType.TEXT: "text", WSMsgType.BINARY: "binary", WSMsgType.PONG: "pong"}.get(
-            msg.type, "close"
-        )
-        if kind not in ("any", got):
-            self.log.note("expect_mismatch", f"expected {kind}, got {got}")
-            return False
-        if "data" in step or "b64" in step:
-            want = payload_bytes(step)
-            have = msg.data.encode("utf-8") if isinstance(msg.data, str) else msg.data
-            if got not in ("close", "pong") and have != want:
-                self.log.note("expect_mismatch", f"expected {want[:64]!r}, got {have[:64]!r}")
-                return False
-        return True
-
-    async def step_echo(self, step: dict[str, Any]) -> None:
-        remaining = step.get("count")
-        while remaining is None or remaining > 0:
-            msg = await self.read(timeout=None if remaining is None else END_WAIT)
-            if msg is None or msg.type is WSMsgType.CLOSE:
-                return
-            kind = "text" if msg.type is WSMsgType.TEXT else "binary"
-            await self.send_message(kind, self.last_payload)
-            if remaining is not None:
-                remaining -= 1
-
-    async def step_mark(self, step: dict[str, Any]) -> None:
-        """A named point of the script, noted in the log when reached (Autobahn's "timeout A":
-        the steps before it ran and the connection was still open)."""
-        self.log.note("mark", step["name"])
-
-    async def step_repeat(self, step: dict[str, Any]) -> None:
-        """The steps ``count`` times; an ``expect`` in it that is not met ends the repeat (so
-        a client that stopped answering costs one timeout, not one per round)."""
-        for _ in range(step["count"]):
-            await self._tick()  # a round of an empty repeat is a step too
-            for inner in step["steps"]:
-                if self.closed:
-                    return
-                await self._tick()
-                if await getattr(self, f"step_{inner['op']}")(inner) is False:
-                    return
-
-    async def step_close(self, step: dict[str, Any]) -> None:
-        code = None if step.get("empty") else step.get("code", 1000)
-        await self.send_close(code, step.get("reason", ""))
-        if step.get("wait", True):
-            deadline = time.monotonic() + END_WAIT
-            while not self.closed and time.monotonic() < deadline:
-                await self.read(timeout=max(0.01, deadline - time.monotonic()))
-        self.closed = True
-
-    async def step_drop(self, step: dict[str, Any]) -> None:
-        transport = self.request.transport
-        if transport is not None:
-            transport.close()
-        self.closed = True
-
-    async def step_stall(self, step: dict[str, Any]) -> None:
-        """Stop reading: the client's frames pile up unread (and unanswered)."""
-        transport = self.request.transport
-        if transport is None:
-            return
-        transport.pause_reading()
-        deadline = time.monotonic() + step.get("ms", STALL_DEFAULT_MS) / 1000
-        try:
-            while time.monotonic() < deadline and not transport.is_closing():
-                await asyncio.sleep(0.02)
-        finally:
-            if not transport.is_closing():
-                transport.resume_reading()
-
-
-def _small_or_lazy(payload: Payload) -> bytes | Payload:
-    """A payload of at most a chunk as bytes (aiohttp sends it), a larger one as it is."""
-    return payload.whole() if len(payload) <= WRITE_CHUNK else payload
-
 
 def _frame_pieces(
     header: bytes, payload: Payload, key: bytes | None
@@ -686,7 +271,7 @@ def _frame_pieces(
         offset += len(chunk)
 
 
-def _rechunk(pieces: Iterable[bytes | memoryview], size: int) -> Iterable[bytes]:
+def rechunk(pieces: Iterable[bytes | memoryview], size: int) -> Iterable[bytes]:
     """The bytes of ``pieces`` again, in pieces of ``size`` (the last one shorter)."""
     for piece, _ in _cut(pieces, None, size):
         yield piece

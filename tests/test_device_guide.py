@@ -1,6 +1,6 @@
 """docs/device.md's stand-in walk-through, block by block as written: every ```sh block after a
 "Stand-in:" line, run in order by one bash in the project folder. Only what a test must change
-is changed: the ports (free ones, the mock server's six in a row), the folders it writes
+is changed: the ports (free ones, the mock server's eleven in a row), the folders it writes
 (build/arkts and reports/ go to a temporary folder), `npm ci` (which would reinstall the
 ArkTS checks under other tests' feet: `npm ls` checks what `make install` put there), and,
 unless OHOS_TCP_FULL=1 (`make test-device`), a selection of cases on each suite run."""
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.listeners import PORT_LAYOUT
 from tests.conformance.suite_runner import REPO, free_ports
 
 GUIDE = REPO / "docs" / "device.md"
@@ -61,7 +62,10 @@ def test_the_guide_runs_end_to_end_with_the_node_stand_in(tmp_path: Path) -> Non
     script = script.replace("reports/", f"{tmp_path}/reports/")
     taken: set[int] = set()
     script = re.sub(
-        r"^(MOCK\w*)=\d+$", lambda m: f"{m.group(1)}={free_ports(6, taken)}", script, flags=re.M
+        r"^(MOCK\w*)=\d+$",
+        lambda m: f"{m.group(1)}={free_ports(len(PORT_LAYOUT), taken)}",
+        script,
+        flags=re.M,
     )
     script = re.sub(
         r"^(PORT\w*)=\d+$", lambda m: f"{m.group(1)}={free_ports(1, taken)}", script, flags=re.M

@@ -46,7 +46,7 @@ VARIANTS: dict[str, tuple[object, str]] = {
 }
 
 
-def close_variant(params: dict) -> str:
+def close_variant(params: dict[str, Any]) -> str:
     """The coverage column of a close case: which options (or none) the call passed."""
     variant = params["variant"]
     if variant == "no-options":
@@ -73,6 +73,7 @@ def call_close(
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS[p["overload"]],
     clauses=("CL2", "CL1", "CL3", "CL4", "OR2"),
     cells=lambda p: [cov.api(OVERLOADS[p["overload"]], close_variant(p), "success")],
     description="close an open connection",
@@ -85,7 +86,6 @@ def call_close(
 )
 def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     options, payload = VARIANTS[variant]
-    ctx.meta["overload"] = OVERLOADS[overload]
     clause = (
         "CL2" if variant in ("no-options", "empty-options", "code-only", "reason-only") else "CL3"
     )
@@ -129,6 +129,7 @@ FORBIDDEN: dict[str, object] = {
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS["options-callback" if p["style"] == "callback" else "promise"],
     clauses=("CL6", "CL8"),
     cells=lambda p: [
         cov.api(
@@ -143,7 +144,6 @@ FORBIDDEN: dict[str, object] = {
 @pytest.mark.parametrize("options", FORBIDDEN)
 @pytest.mark.parametrize("style", STYLES)
 def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
-    ctx.meta["overload"] = OVERLOADS["options-callback" if style == "callback" else "promise"]
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "close", style, FORBIDDEN[options])
@@ -160,7 +160,7 @@ def test_forbidden(ctx: CaseContext, style: str, options: str) -> None:
     ctx.check_equal("CL8", "close's error code", 401, err_code(result))
 
 
-def _allowed_close(frame: dict) -> bool:
+def _allowed_close(frame: dict[str, Any]) -> bool:
     code = frame.get("code")
     allowed = (
         code is None
@@ -179,6 +179,7 @@ def _allowed_close(frame: dict) -> bool:
 @pytest.mark.case(
     area="close",
     method="close",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("CL5",),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "not open", "API error")],
     description="close when never connected, and a second close",
@@ -187,7 +188,6 @@ def _allowed_close(frame: dict) -> bool:
 @pytest.mark.parametrize("when", ["before-connect", "twice"])
 @pytest.mark.parametrize("style", STYLES)
 def test_not_open(ctx: CaseContext, style: str, when: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if when == "twice":
         ctx.open(sock, ctx.url("/echo"))

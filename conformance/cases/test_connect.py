@@ -48,6 +48,7 @@ def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> Mapping[
 @pytest.mark.case(
     area="connect",
     method="connect",
+    overload=lambda p: OVERLOADS[p["overload"]],
     clauses=("CN1", "CN2", "CN3", "CN4", "CN12"),
     cells=lambda p: [
         cov.api(OVERLOADS[p["overload"]], OPTIONS_VARIANT[p["overload"]], "success"),
@@ -58,7 +59,6 @@ def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> Mapping[
 )
 @pytest.mark.parametrize("overload", OVERLOADS)
 def test_success(ctx: CaseContext, overload: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[overload]
     sock = ctx.socket()
     result = connect(ctx, sock, overload, ctx.url("/echo"))
     main = MAIN_CLAUSE[overload]
@@ -137,6 +137,7 @@ TLS_FAILURES = ["tls-unknown-ca", "tls-wrong-name", "tls-expired", "tls-hangup"]
 @pytest.mark.case(
     area="connect",
     method="connect",
+    overload=lambda p: OVERLOADS[p["overload"]],
     clauses=("CN7", "CN8", "PR2"),
     cells=lambda p: [
         cov.api(OVERLOADS[p["overload"]], OPTIONS_VARIANT[p["overload"]], "connection failure"),
@@ -148,7 +149,6 @@ TLS_FAILURES = ["tls-unknown-ca", "tls-wrong-name", "tls-expired", "tls-hangup"]
 @pytest.mark.parametrize("failure", FAILURES + TLS_FAILURES)
 @pytest.mark.parametrize("overload", OVERLOADS)
 def test_failure(ctx: CaseContext, overload: str, failure: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[overload]
     if failure.startswith("tls-"):
         url = tls_failure_url(ctx, failure.removeprefix("tls-"))
     else:
@@ -230,6 +230,7 @@ BAD_URLS = {
 @pytest.mark.case(
     area="connect",
     method="connect",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("CN10", "ER1", "ER2"),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "bad URL", "API error")],
     description="connect with a URL that is not a ws:// or wss:// URL",
@@ -238,7 +239,6 @@ BAD_URLS = {
 @pytest.mark.parametrize("style", ["callback", "promise"])
 @pytest.mark.parametrize("url", BAD_URLS)
 def test_bad_url(ctx: CaseContext, url: str, style: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     result = ctx.settle(sock, "connect", style, BAD_URLS[url])
     expected = 401 if not isinstance(BAD_URLS[url], str) else 2302001
@@ -260,7 +260,7 @@ HEADER_SETS = {
     area="connect",
     method="connect",
     clauses=("CN5", "CN6", "CN2", "CN3"),
-    overload="connect(url, options, callback)",
+    overload=lambda p: OVERLOADS["options-" + p["style"]],
     cells=lambda p: [
         cov.api(
             OVERLOADS["options-" + p["style"]],
@@ -279,7 +279,6 @@ HEADER_SETS = {
 @pytest.mark.parametrize("headers", HEADER_SETS)
 @pytest.mark.parametrize("style", ["callback", "promise"])
 def test_headers(ctx: CaseContext, style: str, headers: str, form: str) -> None:
-    ctx.meta["overload"] = OVERLOADS["options-" + style]
     header = HEADER_SETS[headers]
     options: object = {"header": header}
     if form == "dataclass":

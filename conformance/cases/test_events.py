@@ -299,7 +299,7 @@ BAD_SUBSCRIPTIONS = {
 @pytest.mark.case(
     area="events",
     method="on",
-    overload="on(type, callback)",
+    overload=lambda p: f"{p['method']}(type, callback)",
     clauses=("EV9",),
     cells=lambda p: [
         cov.api(cov.ON if p["method"] == "on" else cov.OFF, "bad type or callback", "API error")
@@ -310,7 +310,6 @@ BAD_SUBSCRIPTIONS = {
 @pytest.mark.parametrize("method", ["on", "off"])
 @pytest.mark.parametrize("args", BAD_SUBSCRIPTIONS)
 def test_bad_subscription(ctx: CaseContext, args: str, method: str) -> None:
-    ctx.meta["overload"] = f"{method}(type, callback)"
     sock = ctx.socket()
     outcome = ctx.session.call(sock, method, *BAD_SUBSCRIPTIONS[args])
     ctx.check_equal("EV9", "raised error code", 401, (outcome.raised or {}).get("code"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conformance import coverage as cov
@@ -65,6 +67,7 @@ def wire_bytes(payload: object) -> tuple[str, bytes]:
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD1", "SD2", "SD3", "SD4", "SD8", "SD9"),
     cells=lambda p: [
         cov.api(OVERLOADS[p["style"]], wire_kind(PAYLOADS[p["payload"]]), "success"),
@@ -76,7 +79,6 @@ def wire_bytes(payload: object) -> tuple[str, bytes]:
 @pytest.mark.parametrize("payload", PAYLOADS)
 @pytest.mark.parametrize("style", STYLES)
 def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     kind, data = wire_bytes(PAYLOADS[payload])
     clause = "SD1" if kind == "text" else "SD2"
     if payload.startswith("empty"):
@@ -104,7 +106,7 @@ def test_payload(ctx: CaseContext, style: str, payload: str) -> None:
     check_masking(ctx, log)
 
 
-def check_masking(ctx: CaseContext, log: dict | None) -> None:
+def check_masking(ctx: CaseContext, log: dict[str, Any] | None) -> None:
     """SD9 over the connection's client frames (the message and the close frame at least)."""
     seen = masking(log)
     ctx.check(
@@ -122,6 +124,7 @@ STATES = ["never-connected", "after-close"]
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD6", "SD11"),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "not open", "API error")],
     description="send when the connection is not open",
@@ -131,7 +134,6 @@ STATES = ["never-connected", "after-close"]
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("style", STYLES)
 def test_not_open(ctx: CaseContext, style: str, state: str, payload: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     if state == "after-close":
         ctx.open(sock, ctx.url("/echo"))
@@ -156,6 +158,7 @@ WRONG = {"int": 42, "none": None, "dict": {"a": 1}, "object": Opaque(), "list": 
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD7",),
     cells=lambda p: [cov.api(OVERLOADS[p["style"]], "wrong type", "API error")],
     description="send data of a type the API does not take",
@@ -164,7 +167,6 @@ WRONG = {"int": 42, "none": None, "dict": {"a": 1}, "object": Opaque(), "list": 
 @pytest.mark.parametrize("data", WRONG)
 @pytest.mark.parametrize("style", STYLES)
 def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
     result = ctx.settle(sock, "send", style, WRONG[data])
@@ -174,6 +176,7 @@ def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD5", "SD9"),
     description="twenty sends issued without waiting",
     expectation="they arrive in call order and settle in call order; each frame has its own "
@@ -181,7 +184,6 @@ def test_wrong_type(ctx: CaseContext, style: str, data: str) -> None:
 )
 @pytest.mark.parametrize("style", STYLES)
 def test_order(ctx: CaseContext, style: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
     outcomes = [ctx.invoke(sock, "send", style, f"m{i}") for i in range(20)]
@@ -249,6 +251,7 @@ HANDSHAKE_DELAY_MS = 400
 @pytest.mark.case(
     area="send",
     method="send",
+    overload=lambda p: OVERLOADS[p["style"]],
     clauses=("SD12", "SD13"),
     description="send twice while connecting (after connect, before 'open')",
     expectation="either both fail and nothing of them reaches the wire, or both are queued: "
@@ -257,7 +260,6 @@ HANDSHAKE_DELAY_MS = 400
 )
 @pytest.mark.parametrize("style", STYLES)
 def test_while_connecting(ctx: CaseContext, style: str) -> None:
-    ctx.meta["overload"] = OVERLOADS[style]
     sock = ctx.socket()
     expect = {"op": "expect", "timeout_ms": 1500}
     url = ctx.script_url([expect, expect], {"delay_ms": HANDSHAKE_DELAY_MS})

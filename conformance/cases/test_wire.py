@@ -10,12 +10,18 @@ Verdicts follow Autobahn's: an OK outcome is OK; a NON-STRICT outcome fails a ch
 SHOULD clause (PR9, PR8); no outcome matching fails the case's main clause (a MUST); the
 closing (``behaviorClose``) is checked on PR10 (MUST); 7.1.6 and 7.13.x are checked on PR11
 (INFO) only, as Autobahn reports them INFORMATIONAL whatever happens.
+
+Where the contract asks more than Autobahn (an exact close code, ``'error'``, ``'error'``
+before ``'close'``: ``conformance/wire/contract.py``), the entry carries those checks and
+they are judged on the same connection, after Autobahn's grading. These are the only cases
+of Autobahn's in the suite: ``cases/test_protocol.py`` keeps the contract's own.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -23,15 +29,13 @@ import pytest
 from conformance.context import CaseContext
 from conformance.iut import Subscriber, TraceEntry
 from conformance.iut.trace import JSONObject
-from conformance.wire.catalogue import (
-    CASES,
-    NON_STRICT,
-    OK,
-    PERF_SAMPLE,
-    Event,
-    WireCase,
-)
+from conformance.ordering import OBSERVER
+from conformance.wire.catalogue import CASES, PERF_SAMPLE
+from conformance.wire.contract import Observation, judge
+from conformance.wire.entries import WireCase
+from conformance.wire.events import NON_STRICT, OK, Event
 from conformance.wire.grading import Grade, behavior_close, grade
+from conformance.wire.steps import script
 
 SHOWN_EVENTS = 6  # events listed in a check's evidence (9.7.x expects 1000)
 SHOWN_FRAMES = 50  # frames and messages kept at each end of a case page's wire log
@@ -68,10 +72,11 @@ QUICK = {next(c.id for c in CASES if c.group == g) for g in dict.fromkeys(c.grou
 def test_autobahn(ctx: CaseContext, case: WireCase) -> None:
     sock = ctx.socket()
     ctx.session.call(sock, "on", "message", Subscriber("e", "echo"))
-    ctx.open(sock, ctx.script_url(case.steps))
+    ctx.open(sock, ctx.script_url(script(case.steps)))
     ctx.wait_event(sock, "close", max(0.5, ctx.session.deadline - time.monotonic() - 4.0))
     log = ctx.server_log()
     graded = grade(case, log)
+    seen = _observation(ctx, sock, graded) if case.contract else None
     ctx.wirelog = [_trimmed(entry) for entry in ctx.server.wirelog.find(tag=ctx.tag)]
     _trim_trace(ctx.session.trace)
     if case.informational:
@@ -86,6 +91,29 @@ def test_autobahn(ctx: CaseContext, case: WireCase) -> None:
             {"behaviorClose": graded.behavior_close, "why": graded.result_close}
             | graded.facts.as_json(),
         )
+    for check in case.contract:
+        assert seen is not None
+        found = judge(check, seen)
+        ctx.check(found.clause, found.passed, found.what, found.expected, found.observed)
+
+
+def _observation(ctx: CaseContext, sock: str, graded: Grade) -> Observation:
+    """What the contract checks read: the client's close code on the wire, and the events
+    the suite's observer saw (before the trace is trimmed)."""
+    errors = ctx.events(sock, "error")
+    closes = ctx.events(sock, "close")
+    order = [
+        e["type"]
+        for e in ctx.session.trace
+        if e["kind"] == "event" and e.get("socket") == sock and e.get("sub") == OBSERVER
+    ]
+    return Observation(
+        close_code=graded.facts.code,
+        error_at=errors[0]["t"] if errors else None,
+        close_at=closes[0]["t"] if closes else None,
+        errors=tuple(errors),
+        order=tuple(order),
+    )
 
 
 def _behavior(ctx: CaseContext, case: WireCase, graded: Grade) -> None:
@@ -130,7 +158,7 @@ def _informational(ctx: CaseContext, case: WireCase, graded: Grade) -> None:
     )
 
 
-def _shown(events: list[Event]) -> list[str]:
+def _shown(events: Sequence[Event]) -> list[str]:
     """Events as a reader wants them: a message's kind, length and digest; a pong's payload."""
     shown = [_event(e) for e in events[:SHOWN_EVENTS]]
     if len(events) > SHOWN_EVENTS:

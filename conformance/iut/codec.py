@@ -14,6 +14,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import cast
 
+from mockserver.script import generated_bytes, generated_text
+
 from .api import Callback, Generated, Opaque, Options, Subscriber
 from .trace import JSON, JSONObject
 
@@ -21,10 +23,12 @@ TEXT_CAP = 4096
 
 
 def generate(kind: str, size: int) -> str | bytes | bytearray | memoryview:
-    """Deterministic payloads: str cycles ASCII letters, bytes are i % 251."""
+    """A ``$gen`` payload of ``kind`` (``str``, ``bytes``, ``bytearray``, ``memoryview``): the
+    mock server's generated pattern (``mockserver.script``, its one definition), so what a
+    case sends and what the server generates compare byte for byte."""
     if kind == "str":
-        return ("abcdefghijklmnopqrstuvwxyz" * (size // 26 + 1))[:size]
-    data = (bytes(range(251)) * (size // 251 + 1))[:size]
+        return generated_text(size)
+    data = generated_bytes(size)
     if kind == "bytearray":
         return bytearray(data)
     if kind == "memoryview":

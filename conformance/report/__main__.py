@@ -1,4 +1,9 @@
-"""``python -m conformance.report build ROOT | summary ROOT | merge OUT DIR... | diff OLD NEW``."""
+"""``python -m conformance.report build ROOT | summary ROOT | merge OUT DIR... | diff OLD NEW``.
+
+``diff`` takes two runs, each a report folder (``reports/impl``, a kept run
+``reports/impl/runs/2026-12-01T103452Z``) or its ``index.json``, or ``AGENT@WHEN`` under
+``--root`` (``impl@previous impl@latest``, ``impl@2026-12-01T10``; ``AGENT`` alone is the
+agent's current view)."""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ import sys
 from pathlib import Path
 
 from . import build_html, summary_table
-from .diff import DiffError, diff_runs, read_run, render_html, render_text
+from .diff import DiffError, diff_runs, read_side, render_html, render_text, use_colour
 from .merge import MergeClash, merge
 from .paths import ReportError, write_file
+from .runs import resolve_run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,16 +26,37 @@ def main(argv: list[str] | None = None) -> int:
     merging = sub.add_parser("merge", help="join report roots into OUT")
     merging.add_argument("out", type=Path)
     merging.add_argument("sources", type=Path, nargs="+")
-    diffing = sub.add_parser("diff", help="compare two runs; exit 1 if anything got worse")
-    diffing.add_argument("old", type=Path, help="a report folder or its index.json")
-    diffing.add_argument("new", type=Path, help="a report folder or its index.json")
+    diffing = sub.add_parser(
+        "diff",
+        help="compare two runs; exit 1 if anything got worse",
+        description="Compare two runs of the suite. A run is a report folder (reports/impl, "
+        "a kept run reports/impl/runs/<stamp>) or its index.json, or AGENT@WHEN under --root: "
+        "WHEN is latest, previous, or the start of a run's stamp.",
+        epilog="examples:\n  python -m conformance.report diff impl@previous impl@latest\n"
+        "  python -m conformance.report diff baseline/impl reports/impl --html reports/diff.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    diffing.add_argument("old", help="the older run: a folder, an index.json, or AGENT@WHEN")
+    diffing.add_argument("new", help="the newer run: a folder, an index.json, or AGENT@WHEN")
     diffing.add_argument("--agent", default=None, help="the agent, when a run holds several")
+    diffing.add_argument(
+        "--root",
+        type=Path,
+        default=Path("reports"),
+        help="where AGENT@WHEN is looked up (default: reports)",
+    )
     diffing.add_argument(
         "--html", type=Path, default=None, help="also write the diff as an HTML page here"
     )
+    diffing.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the terminal output (default auto: on a terminal, unless NO_COLOR)",
+    )
     args = parser.parse_args(argv)
     if args.command == "diff":
-        return _diff(args.old, args.new, args.agent, args.html)
+        return _diff(args)
     try:
         if args.command == "build":
             print(build_html(args.root))
@@ -53,17 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _diff(old: Path, new: Path, agent: str | None, html: Path | None) -> int:
+def _diff(args: argparse.Namespace) -> int:
     try:
-        old_agent, before = read_run(old, agent)
-        new_agent, after = read_run(new, agent)
-    except DiffError as exc:
+        old = read_side(resolve_run(args.old, args.root), args.agent)
+        new = read_side(resolve_run(args.new, args.root), args.agent)
+    except (DiffError, ReportError) as exc:
         print(f"diff: {exc}", file=sys.stderr)
         return 2
-    result = diff_runs(before, after)
-    print(render_text(result))
+    result = diff_runs(old.verdicts, new.verdicts)
+    print(render_text(result, old, new, use_colour(args.color, sys.stdout)))
+    html: Path | None = args.html
     if html is not None:
-        page = render_html(result, f"{old} ({old_agent})", f"{new} ({new_agent})")
+        page = render_html(result, old, new, html.parent)
         try:
             write_file(html, page)  # UTF-8 whatever the locale; never through a link
         except ReportError as exc:

@@ -1,4 +1,5 @@
-"""Comparing two runs: what got worse, what got fixed, what changed, what came and went.
+"""Comparing two runs: what got worse, what got fixed, what changed, what came and went,
+and for each case that changed, the check that changed and both case pages.
 
 ``diff_runs(old, new)`` is pure (two ``{case id: verdict}`` maps in, a ``RunDiff`` out);
 ``read_run`` reads one run from a report folder or its ``index.json``; ``render_text`` and
@@ -9,11 +10,15 @@ and exits 1 when anything got worse (docs/reports.md, "Comparing runs").
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from .model import VERDICTS as _SHOWN
+from .paths import CASE_FILE, ReportError
+from .runs import RunInfo, read_run_info
 
 VERDICTS = tuple(v for v in _SHOWN if v != "MISSING")  # what an index's behavior may be
 # From best to worst, for "did it get worse": a pass is any of the first three.
@@ -110,40 +115,248 @@ def read_run(path: Path, agent: str | None = None) -> tuple[str, dict[str, str]]
 
 
 SECTIONS = ("new failure", "worse", "fixed", "better", "changed", "added", "removed")
+WORSE_KINDS = ("new failure", "worse")
+BETTER_KINDS = ("fixed", "better")
 
 
-def render_text(diff: RunDiff) -> str:
+@dataclass(frozen=True)
+class Side:
+    """One run as the diff shows it: its agent, folder, rows and (if kept) its metadata."""
+
+    agent: str
+    folder: Path
+    rows: dict[str, dict[str, Any]]
+    info: RunInfo | None
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {case: str(row["behavior"]) for case, row in self.rows.items()}
+
+    def name(self) -> str:
+        when = f", {self.info.when}" if self.info is not None else ""
+        return f"{self.folder} ({self.agent}{when})"
+
+    def case_file(self, case: str) -> Path | None:
+        row = self.rows.get(case)
+        name = None if row is None else row.get("reportfile")
+        if not isinstance(name, str) or not CASE_FILE.fullmatch(name):
+            return None
+        return self.folder / name
+
+    def case_page(self, case: str) -> Path | None:
+        """The case's page if it was built, else its JSON file, else None."""
+        source = self.case_file(case)
+        if source is None:
+            return None
+        page = source.with_suffix(".html")
+        return page if page.is_file() else (source if source.is_file() else None)
+
+    def checks(self, case: str) -> list[dict[str, Any]]:
+        source = self.case_file(case)
+        try:
+            data = json.loads(source.read_text("utf-8")) if source is not None else {}
+        except (OSError, ValueError, RecursionError):
+            return []
+        checks = data.get("checks") if isinstance(data, dict) else None
+        return [c for c in checks or [] if isinstance(c, dict)]
+
+
+def read_side(path: Path, agent: str | None = None) -> Side:
+    """A run (a report folder or its ``index.json``) with its rows; a DiffError otherwise."""
+    agent, _ = read_run(path, agent)
+    index = path / "index.json" if path.is_dir() else path
+    rows = json.loads(index.read_text("utf-8"))[agent]
+    try:
+        info = read_run_info(index.parent)
+    except ReportError:  # metadata is shown when readable, never required
+        info = None
+    return Side(agent, index.parent, rows, info)
+
+
+@dataclass(frozen=True)
+class CheckChange:
+    """A check whose verdict differs between the runs (None: the check is on one side only)."""
+
+    clause: str
+    what: str
+    old: str | None
+    new: str | None
+    observed: str  # what the newer run observed (or the older, when the check went away)
+
+    def line(self) -> str:
+        return f"{self.clause} {self.what}: {self.old or 'absent'} -> {self.new or 'absent'}" + (
+            f" (observed {self.observed})" if self.observed else ""
+        )
+
+
+def changed_checks(old: Side, new: Side, case: str) -> list[CheckChange]:
+    """The checks of ``case`` whose verdicts differ, matched by clause and what they check."""
+
+    def keyed(checks: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+        result: dict[tuple[str, str], dict[str, Any]] = {}
+        for c in checks:
+            result.setdefault((str(c.get("clause")), str(c.get("what"))), c)
+        return result
+
+    before, after = keyed(old.checks(case)), keyed(new.checks(case))
+    changes = []
+    for key in list(after) + [k for k in before if k not in after]:
+        b, a = before.get(key), after.get(key)
+        vb = None if b is None else str(b.get("verdict"))
+        va = None if a is None else str(a.get("verdict"))
+        if vb == va:
+            continue
+        seen = a if a is not None else b
+        observed = "" if seen is None else _short(seen.get("observed"))
+        changes.append(CheckChange(key[0], key[1], vb, va, observed))
+    return changes
+
+
+def _short(value: object, limit: int = 100) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+# -- the terminal -----------------------------------------------------------------------------
+
+_ANSI = {"worse": "\x1b[1;31m", "better": "\x1b[32m", "other": "\x1b[33m", "dim": "\x1b[2m"}
+_RESET = "\x1b[0m"
+
+
+def use_colour(choice: str, stream: Any) -> bool:
+    """``--color always|never|auto``: auto colours a terminal unless NO_COLOR is set."""
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _tone(kind: str) -> str:
+    if kind in WORSE_KINDS:
+        return "worse"
+    return "better" if kind in BETTER_KINDS else "other"
+
+
+def render_text(
+    diff: RunDiff, old: Side | None = None, new: Side | None = None, colour: bool = False
+) -> str:
+    """The diff for a terminal: a header naming both runs, each section's cases with their
+    verdicts, the check that changed and both case pages (when the sides are given)."""
+
+    def paint(text: str, tone: str) -> str:
+        return f"{_ANSI[tone]}{text}{_RESET}" if colour else text
+
     lines = []
+    if old is not None and new is not None:
+        lines.append(f"old: {old.name()}")
+        lines.append(f"new: {new.name()}")
     for kind in SECTIONS:
         changes = diff.of_kind(kind)
         if not changes:
             continue
-        lines.append(f"{kind} ({len(changes)}):")
+        lines.append(paint(f"{kind} ({len(changes)}):", _tone(kind)))
         width = max(len(c.case) for c in changes)
         for c in changes:
-            lines.append(f"  {c.case:<{width}}  {c.old or '-':>13} -> {c.new or '-'}")
+            lines.append(
+                "  "
+                + paint(f"{c.case:<{width}}  {c.old or '-':>13} -> {c.new or '-'}", _tone(kind))
+            )
+            if old is None or new is None:
+                continue
+            for check in changed_checks(old, new, c.case)[:3]:
+                lines.append(paint(f"      check {check.line()}", "dim"))
+            pages = [
+                f"{label} {page}"
+                for label, side in (("old", old), ("new", new))
+                if (page := side.case_page(c.case)) is not None
+            ]
+            if pages:
+                lines.append(paint("      " + "  ".join(pages), "dim"))
     counts = ", ".join(f"{k} {len(diff.of_kind(k))}" for k in SECTIONS if diff.of_kind(k))
-    lines.append(
+    summary = (
         f"{len(diff.changes)} case(s) differ ({counts or 'none'}), {diff.unchanged} unchanged; "
-        + ("WORSE" if diff.got_worse else "nothing got worse")
     )
+    verdict = "WORSE" if diff.got_worse else "nothing got worse"
+    lines.append(summary + paint(verdict, "worse" if diff.got_worse else "better"))
     return "\n".join(lines)
 
 
-def render_html(diff: RunDiff, old_name: str, new_name: str) -> str:
-    rows = "".join(
-        f"<tr><td>{escape(c.kind)}</td><td>{escape(c.case)}</td>"
-        f"<td>{escape(c.old or '-')}</td><td>{escape(c.new or '-')}</td></tr>"
-        for kind in SECTIONS
-        for c in diff.of_kind(kind)
-    )
+# -- the page ---------------------------------------------------------------------------------
+
+_ROW_COLOUR = {"worse": "#f8d7d7", "better": "#d7f0d7", "other": "#fff3cd"}
+_VERDICT_COLOUR = {
+    "OK": "#0a0",
+    "NON-STRICT": "#9a0",
+    "INFORMATIONAL": "#4095BF",
+    "UNIMPLEMENTED": "#800080",
+    "FAILED": "#900",
+    "HARNESS-ERROR": "#555",
+}
+
+
+def _link_from(page_dir: Path, target: Path | None, text: str) -> str:
+    if target is None:
+        return escape(text)
+    from urllib.parse import quote
+
+    parts = Path(os.path.relpath(target.resolve(), page_dir.resolve())).parts
+    href = "/".join(quote(part, safe="") for part in parts)
+    return f"<a href='{escape(href)}'>{escape(text)}</a>"
+
+
+def _verdict(verdict: str | None) -> str:
+    if verdict is None:
+        return "<td>-</td>"
+    colour = _VERDICT_COLOUR.get(verdict, "#777")
+    return f"<td style='background:{colour};color:#fff;font-weight:bold'>{escape(verdict)}</td>"
+
+
+def render_html(
+    diff: RunDiff,
+    old_name: str | Side,
+    new_name: str | Side,
+    page_dir: Path | None = None,
+) -> str:
+    """The diff as a page: rows coloured by kind (red worse, green better, yellow other),
+    each case linked to its page in both runs (links relative to ``page_dir``, the folder the
+    page is written to), with the checks that changed."""
+    old = old_name if isinstance(old_name, Side) else None
+    new = new_name if isinstance(new_name, Side) else None
+    here = page_dir or Path.cwd()
+    rows = []
+    for kind in SECTIONS:
+        for c in diff.of_kind(kind):
+            checks = (
+                "<br>".join(escape(x.line()) for x in changed_checks(old, new, c.case)[:5])
+                if old is not None and new is not None
+                else ""
+            )
+            old_link = (
+                _link_from(here, old.case_page(c.case), "old page") if old is not None else ""
+            )
+            new_link = (
+                _link_from(here, new.case_page(c.case), "new page") if new is not None else ""
+            )
+            rows.append(
+                f"<tr class='{escape(_tone(kind))}' style='background:"
+                f"{_ROW_COLOUR[_tone(kind)]}'><td>{escape(kind)}</td><td>{escape(c.case)}</td>"
+                f"{_verdict(c.old)}{_verdict(c.new)}<td>{checks}</td>"
+                f"<td>{old_link} {new_link}</td></tr>"
+            )
     verdict = "worse" if diff.got_worse else "nothing got worse"
+    counts = ", ".join(f"{k} {len(diff.of_kind(k))}" for k in SECTIONS if diff.of_kind(k))
+    old_text = old.name() if old is not None else str(old_name)
+    new_text = new.name() if new is not None else str(new_name)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>conformance diff"
         "</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px}</style></head><body>"
-        f"<h1>{escape(old_name)} → {escape(new_name)}: {escape(verdict)}</h1>"
-        f"<p>{len(diff.changes)} case(s) differ, {diff.unchanged} unchanged.</p>"
-        "<table><tr><th>change</th><th>case</th><th>old</th><th>new</th></tr>"
-        f"{rows}</table></body></html>\n"
+        "td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px;vertical-align:top}"
+        "h1.worse{color:#900}h1.same{color:#070}</style></head><body>"
+        f"<h1 class='{'worse' if diff.got_worse else 'same'}'>{escape(verdict)}</h1>"
+        f"<p>old: {escape(old_text)}<br>→ new: {escape(new_text)}</p>"
+        f"<p>{len(diff.changes)} case(s) differ ({escape(counts or 'none')}), "
+        f"{diff.unchanged} unchanged.</p>"
+        "<table id='diff'><tr><th>change</th><th>case</th><th>old</th><th>new</th>"
+        f"<th>check that changed</th><th>pages</th></tr>{''.join(rows)}</table></body></html>\n"
     )

@@ -7,19 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..verdicts import PASSING, meets
+from ..verdicts import WORDS, Judgement, judge
 from .paths import ReportError, case_file, inside
 
-# HARNESS-ERROR: the suite broke in that case and judged nothing (never the IUT's FAILED).
-VERDICTS = (
-    "OK",
-    "NON-STRICT",
-    "INFORMATIONAL",
-    "UNIMPLEMENTED",
-    "FAILED",
-    "HARNESS-ERROR",
-    "MISSING",
-)
+# A report-only state: the agent has no row for the case (it did not run there). Never a verdict.
+MISSING = "MISSING"
+# The columns of a report: every verdict word (HARNESS-ERROR: the suite broke in that case and
+# judged nothing, never the IUT's FAILED), then MISSING.
+VERDICTS: tuple[str, ...] = (*WORDS, MISSING)
 AREAS = ("module", "connect", "send", "close", "events", "ordering", "errors", "protocol")
 
 
@@ -31,7 +26,7 @@ class Matrix:
 
     def verdict(self, case_id: str, agent: str) -> str:
         row = self.rows[case_id].get(agent)
-        return "MISSING" if row is None else str(row["behavior"])
+        return MISSING if row is None else str(row["behavior"])
 
     def area(self, case_id: str) -> str:
         row = next(iter(self.rows[case_id].values()))
@@ -120,10 +115,9 @@ def _check_row(row: Any, where: str, mend: str) -> None:
     if not isinstance(row, dict):
         raise ReportError(f"{where}: the row is not an object: {mend}")
     behavior = row.get("behavior")
-    if behavior not in VERDICTS[:-1]:
+    if behavior not in WORDS:
         raise ReportError(
-            f"{where}: behavior {str(behavior)[:40]!r} is none of {', '.join(VERDICTS[:-1])}: "
-            f"{mend}"
+            f"{where}: behavior {str(behavior)[:40]!r} is none of {', '.join(WORDS)}: {mend}"
         )
     for name in ("clause", "cells"):
         value = row.get(name, [])
@@ -145,7 +139,7 @@ def counts(matrix: Matrix, agent: str) -> dict[str, int]:
 def summary_table(root: Path) -> str:
     """Cases per verdict, per area, per agent: a plain-text table for the terminal."""
     matrix = load_root(root)
-    shown = [v for v in VERDICTS if v != "MISSING"] + ["MISSING"]
+    shown = [*WORDS, MISSING]
     lines = []
     for agent in matrix.agents:
         lines.append(f"agent {agent}")
@@ -178,12 +172,13 @@ def expectation_counts(matrix: Matrix, agent: str) -> dict[str, int] | None:
         ("as expected", "known failures", "unexpected failures", "unexpected passes"), 0
     )
     for row in rows:
-        verdict, expected = row["behavior"], row["expected"]
-        if meets(verdict, expected):
+        judgement = judge(str(row["behavior"]), str(row["expected"]))
+        if judgement.as_expected:
             result["as expected"] += 1
-            result["known failures"] += expected != "pass" and verdict not in PASSING
-        elif verdict in PASSING:
+        if judgement is Judgement.KNOWN_FAILURE:
+            result["known failures"] += 1
+        elif judgement is Judgement.UNEXPECTED_PASS:
             result["unexpected passes"] += 1
-        else:
+        elif judgement is Judgement.UNEXPECTED_FAILURE:
             result["unexpected failures"] += 1
     return result

@@ -4,11 +4,13 @@ is a ``ReportError`` whose one line names the file and how to mend it."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
 import os
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -155,15 +157,28 @@ def refuse_links(paths: Iterable[Path], root: Path | None = None) -> None:
 
 def write_file(path: Path, data: str | bytes) -> None:
     """Write a report file (UTF-8 text, or bytes), never through a link: a link at ``path``
-    is a ReportError (O_NOFOLLOW: even one made after ``refuse_links`` looked)."""
+    is a ReportError. The file is written beside ``path`` under a temporary name (O_EXCL,
+    O_NOFOLLOW) and renamed over it, so the old file's inode is never changed: a run folder
+    that holds a hard link to it (``runs.record_run``) keeps the earlier run's bytes."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    if path.is_symlink():
+        raise ReportError(
+            f"{path} is a link: report files are never written through links; remove it"
+        )
+    temporary = path.with_name(f".{path.name[:80]}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o644)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ReportError(
-                f"{path} is a link: report files are never written through links; remove it"
+                f"{temporary} is a link: report files are never written through links; remove it"
             ) from None
         raise
-    with os.fdopen(fd, "wb") as out:
-        out.write(raw)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(raw)
+        os.replace(temporary, path)  # a rename: never follows a link at ``path``
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -11,12 +11,18 @@ payload passes), else OK. Here the wire log plays the fuzzer's memory.
 
 from __future__ import annotations
 
-import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import INFORMATIONAL, OK, Event, ExpectedClose, WireCase
+from mockserver.records import ConnectionEntry, WireFrame, entry_of
+
+from .entries import ExpectedClose, WireCase
+from .events import INFORMATIONAL, OK, Event
+
+# A connection's wire log: its record, or its JSON form (read with ``entry_of``), or None.
+WireLogEntry = ConnectionEntry | Mapping[str, Any] | None
 
 FAILED = "FAILED"
 UNCLEAN = "UNCLEAN"
@@ -58,77 +64,71 @@ class Grade:
         return CLOSE_TO_VERDICT[self.behavior_close]
 
 
-def _frame_bytes(record: dict[str, Any]) -> bytes:
-    if record.get("text") is not None:
-        return str(record["text"]).encode("utf-8")
-    return base64.b64decode(record.get("b64") or "")
-
-
-def received(log: dict[str, Any]) -> list[Event]:
+def received(log: WireLogEntry) -> list[Event]:
     """The events the server received, in wire order, as Autobahn records them: each whole
     message (kind, length, SHA-256), each pong and ping (payload hex), and the script's marks
     (Autobahn's "timeout A"), up to the client's close frame."""
-    frames = [f for f in log.get("frames", []) if f["dir"] == "in"]
-    messages = [m for m in log.get("messages", []) if m["dir"] == "in"]
-    marks = [n for n in log.get("notes", []) if n["kind"] == "mark"]
+    entry = entry_of(log)
+    if entry is None:
+        return []
+    frames = entry.frames_of("in")
+    messages = entry.messages_of("in")
+    marks = entry.marks()
     timeline = sorted(
-        [(f["t"], 0, i, "frame") for i, f in enumerate(frames)]
-        + [(n["t"], 1, i, "mark") for i, n in enumerate(marks)]
+        [(f.t, 0, i, "frame") for i, f in enumerate(frames)]
+        + [(n.t, 1, i, "mark") for i, n in enumerate(marks)]
     )
     events: list[Event] = []
-    parts: list[dict[str, Any]] = []
+    parts: list[WireFrame] = []
     kind: str | None = None
     next_message = 0
     for _, _, index, what in timeline:
         if what == "mark":
-            events.append(("mark", marks[index]["detail"]))
+            events.append(("mark", marks[index].detail))
             continue
         f = frames[index]
-        opcode = f["opcode"]
+        opcode = f.opcode
         if opcode == 8:
             break
         if opcode == 9:
-            events.append(("ping", _frame_bytes(f).hex()))
+            events.append(("ping", f.payload.data.hex()))
             continue
         if opcode == 10:
-            events.append(("pong", _frame_bytes(f).hex()))
+            events.append(("pong", f.payload.data.hex()))
             continue
         if opcode in (1, 2):
             kind, parts = ("text" if opcode == 1 else "binary"), []
         if opcode not in (0, 1, 2) or kind is None:
             continue  # a frame no client may send: the message sequence cannot be read
         parts.append(f)
-        if not f["fin"]:
+        if not f.fin:
             continue
         if next_message < len(messages):
             m = messages[next_message]
             next_message += 1
-            events.append(("message", m["kind"], m["len"], m["sha256"]))
+            events.append(("message", m.kind, m.len, m.sha256))
         else:  # the script never read it (it had closed): rebuild it from the frames
-            data = b"".join(_frame_bytes(p) for p in parts)
-            length = sum(p["length"] for p in parts)
-            digest = None if any(p["truncated"] for p in parts) else hashlib.sha256(data)
+            data = b"".join(p.payload.data for p in parts)
+            length = sum(p.length for p in parts)
+            digest = None if any(p.payload.truncated for p in parts) else hashlib.sha256(data)
             events.append(("message", kind, length, digest and digest.hexdigest()))
         kind, parts = None, []
     return events
 
 
-def _is_close(f: dict[str, Any]) -> bool:
-    """A close frame as an endpoint sends one: a frame with opcode 8 and RSV bits set or FIN
-    clear is a broken frame (Autobahn 3.7), not the start of a closing handshake."""
-    return f["opcode"] == 8 and f["fin"] and not (f["rsv1"] or f["rsv2"] or f["rsv3"])
-
-
-def close_facts(log: dict[str, Any]) -> CloseFacts:
-    handshake = log.get("handshake") or {}
-    closes = [f for f in log.get("frames", []) if _is_close(f)]
-    first = closes[0]["dir"] if closes else None
-    closed_in = (log.get("close") or {}).get("in")
+def close_facts(log: WireLogEntry) -> CloseFacts:
+    """The closing as the log tells it; "a close frame" is the wire log's own definition
+    (``WireFrame.is_close``: a frame of opcode 8 with RSV bits set or FIN clear is a broken
+    frame, Autobahn 3.7, not the start of a closing handshake)."""
+    entry = entry_of(log) or ConnectionEntry()
+    closes = entry.close_frames()
+    first = closes[0].dir if closes else None
+    closed_in = entry.close.incoming
     return CloseFacts(
-        opened=handshake.get("response_status") == 101,
+        opened=entry.opened,
         closed_by_server=first == "out",
-        clean={f["dir"] for f in closes} == {"in", "out"},
-        code=(closed_in or {}).get("code"),
+        clean={f.dir for f in closes} == {"in", "out"},
+        code=None if closed_in is None else closed_in.code,
         first={"out": "server", "in": "client", None: None}[first],
     )
 
@@ -147,7 +147,7 @@ def behavior_close(expected: ExpectedClose, facts: CloseFacts) -> tuple[str, str
     return OK, "the connection was properly closed"
 
 
-def grade(case: WireCase, log: dict[str, Any] | None) -> Grade:
+def grade(case: WireCase, log: WireLogEntry) -> Grade:
     """Autobahn's behavior and behaviorClose for ``case`` from its connection's wire log."""
     if log is None:
         facts = CloseFacts(False, False, False, None, None)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from typing import Any
 
 import pytest
 
 from conformance.clauses import clause
-from conformance.wire import catalogue, grading
+from conformance.wire import catalogue, contract, events, grading, utf8
 from conformance.wire.catalogue import BY_ID, CASES
+from conformance.wire.steps import script
 from mockserver import parse_script
 
 AUTOBAHN_COUNTS = {"1": 16, "2": 11, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "9": 54, "10": 1}
@@ -20,25 +22,25 @@ def test_every_autobahn_case_once_with_a_valid_script_and_clauses() -> None:
     assert catalogue.family_counts() == AUTOBAHN_COUNTS
     assert len(BY_ID) == len(CASES) == 301
     for case in CASES:
-        parse_script({"steps": case.steps})
+        parse_script({"steps": script(case.steps)})
         levels = [clause(c).level for c in case.clauses]
         assert case.clauses[-1] == "PR10", case.id
         if case.informational:
             assert case.clauses[0] == "PR11" and levels[0] == "INFO", case.id
         else:
             assert levels[0] == "MUST", case.id
-        if catalogue.NON_STRICT in case.expected() and not case.informational:
+        if events.NON_STRICT in case.expected() and not case.informational:
             assert case.non_strict_clause in case.clauses, case.id
             assert clause(case.non_strict_clause).level == "SHOULD", case.id
 
 
 def test_utf8_sequences_are_autobahns() -> None:
     """6.5-6.23 as Autobahn generates them: group sizes, and validity as Python decodes."""
-    sizes = [len(items) for _, items in catalogue.utf8_sequences()]
+    sizes = [len(items) for _, items in utf8.utf8_sequences()]
     assert sizes == [5, 11, 4, 2, 4, 3, 5, 8, 5, 10, 1, 3, 5, 5, 5, 7, 8, 34, 7]
-    for _, items in catalogue.utf8_sequences():
+    for _, items in utf8.utf8_sequences():
         for valid, payload in items:
-            assert valid == catalogue._valid_utf8(payload), payload.hex()
+            assert valid == utf8._valid_utf8(payload), payload.hex()
 
 
 # -- hand-made wire logs ---------------------------------------------------------------------
@@ -111,7 +113,7 @@ def test_echo_then_clean_close_is_ok() -> None:
     )
     graded = grading.grade(BY_ID["1.1.2"], log)
     assert (graded.behavior, graded.behavior_close) == ("OK", "OK")
-    assert graded.received == [catalogue.text(payload)]
+    assert graded.received == [events.text(payload)]
 
 
 def test_a_corrupted_or_missing_echo_is_failed() -> None:
@@ -194,9 +196,9 @@ def test_pongs_pings_and_unread_messages_from_frames() -> None:
         _frame("in", 1, b"after the close"),
     )
     assert grading.received(log) == [
-        catalogue.pong(b"ping payload"),
+        events.pong(b"ping payload"),
         ("ping", b"?".hex()),
-        catalogue.text(b"fragment"),
+        events.text(b"fragment"),
     ]
 
 
@@ -218,3 +220,69 @@ def test_no_log_no_handshake() -> None:
         "FAILED",
         "handshake",
     )
+
+
+# -- one source of Autobahn's cases, with the contract's checks on its entries -----------------
+
+
+def test_the_close_code_5000_answer_is_graded_once_and_informational() -> None:
+    """Issue 16: an answer to the server's close code 5000 was FAILED in test_protocol (PR6)
+    and INFORMATIONAL in the wire case. RFC 6455 defines no code past 4999 and says nothing
+    of the answer; the contract (PR11, INFO) and Autobahn (7.13.1) leave it open. One case,
+    one grade: INFORMATIONAL, with no contract check that could fail it."""
+    case = BY_ID["7.13.1"]
+    assert case.contract == () and case.informational
+    assert clause(case.clauses[0]).level == "INFO"
+    for answer in (5000, 1000, 1002, None):
+        log = _log(_close("out", 5000), _close("in", answer))
+        graded = grading.grade(case, log)
+        assert (graded.behavior, graded.behavior_close) == ("INFORMATIONAL", "INFORMATIONAL")
+    assert "protocol.7_invalid_close[7.13.1-code-5000]" in catalogue.RENAMED
+
+
+def test_contract_checks_sit_on_existing_cases_and_their_declared_clauses() -> None:
+    from conformance.context import ALWAYS_CHECKED
+
+    assert set(contract.STRICTER) <= set(BY_ID)
+    for case in CASES:
+        assert case.contract == contract.STRICTER.get(case.id, ()), case.id
+        for check in case.contract:
+            assert check.clause in set(case.clauses) | ALWAYS_CHECKED, (case.id, check)
+    assert all(t in {f"wire.autobahn[{c}]" for c in BY_ID} for t in catalogue.RENAMED.values())
+
+
+def test_entries_are_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        BY_ID["1.1.1"].id = "x"  # type: ignore[misc]
+
+
+def _seen(code: int | None, error_at: float | None, close_at: float | None) -> contract.Observation:
+    return contract.Observation(code, error_at, close_at, (), ())
+
+
+def test_the_contract_is_stricter_than_autobahn_on_the_close_code() -> None:
+    """Autobahn's behaviorClose accepts an empty close payload where it expects 1002; PR4
+    wants 1002 itself, and 'error' before 'close'."""
+    case = BY_ID["3.1"]
+    log = _log(_frame("out", 1, b"x", rsv1=True), _close("in", None), _close("out", None))
+    assert grading.grade(case, log).behavior_close == "OK"
+    judged = {c.demand: contract.judge(c, _seen(None, 1.0, 2.0)) for c in case.contract}
+    assert not judged[contract.Demand.CLOSE_CODE].passed
+    assert judged[contract.Demand.ERROR_EVENT].passed
+    assert judged[contract.Demand.ERROR_BEFORE_CLOSE].passed
+    late = {c.demand: contract.judge(c, _seen(1002, 3.0, 2.0)) for c in case.contract}
+    assert late[contract.Demand.CLOSE_CODE].passed
+    assert not late[contract.Demand.ERROR_BEFORE_CLOSE].passed
+    never = contract.judge(BY_ID["2.9"].contract[0], _seen(1000, 1.0, 2.0))
+    assert never.clause == "PR3" and not never.passed
+    either = BY_ID["7.5.1"].contract[0]
+    assert [contract.judge(either, _seen(c, None, None)).passed for c in (1002, 1007, 1000)] == [
+        True,
+        True,
+        False,
+    ]
+
+
+def test_a_close_code_check_names_its_codes() -> None:
+    with pytest.raises(ValueError, match="names its codes"):
+        contract.ContractCheck("PR4", contract.Demand.CLOSE_CODE)

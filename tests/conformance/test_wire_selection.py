@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -38,3 +39,20 @@ def test_the_default_runs_every_other_family_and_the_quick_subset_is_smaller() -
     assert len(everything) == 301 - 54 + len(PERF_SAMPLE)
     quick = _collected("-k", "wire_quick and not wire_perf")
     assert 50 < len(quick) < 100
+
+
+def test_autobahn_cases_come_from_the_catalogue_only() -> None:
+    """Issue 16: test_protocol ran some Autobahn cases on steps of its own and graded them
+    apart (3.1, 6.4.x, 7.13.1 ...). Now a case named after an Autobahn id is a wire case."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.cases", "--co", "-q"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    named = re.compile(r"::test_\d+_\d+|\[\d+(\.\d+)+-")
+    others = [line for line in proc.stdout.splitlines() if "::test_autobahn[" not in line]
+    assert others, "nothing collected"
+    assert [line for line in others if named.search(line)] == []

@@ -378,24 +378,24 @@ def test_the_hashing_backlog_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None
     import hashlib
     import threading
 
-    from mockserver import wirelog
+    from mockserver import digests
 
     gate = threading.Event()
     stuck = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     stuck.submit(gate.wait)  # the hashing thread is busy until the gate opens
-    monkeypatch.setattr(wirelog, "_hasher", stuck)
-    monkeypatch.setattr(wirelog, "HASH_BACKLOG", 4 << 20)
+    monkeypatch.setattr(digests, "_hasher", stuck)
+    monkeypatch.setattr(digests, "HASH_BACKLOG", 4 << 20)
     log = WireLog(max_logs=2, payload_cap=16)
     conn = log.open("h", "/echo")
     data = bytes(range(256)) * 4096  # 1 MiB
     for _ in range(50):
         conn.message("in", "binary", data)
-        assert wirelog._backlog.bytes <= 4 << 20
+        assert digests._backlog.bytes <= 4 << 20
     gate.set()
     entry = log.find("h")[0]
     assert {m["sha256"] for m in entry["messages"]} == {hashlib.sha256(data).hexdigest()}
     stuck.shutdown()
-    assert wirelog._backlog.bytes == 0
+    assert digests._backlog.bytes == 0
 
 
 async def test_a_log_entry_is_streamed_record_by_record_as_the_same_json() -> None:

@@ -60,3 +60,35 @@ def test_merge_joins_and_refuses_a_clash(report_root: Path, tmp_path: Path) -> N
     (clash / "beta" / "index.json").write_text(json.dumps(data))
     with pytest.raises(MergeClash):
         merge(out, [clash])
+
+
+def test_ids_sort_as_numbers_and_cells_show_the_close_code(tmp_path: Path) -> None:
+    from conformance.report.index_page import natural
+
+    ids = ["wire.10.1.1", "wire.2.10", "wire.1.2.8", "wire.2.9"]
+    assert sorted(ids, key=natural) == ["wire.1.2.8", "wire.2.9", "wire.2.10", "wire.10.1.1"]
+    root = tmp_path / "reports"
+    from tests.report.conftest import write_agent
+
+    write_agent(root, "alpha", {case: "OK" for case in ids})
+    html = build_html(root).read_text("utf-8")
+    positions = [html.index(f"data-id='{case}'") for case in sorted(ids, key=natural)]
+    assert positions == sorted(positions)  # the old index sorted them as text
+    assert "Pass · 1000 · 12 ms" in html  # the close code the mock server received
+
+
+def test_long_hex_in_a_check_is_also_shown_as_text() -> None:
+    from conformance.report.case_page import detail_page
+
+    check = {
+        "clause": "SN1",
+        "level": "MUST",
+        "passed": False,
+        "verdict": "FAILED",
+        "what": "payload",
+        "expected": "68 65 6c 6c 6f 20 77 6f 72 6c 64",
+        "observed": "68656c6c6f20776f726c6421ff",
+    }
+    page = detail_page({"id": "send.x", "behavior": "FAILED", "checks": [check]})
+    assert "as text: hello world</div>" in page
+    assert "as text: hello world!\\xff</div>" in page
