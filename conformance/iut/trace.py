@@ -109,7 +109,8 @@ class TraceEntry(Mapping[str, Any]):
             if value is not None or name in always:
                 out[name] = value
         for name, value in self.extra:
-            out[name] = value
+            if out.get(name) is None:  # a field the record holds wins over what came with it
+                out[name] = value
         return out
 
     # -- the one reader ----------------------------------------------------------------------
@@ -136,7 +137,7 @@ class TraceEntry(Mapping[str, Any]):
             if key == "kind":
                 continue
             if _fits(key, value) and (value is not None or key in always):
-                fields[key] = float(value) if key == "t" else value
+                fields[key] = _seconds(value) if key == "t" else value
             else:  # unknown, of another type, or an explicit null: kept as it came
                 extra.append((str(key), value))
         for name in _DESCRIBED.get(kind, ()):
@@ -183,12 +184,22 @@ def _fits(key: str, value: object) -> bool:
     if value is None:
         return key in _TYPED
     if key == "t":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return _seconds(value) is not None
     if key in _TEXT_FIELDS:
         return isinstance(value, str)
     if key in _INT_FIELDS:
         return isinstance(value, int) and not isinstance(value, bool)
     return key in _JSON_FIELDS
+
+
+def _seconds(value: object) -> float | None:
+    """A number as a float; None for anything else (a bool, a 400-digit integer)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _where(data: object) -> str:

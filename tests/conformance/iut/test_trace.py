@@ -120,6 +120,17 @@ def test_the_reader_refuses_what_the_protocol_does_not_allow(line: bytes, compla
     assert repr(line.decode()[:40])[1:30] in str(caught.value)  # it quotes the line
 
 
+def test_a_t_no_float_holds_is_kept_as_it_came() -> None:
+    line = (
+        b'{"event": "trace", "entry": {"kind": "log", "message": "m", "t": 1' + b"0" * 400 + b"}}"
+    )
+    parsed = read_line(line)  # never an OverflowError: a reader thread must survive any line
+    assert isinstance(parsed, TraceLine) and parsed.entry.t is None
+    assert parsed.entry["t"] == 10**400
+    stamped = parsed.entry.stamped(0.5)  # what the session keeps: its own t, one way or another
+    assert stamped["t"] == stamped.as_json()["t"] == dict(stamped)["t"] == 0.5
+
+
 def test_the_suite_reads_back_its_own_kinds_from_a_case_file() -> None:
     assert KINDS - DRIVER_KINDS == {"protocol_error"}
     entry = TraceEntry.from_json({"t": 1, "kind": "protocol_error", "message": "stdout: x"})
