@@ -120,16 +120,19 @@ class TraceEntry(Mapping[str, Any]):
         """A JSON object of one of ``kinds``, with its kind's required fields → an entry
         (VALUEs given their ``kind``, see ``normalise_value``); else ``ProtocolViolation``
         that says what is wrong and quotes ``source`` (the line it came in), or the object."""
-        where = quote(source) if source else _where(data)
+
+        def where() -> str:
+            return quote(source) if source else _where(data)
+
         if not isinstance(data, dict):
-            raise ProtocolViolation(f"a trace entry that is not an object: {where}")
+            raise ProtocolViolation(f"a trace entry that is not an object: {where()}")
         kind = data.get("kind")
         if not isinstance(kind, str) or kind not in kinds:
-            raise ProtocolViolation(f"a trace entry of unknown kind {kind!r}: {where}")
+            raise ProtocolViolation(f"a trace entry of unknown kind {kind!r}: {where()}")
         for name, types in REQUIRED[kind].items():
             value = data.get(name)
             if isinstance(value, bool) or not isinstance(value, types):
-                raise ProtocolViolation(f"a {kind!r} entry without a valid {name!r}: {where}")
+                raise ProtocolViolation(f"a {kind!r} entry without a valid {name!r}: {where()}")
         always = ALWAYS_WRITTEN.get(kind, ())
         fields: dict[str, Any] = {}
         extra: list[tuple[str, JSON]] = []
@@ -203,7 +206,10 @@ def _seconds(value: object) -> float | None:
 
 
 def _where(data: object) -> str:
-    return quote(json.dumps(data, default=repr))
+    try:
+        return quote(json.dumps(data, default=repr))
+    except (ValueError, RecursionError):  # circular, or nested deeper than json goes
+        return quote(repr(data))
 
 
 def normalise_value(value: JSON) -> JSON:
