@@ -28,9 +28,9 @@ from typing import Any
 from mockserver import MockServer
 from mockserver.records import ConnectionEntry
 
-from .iut import IUT, Session, Subscriber
+from .iut import IUT, Session, Subscriber, TraceEntry
 from .iut.api import DriverBrokeProtocol, IUTCrashed, IUTTimeout
-from .iut.lines import DriverInfo
+from .iut.hello import DriverInfo
 
 SDK = "interface_sdk-js api/@ohos.net.webSocket.d.ts"
 NEED_PREFIX = "api:"
@@ -123,7 +123,7 @@ class Probe:
     def url(self, server: MockServer, route: str) -> str:
         return f"{server.ws_url}{route}?{urllib.parse.urlencode({'tag': self.tag})}"
 
-    def event(self, event_type: str, timeout: float) -> dict[str, Any] | None:
+    def event(self, event_type: str, timeout: float) -> TraceEntry | None:
         return self.session.wait_for(
             lambda e: e["kind"] == "event" and e.get("type") == event_type and e["sub"] == "p",
             timeout,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import urllib.parse
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from mockserver import MockServer
 from mockserver.records import entries_of
 
 from .clauses import clause, closing_clauses
-from .iut import CALLBACK, IUT, DriverInfo, Session, Subscriber
+from .iut import CALLBACK, IUT, DriverInfo, Session, Subscriber, TraceEntry
 from .iut.api import CallOutcome
 from .ordering import OBSERVER, ordering_violations
 from .results import CaseResult, CaseRow, Check, report_filename
@@ -133,7 +134,7 @@ class CaseContext:
 
     def settle(
         self, sock: str, method: str, style: str, *args: Any, timeout: float = 5.0
-    ) -> dict[str, Any] | None:
+    ) -> Mapping[str, Any] | None:
         """Invoke and wait for the settlement; the ``result`` entry (``err``, ``value``)."""
         outcome = self.invoke(sock, method, style, *args)
         if outcome.raised is not None:
@@ -164,13 +165,13 @@ class CaseContext:
         sub: str = OBSERVER,
         connect: CallOutcome | None = None,
         after: int = 0,
-    ) -> dict[str, Any]:
+    ) -> TraceEntry:
         """The ``'open'`` event of ``sock`` as ``sub`` saw it; ``PreconditionFailed`` when
         ``'error'``/``'close'`` comes first, ``connect`` settles with an error, or none comes
         within ``timeout``. Only trace entries from index ``after`` on count (an earlier
         connection of the same object has its own 'open')."""
 
-        def decisive(e: dict[str, Any]) -> bool:
+        def decisive(e: TraceEntry) -> bool:
             if e["kind"] == "event" and e.get("socket") == sock and e.get("sub") == sub:
                 return e["type"] in ("open", "error", "close")
             return (
@@ -193,7 +194,7 @@ class CaseContext:
 
     def close_and_wait(
         self, sock: str, *args: Any, style: str = "promise", timeout: float = 5.0
-    ) -> dict[str, Any] | None:
+    ) -> Mapping[str, Any] | None:
         """``close(*args)`` and wait for its ``'close'`` event too: what a case does before it
         reuses the object (CN11: after ``'close'``, ``connect`` works again). ``close`` may
         settle before ``'close'`` fires (CL12). Returns the settlement."""
@@ -211,7 +212,7 @@ class CaseContext:
         )
         return result
 
-    def events(self, sock: str, event_type: str, sub: str = OBSERVER) -> list[dict[str, Any]]:
+    def events(self, sock: str, event_type: str, sub: str = OBSERVER) -> list[TraceEntry]:
         return self.session.entries(
             lambda e: (
                 e["kind"] == "event"
@@ -223,7 +224,7 @@ class CaseContext:
 
     def wait_event(
         self, sock: str, event_type: str, timeout: float = 5.0, sub: str = OBSERVER
-    ) -> dict[str, Any] | None:
+    ) -> Mapping[str, Any] | None:
         return self.session.wait_for(
             lambda e: (
                 e["kind"] == "event"
@@ -333,7 +334,7 @@ class CaseContext:
             description=spec.description,
             expectation=spec.expectation,
             checks=tuple(self.checks),
-            trace=self.session.trace,
+            trace=[entry.as_json() for entry in self.session.trace],
             wirelog=self.wirelog,
             harness_error=self.harness_error,
             iut_error=self.iut_error,

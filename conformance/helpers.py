@@ -126,14 +126,14 @@ def digest(data: bytes) -> tuple[int, str]:
     return len(data), hashlib.sha256(data).hexdigest()
 
 
-def err_code(result: dict[str, Any] | None) -> Any:
+def err_code(result: Mapping[str, Any] | None) -> Any:
     """The error code a settlement carried (None if it succeeded or never settled)."""
     if result is None or result.get("err") is None:
         return None
     return result["err"].get("code")
 
 
-def succeeded(result: dict[str, Any] | None) -> bool:
+def succeeded(result: Mapping[str, Any] | None) -> bool:
     return result is not None and result.get("err") is None and result.get("value") is True
 
 

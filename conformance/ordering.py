@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 OBSERVER = "_"
@@ -9,7 +10,9 @@ OBSERVER = "_"
 Entry = dict[str, Any]
 
 
-def ordering_violations(trace: list[Entry], server_messages: list[Entry]) -> list[tuple[str, str]]:
+def ordering_violations(
+    trace: Sequence[Mapping[str, Any]], server_messages: list[Entry]
+) -> list[tuple[str, str]]:
     """(clause, what went wrong) for each invariant a trace breaks."""
     found: list[tuple[str, str]] = []
     sockets = {e["socket"] for e in trace if "socket" in e}
@@ -40,7 +43,9 @@ def ordering_violations(trace: list[Entry], server_messages: list[Entry]) -> lis
     return found
 
 
-def _message_order(trace: list[Entry], server_messages: list[Entry]) -> list[tuple[str, str]]:
+def _message_order(
+    trace: Sequence[Mapping[str, Any]], server_messages: list[Entry]
+) -> list[tuple[str, str]]:
     """OR3: what the observer got is, in order, what the server sent (single-socket cases)."""
     received = [
         e["value"]

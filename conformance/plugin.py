@@ -41,8 +41,8 @@ from .context import (
 from .expectations import EXPECTATIONS_KEY, ExpectationsError, load
 from .iut import IUT, CommandError, DriverBrokeProtocol, DriverInfo, IUTCrashed, IUTTimeout
 from .iut.capture import mark_suite_thread, mark_suite_threads_alive
-from .iut.channel import DEFAULT_WAIT, LISTEN_PREFIX, TCP_PREFIX, driver_argv, parse_tcp
-from .iut.session import load_module
+from .iut.channel import DEFAULT_WAIT
+from .iut.spec import LISTEN_PREFIX, TCP_PREFIX, driver_argv, load_module, parse_tcp
 from .probes import run_probe
 from .report.paths import ReportError, agent_problem, check_agent_folder
 from .results import CaseRow

@@ -246,9 +246,15 @@ class CaseResult:
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / self.row.reportfile
-        text = json.dumps(self.document(), ensure_ascii=False, indent=1, default=repr)
+        text = json.dumps(self.document(), ensure_ascii=False, indent=1, default=_evidence)
         write_file(path, text)  # never through a link
         return path
+
+
+def _evidence(value: object) -> object:
+    """Evidence JSON cannot hold by itself: a mapping (a trace entry) as its JSON object,
+    anything else as its repr."""
+    return dict(value) if isinstance(value, Mapping) else repr(value)
 
 
 def write_index(directory: Path, agent: str, rows: dict[str, CaseRow]) -> Path:

@@ -21,6 +21,7 @@ from conformance.expectations import (
     render,
 )
 from conformance.iut.lines import QUOTE, ProtocolViolation, Reply, TraceLine, read_line
+from conformance.iut.trace import DRIVER_KINDS, TraceEntry
 from conformance.report import ReportError, load_root
 from conformance.report.diff import DiffError, read_run
 from conformance.report.html import render_pages
@@ -169,7 +170,8 @@ def test_read_line_gives_a_value_or_a_protocol_violation(raw: bytes) -> None:
     if isinstance(result, Reply):
         assert isinstance(result.id, int) and isinstance(result.body["ok"], bool)
     else:
-        assert isinstance(result.entry, dict) and isinstance(result.entry.get("kind"), str)
+        assert isinstance(result.entry, TraceEntry) and result.entry.kind in DRIVER_KINDS
+        assert TraceEntry.from_json(result.entry.as_json()) == result.entry
 
 
 def test_read_line_survives_a_deep_or_long_line() -> None:

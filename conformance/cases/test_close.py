@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -60,7 +61,7 @@ def close_variant(params: dict[str, Any]) -> str:
 
 def call_close(
     ctx: CaseContext, sock: str, overload: str, options: object
-) -> dict[str, Any] | None:
+) -> Mapping[str, Any] | None:
     if overload == "callback":
         return ctx.settle(sock, "close", "callback")
     if overload == "options-callback":

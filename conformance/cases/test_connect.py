@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -44,7 +45,7 @@ MAIN_CLAUSE = {
 }
 
 
-def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> dict[str, Any] | None:
+def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> Mapping[str, Any] | None:
     args: list[object] = [url]
     if overload.startswith("options"):
         args.append({"header": {"X-Conformance": "1"}})

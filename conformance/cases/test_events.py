@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -240,7 +241,7 @@ def test_several_subscribers(ctx: CaseContext) -> None:
                     )
 
 
-def _as_received(entry: dict[str, Any]) -> dict[str, Any]:
+def _as_received(entry: Mapping[str, Any]) -> dict[str, Any]:
     """What a subscriber was handed, in the fields the contract gives it (the language's type
     name and attribute/item access are left out: a copy of the value is as good)."""
     value = entry.get("value")

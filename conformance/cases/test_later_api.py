@@ -7,6 +7,7 @@ that lacks it, declared or detected, is UNIMPLEMENTED, never FAILED.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -15,14 +16,14 @@ from conformance import apifeatures
 from conformance import coverage as cov
 from conformance.context import CaseContext
 from conformance.helpers import handshake_json, message_mismatch, server_entry
-from conformance.iut import Subscriber
+from conformance.iut import Subscriber, TraceEntry
 from mockserver.records import ConnectionEntry
 
 DATA_END = apifeatures.need("dataEnd")
 HEADER_RECEIVE = apifeatures.need("headerReceive")
 
 
-def _check_error(ctx: CaseContext, result: dict[str, Any] | None) -> None:
+def _check_error(ctx: CaseContext, result: Mapping[str, Any] | None) -> None:
     """ER1 and ER2 on a call's error: a numeric code and a message string, and for a
     documented code its documented message (2302002 "Websocket certificate file does not
     exist", 401 "Parameter error")."""
@@ -126,11 +127,11 @@ def test_data_end_off(ctx: CaseContext, how: str) -> None:
 # -- on('headerReceive') (API 12) ---------------------------------------------------------------
 
 
-def _header_events(ctx: CaseContext, sock: str) -> list[dict[str, Any]]:
+def _header_events(ctx: CaseContext, sock: str) -> list[TraceEntry]:
     return ctx.events(sock, "headerReceive")
 
 
-def _headers(event: dict[str, Any] | None) -> dict[str, Any] | None:
+def _headers(event: Mapping[str, Any] | None) -> dict[str, Any] | None:
     value = (event or {}).get("value")
     if isinstance(value, dict) and value.get("kind") == "headers":
         headers = value.get("headers")
@@ -220,7 +221,7 @@ def _sent_protocols(log: ConnectionEntry | None) -> list[str]:
 
 def _connect_and_wait(
     ctx: CaseContext, sock: str, url: str, options: Any, style: str
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
     """connect(url, options) in ``style``; the first of 'open'/'error'/'close' (None if none
     came within 5 s) and the connect settlement (None if it did not settle)."""
     start = len(ctx.session.trace)

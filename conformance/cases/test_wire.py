@@ -19,6 +19,7 @@ of Autobahn's in the suite: ``cases/test_protocol.py`` keeps the contract's own.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -28,7 +29,8 @@ import pytest
 
 from conformance.context import CaseContext
 from conformance.helpers import server_entry
-from conformance.iut import Subscriber
+from conformance.iut import Subscriber, TraceEntry
+from conformance.iut.trace import JSONObject
 from conformance.ordering import OBSERVER
 from conformance.wire.catalogue import CASES, PERF_SAMPLE
 from conformance.wire.contract import Observation, judge
@@ -180,14 +182,16 @@ def _event(event: Event) -> str:
     return f"{event[0]} {event[1]}"
 
 
-def _trim_trace(trace: list[dict[str, Any]]) -> None:
+def _trim_trace(trace: list[TraceEntry]) -> None:
     """9.7.x traces 2000 'message' events of up to 4 KiB: past the first entries, a value
     keeps its kind, length and digest (what the ordering checks read), not its bytes."""
-    for entry in trace[2 * SHOWN_FRAMES :]:
-        value = entry.get("value")
+    for index in range(2 * SHOWN_FRAMES, len(trace)):
+        entry = trace[index]
+        value = entry.value
         if isinstance(value, dict) and ("text" in value or "b64" in value):
-            entry["value"] = {k: v for k, v in value.items() if k not in ("text", "b64")}
-            entry["value"]["truncated"] = True
+            kept: JSONObject = {k: v for k, v in value.items() if k not in ("text", "b64")}
+            kept["truncated"] = True
+            trace[index] = dataclasses.replace(entry, value=kept)
 
 
 def _trimmed(entry: ConnectionEntry) -> dict[str, Any]:

@@ -26,11 +26,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
-from ..iut.capture import EscapeCapture
-from ..iut.channel import parse_tcp
+from ..iut.capture import EscapeCapture, loop_error
 from ..iut.executor import CommandError, Executor, Unsupported
+from ..iut.spec import parse_tcp
+from ..iut.trace import JSON, JSONObject, Sink, TraceEntry
 
 RECONNECT_FOR = 60.0  # seconds --tcp keeps trying to reach the suite before it gives up
 LINE_LIMIT = 1 << 20  # bytes of one request line
@@ -50,7 +50,7 @@ class Output:
         with self._lock:
             self._target = target
 
-    def write(self, message: dict[str, Any]) -> None:
+    def write(self, message: JSONObject) -> None:
         data = (json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             if self._target is None:
@@ -67,7 +67,7 @@ def _stdout(data: bytes) -> None:
 
 
 async def serve_lines(
-    executor: Executor, read_line: Callable[[], bytes], out: Output, sink: Callable[..., None]
+    executor: Executor, read_line: Callable[[], bytes], out: Output, sink: Sink
 ) -> None:
     """Answer requests until ``read_line`` gives b"" (the end of the stream)."""
     loop = asyncio.get_running_loop()
@@ -83,7 +83,7 @@ async def serve_lines(
             # No id to answer: a reply with "id": null would break the protocol. Say it in the
             # trace instead; the suite times the request out.
             message = f"driver: unreadable request ({exc}): {line[:200]!r}"
-            sink({"kind": "log", "level": "ERROR", "logger": "driver", "message": message})
+            sink(TraceEntry(kind="log", level="ERROR", logger="driver", message=message))
             continue
         if isinstance(request, dict) and request.get("op") == "hello":
             trust_test_ca(request.get("tls"))
@@ -98,7 +98,7 @@ async def serve_lines(
         out.write({"id": ident, "ok": True, **reply})
 
 
-def trust_test_ca(tls: Any) -> None:
+def trust_test_ca(tls: JSON) -> None:
     """hello's ``tls.ca_file`` as ``SSL_CERT_FILE`` (which OpenSSL reads at each new default
     context): what the suite's environment gives a driver it starts, for one that it did not
     (over TCP, on the same machine). A file this machine does not have is left alone."""
@@ -107,21 +107,13 @@ def trust_test_ca(tls: Any) -> None:
         os.environ["SSL_CERT_FILE"] = ca_file
 
 
-def _prepare(module_name: str, out: Output) -> tuple[Executor, Callable[..., None]]:
+def _prepare(module_name: str, out: Output) -> tuple[Executor, Sink]:
     loop = asyncio.get_running_loop()
 
-    def sink(entry: dict[str, Any]) -> None:
-        out.write({"event": "trace", "entry": entry})
+    def sink(entry: TraceEntry, size: int = 0, /) -> None:
+        out.write({"event": "trace", "entry": entry.as_json()})
 
-    loop.set_exception_handler(
-        lambda _, ctx: sink(
-            {
-                "kind": "loop_error",
-                "message": str(ctx.get("message")),
-                "exc": repr(ctx.get("exception"))[:300],
-            }
-        )
-    )
+    loop.set_exception_handler(lambda _, ctx: sink(loop_error(ctx)))
     # Log records and uncaught exceptions of every thread: this process runs only the IUT.
     EscapeCapture(sink, skip_suite_threads=False)
     return Executor(importlib.import_module(module_name), sink), sink
@@ -136,7 +128,7 @@ async def serve(module_name: str) -> None:
 
 
 async def _serve_connection(
-    executor: Executor, sink: Callable[..., None], out: Output, conn: socket.socket
+    executor: Executor, sink: Sink, out: Output, conn: socket.socket
 ) -> None:
     conn.settimeout(None)  # a connection waits for requests as long as the suite likes
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -1,7 +1,17 @@
-"""Driving an implementation under test: in-process or over the stdio driver protocol."""
+"""Driving an implementation under test: in-process or over the driver protocol.
+
+Modules, one concern each: ``api`` (what a case passes and gets: argument placeholders,
+``CallOutcome``, the exceptions), ``trace`` (``TraceEntry``, ``Sink``), ``hello``
+(``DriverInfo``), ``session`` (``Session``: a case's blocking calls and its trace), ``spec``
+(``IUT``: what ``--iut`` names, module loading), ``inprocess`` and ``driver`` (the two
+transports), ``channel`` (a driver's byte streams), ``lines`` (reading a driver's lines),
+``executor`` (commands → API calls), ``codec`` (argument and value encodings), ``capture``
+(what an implementation lets escape), ``features`` (what a driver protocol version offers).
+"""
 
 from .api import (
     CALLBACK,
+    CallOutcome,
     DriverBrokeProtocol,
     Generated,
     IUTCrashed,
@@ -11,12 +21,15 @@ from .api import (
     Subscriber,
 )
 from .executor import CommandError
-from .lines import DriverInfo
-from .session import IUT, Session
+from .hello import DriverInfo
+from .session import Session
+from .spec import IUT
+from .trace import Sink, TraceEntry
 
 __all__ = [
     "CALLBACK",
     "IUT",
+    "CallOutcome",
     "CommandError",
     "DriverBrokeProtocol",
     "DriverInfo",
@@ -26,7 +39,9 @@ __all__ = [
     "Opaque",
     "Options",
     "Session",
+    "Sink",
     "Subscriber",
+    "TraceEntry",
     "load_iut",
 ]
 

@@ -9,8 +9,11 @@ Calls are blocking and every wait is bounded by the case's deadline, so a hangin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
+
+from .trace import JSONObject
 
 
 class IUTTimeout(Exception):
@@ -52,7 +55,7 @@ class Options:
     """An option object in dataclass form: ``cls`` names a class of the IUT module."""
 
     cls: Literal["WebSocketRequestOptions", "WebSocketCloseOptions"]
-    fields: dict[str, Any]
+    fields: Mapping[str, object]
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,13 @@ class Opaque:
     """A value of a type the API does not accept (a plain ``object()``), for 401 cases."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class CallOutcome:
     """One API call: what it returned or raised at once (``returned``: none, future,
-    awaitable, coroutine, value:<repr>); its settlement is a ``result`` trace entry."""
+    awaitable, coroutine, value:<repr>; ``raised``: ERR, docs/driver-protocol.md); its
+    settlement is a ``result`` trace entry (``Session.result``)."""
 
     call: int
     method: str
     returned: str = "none"
-    raised: dict[str, Any] | None = None
+    raised: JSONObject | None = None

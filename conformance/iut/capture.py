@@ -10,6 +10,8 @@ hooks logging and ``threading.excepthook`` for it.
   escape into the loop the executor runs on (whose handler reports it directly).
 - An exception nothing caught in a thread (``threading.excepthook``) becomes a ``loop_error``
   entry (ER3).
+- What the executor's own loop hands its exception handler becomes a ``loop_error`` entry
+  (``loop_error``, installed by whoever owns that loop).
 
 In-process, the suite shares the process with the implementation: records and exceptions of
 the suite's own threads (the main thread, the threads alive before the implementation was
@@ -27,7 +29,7 @@ from typing import Any
 
 from mockserver.wirelog import hashing_threads
 
-Sink = Callable[[dict[str, Any]], None]
+from .trace import Sink, TraceEntry
 
 # ident -> the marked thread. An ident is reused once its thread ends, so a mark holds only
 # while the very thread it was made for is alive (a new thread with the same ident is not it).
@@ -68,6 +70,16 @@ def exc_text(exc: BaseException | None) -> str | None:
     return None if exc is None else f"{type(exc).__name__}: {exc}"[:300]
 
 
+def loop_error(context: dict[str, Any]) -> TraceEntry:
+    """What a loop's exception handler got (an exception escaped into the loop) as an entry:
+    the in-process transport's loop and the Python driver's report it alike (ER3)."""
+    return TraceEntry(
+        kind="loop_error",
+        message=str(context.get("message")),
+        exc=repr(context.get("exception"))[:300],
+    )
+
+
 class LogForwarder(logging.Handler):
     """Log records at WARNING and above become ``log`` entries, asyncio's ERROR records
     ``loop_error`` entries; records from a thread ``skip`` names are dropped."""
@@ -86,22 +98,22 @@ class LogForwarder(logging.Handler):
             record.name == "asyncio" or record.name.startswith("asyncio.")
         ):
             self._sink(
-                {
-                    "kind": "loop_error",
-                    "message": f"{message.splitlines()[0] if message else ''} "
+                TraceEntry(
+                    kind="loop_error",
+                    message=f"{message.splitlines()[0] if message else ''} "
                     f"(in a loop on thread {record.threadName})"[:500],
-                    "exc": exc_text(exc),
-                }
+                    exc=exc_text(exc),
+                )
             )
             return
         self._sink(
-            {
-                "kind": "log",
-                "level": record.levelname,
-                "logger": record.name,
-                "message": message[:500],
-                "exc": exc_text(exc),
-            }
+            TraceEntry(
+                kind="log",
+                level=record.levelname,
+                logger=record.name,
+                message=message[:500],
+                exc=exc_text(exc),
+            )
         )
 
 
@@ -130,11 +142,11 @@ class EscapeCapture:
             return
         name = "?" if thread is None else thread.name
         self._sink(
-            {
-                "kind": "loop_error",
-                "message": f"uncaught exception in thread {name!r}",
-                "exc": exc_text(args.exc_value),
-            }
+            TraceEntry(
+                kind="loop_error",
+                message=f"uncaught exception in thread {name!r}",
+                exc=exc_text(args.exc_value),
+            )
         )
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 """The byte streams a driver speaks the driver protocol over: a child's stdio, or TCP.
 
-``session.Driver`` owns the protocol (hello, requests, replies, the bounded reader threads);
+``driver.Driver`` owns the protocol (hello, requests, replies, the bounded reader threads);
 a ``Channel`` only opens ``Link``s, one at a time: a link is a stream of lines from the driver
 (replies and trace events), optionally a stream of free-form log lines (a child's stderr), and
 a way to write requests. Three channels (docs/driver-protocol.md, "Transports"):
@@ -10,26 +10,22 @@ a way to write requests. Three channels (docs/driver-protocol.md, "Transports"):
 - ``tcp-listen:[ADDR:]PORT``: the suite listens (127.0.0.1 unless ADDR is named); the driver
   connects in (an app behind ``hdc rport``).
 
-Under pytest-xdist worker ``gwN`` uses ``PORT + N``: one connection, one driver, per worker.
+Which channel an ``--iut`` spec names, and on which port, is ``spec.channel_for``'s to say.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-import shlex
-import shutil
 import socket
 import subprocess
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import IO
 
 from .api import IUTCrashed
 from .executor import CommandError
 
-TCP_PREFIX = "tcp:"
-LISTEN_PREFIX = "tcp-listen:"
 DEFAULT_WAIT = 30.0  # seconds to wait for a TCP driver to accept, or to connect in
 
 
@@ -220,72 +216,28 @@ class TcpListenChannel(Channel):
             self.listener.close()
 
 
-# -- specs --------------------------------------------------------------------------------------
-
-
-def is_driver_spec(spec: str) -> bool:
-    """Whether ``--iut SPEC`` names a driver (else a Python module)."""
-    return spec.startswith(("cmd:", TCP_PREFIX, LISTEN_PREFIX))
-
-
-def channel_for(spec: str, worker: int = 0, wait: float = DEFAULT_WAIT) -> Channel:
-    """``--iut SPEC`` → its channel (a listening one listens from now on). Worker ``gwN`` of
-    pytest-xdist gets ``PORT + N``. ``CommandError`` (one line, how to mend it) when bad."""
-    if spec.startswith("cmd:"):
-        return StdioChannel(driver_argv(spec[4:]))
-    host, port = parse_tcp(spec)
-    if port != 0:
-        port += worker
-        if port > 65535:
-            raise CommandError(f"--iut {spec}: worker {worker} would need port {port} (> 65535)")
-    if spec.startswith(LISTEN_PREFIX):
-        return TcpListenChannel(host, port, wait)
-    return TcpConnectChannel(host, port, wait)
-
-
-def parse_tcp(spec: str) -> tuple[str, int]:
-    """``tcp:HOST:PORT`` or ``tcp-listen:[ADDR:]PORT`` → (host, port); ``CommandError``."""
-    listen = spec.startswith(LISTEN_PREFIX)
-    rest = spec[len(LISTEN_PREFIX if listen else TCP_PREFIX) :]
-    form = "tcp-listen:[ADDR:]PORT (e.g. tcp-listen:9100)" if listen else "tcp:HOST:PORT"
-    host, sep, port_text = rest.rpartition(":")
-    if not sep:
-        host, port_text = ("127.0.0.1" if listen else ""), rest
-    host = host.removeprefix("[").removesuffix("]")
-    if not host:
-        raise CommandError(f"--iut {spec}: no host; write {form}")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise CommandError(f"--iut {spec}: {port_text!r} is not a port; write {form}") from None
-    low = 0 if listen else 1
-    if not low <= port <= 65535:
-        raise CommandError(f"--iut {spec}: port {port} is not in {low}..65535; write {form}")
-    if listen:
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            raise CommandError(
-                f"--iut {spec}: {host!r} is not an IP address to listen on; write {form}"
-            ) from None
-    return host, port
-
-
-def driver_argv(command_line: str) -> list[str]:
-    """``cmd:`` text → argv; ``CommandError`` with a one-line mend for what cannot run."""
-    try:
-        argv = shlex.split(command_line)
-    except ValueError as exc:
-        raise CommandError(f"--iut cmd:{command_line}: {exc}; check the quotes") from None
-    if not argv:
-        raise CommandError("--iut cmd: names no command; write --iut 'cmd:<driver command>'")
-    if shutil.which(argv[0]) is None:
-        raise CommandError(
-            f"--iut cmd:{command_line}: no program {argv[0]!r} (not found, or not executable); "
-            "give a path or a command on PATH"
-        )
-    return argv
-
-
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+# -- reading a link's streams -------------------------------------------------------------------
+
+
+def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:
+    """Lines without their newline; a longer line is cut to ``limit + 1`` bytes (so a reader can
+    tell it was too long) and the rest of it is skipped, never held in memory."""
+    while True:
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        if raw.endswith(b"\n"):
+            yield raw[:-1]
+            continue
+        if len(raw) <= limit:  # the last line, without a newline
+            yield raw
+            return
+        while True:  # too long: drop the rest of this line
+            rest = stream.readline(limit)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield raw

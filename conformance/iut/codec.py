@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import cast
 
 from mockserver.script import generated_bytes, generated_text
 
 from .api import Callback, Generated, Opaque, Options, Subscriber
+from .trace import JSON, JSONObject
 
 TEXT_CAP = 4096
 
@@ -35,7 +36,7 @@ def generate(kind: str, size: int) -> str | bytes | bytearray | memoryview:
     return data
 
 
-def encode_arg(value: Any) -> Any:
+def encode_arg(value: object) -> JSON:
     """Suite side: a case's argument → its wire form."""
     if isinstance(value, Callback):
         return {"$callback": True}
@@ -50,17 +51,19 @@ def encode_arg(value: Any) -> Any:
     for cls, tag in ((bytes, "$bytes"), (bytearray, "$bytearray"), (memoryview, "$memoryview")):
         if isinstance(value, cls):
             return {tag: base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         encoded = {str(k): encode_arg(v) for k, v in value.items()}
         if len(encoded) == 1 and next(iter(encoded)).startswith("$"):
             return {"$dict": encoded}
         return encoded
     if isinstance(value, (list, tuple)):
         return [encode_arg(v) for v in value]
-    return value
+    # JSON scalars. Anything else stays as it is: in-process it reaches the IUT as given, over a
+    # driver it cannot be written (a case's own defect, which the case's HARNESS-ERROR shows).
+    return cast(JSON, value)
 
 
-def describe_bytes(data: bytes, type_name: str) -> dict[str, Any]:
+def describe_bytes(data: bytes, type_name: str) -> JSONObject:
     return {
         "kind": "binary",
         "b64": base64.b64encode(data[:TEXT_CAP]).decode("ascii"),
@@ -74,7 +77,7 @@ def describe_bytes(data: bytes, type_name: str) -> dict[str, Any]:
 MAX_HEADERS = 200  # header entries a HEADERS description keeps
 
 
-def describe_text(text: str) -> dict[str, Any]:
+def describe_text(text: str) -> JSONObject:
     raw = text.encode("utf-8", "surrogatepass")
     return {
         "kind": "text",
@@ -85,7 +88,7 @@ def describe_text(text: str) -> dict[str, Any]:
     }
 
 
-def describe_value(value: Any) -> Any:
+def describe_value(value: object) -> JSON:
     """IUT side: any value an IUT hands back → JSON, keeping what a check needs to know."""
     if value is None or isinstance(value, (bool, int, float)):
         return value
@@ -93,7 +96,7 @@ def describe_value(value: Any) -> Any:
         return describe_text(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return describe_bytes(bytes(value), type(value).__name__)
-    described: dict[str, Any] = {"kind": "object", "type": type(value).__name__}
+    described: JSONObject = {"kind": "object", "type": type(value).__name__}
     for name in ("status", "message", "code", "reason"):
         if hasattr(value, name):
             described[name] = describe_plain(getattr(value, name))
@@ -104,13 +107,13 @@ def describe_value(value: Any) -> Any:
     return described
 
 
-def describe_headers(value: Any) -> Any:
+def describe_headers(value: object) -> JSON:
     """IUT side: the ``'headerReceive'`` value (response headers) → HEADERS, ``{"kind":
     "headers", "headers": {name: text or [text, ...]}}`` with names as the IUT gave them;
     anything that is not a mapping of strings is described as any other value."""
     if not isinstance(value, Mapping):
         return describe_value(value)
-    headers: dict[str, Any] = {}
+    headers: JSONObject = {}
     for name, item in list(value.items())[:MAX_HEADERS]:
         if isinstance(item, (list, tuple)) and all(isinstance(v, str) for v in item):
             headers[str(name)] = [v[:TEXT_CAP] for v in item]
@@ -121,14 +124,14 @@ def describe_headers(value: Any) -> Any:
     return {"kind": "headers", "type": type(value).__name__, "headers": headers}
 
 
-def describe_plain(value: Any) -> Any:
+def describe_plain(value: object) -> JSON:
     """Attribute values: JSON scalars stay as they are, anything else as its repr."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return {"repr": repr(value)[:200], "type": type(value).__name__}
 
 
-def describe_error(err: Any) -> dict[str, Any] | None:
+def describe_error(err: object) -> JSONObject | None:
     """ERR: ``is_business_error`` when ``err`` is an exception with an int ``code`` and a str
     ``message`` (what ER1 asks of every error); ``type`` and ``repr`` are shown, not judged."""
     if err is None:

@@ -15,12 +15,13 @@ import inspect
 import itertools
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from .codec import describe_error, describe_headers, describe_value, generate
 from .features import behaviour_name
+from .hello import DriverInfo
+from .trace import JSONObject, Sink, TraceEntry
 
-Sink = Callable[[dict[str, Any]], None]
 PROTOCOL = 3  # the driver protocol version this executor speaks
 
 
@@ -46,7 +47,7 @@ def resolve_module(module: ModuleType) -> ModuleType:
         return module
     inner = getattr(module, "webSocket", None)
     if inner is not None and hasattr(inner, "createWebSocket"):
-        return inner
+        return cast(ModuleType, inner)  # a module in practice; any namespace with it serves
     raise CommandError(
         f"--iut {module.__name__}: the module has no createWebSocket (nor "
         "webSocket.createWebSocket); name the module that defines it"
@@ -64,7 +65,10 @@ class Executor:
         self._pending: set[asyncio.Task[None]] = set()
         self._live_calls: set[int] = set()  # promises whose settlement this case still records
 
-    async def handle(self, command: dict[str, Any]) -> dict[str, Any]:
+    async def handle(self, command: JSONObject) -> JSONObject:
+        """Carry out one request (docs/driver-protocol.md); its reply's fields. Raises
+        ``CommandError`` for a request it cannot carry out, ``Unsupported`` for an optional
+        feature it lacks."""
         op = command.get("op")
         if op == "hello":
             return hello_reply(self.module)
@@ -76,18 +80,21 @@ class Executor:
         if op == "call":
             return self._call(command)
         if op == "reset":
-            await self._reset(float(command.get("timeout", 2.0)))
+            timeout = command.get("timeout", 2.0)
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+                raise CommandError(f"reset: timeout must be a number of seconds, not {timeout!r}")
+            await self._reset(float(timeout))
             return {}
         raise CommandError(f"unknown op {op!r}")
 
     # -- commands ------------------------------------------------------------------------------
 
-    def _create(self) -> dict[str, Any]:
+    def _create(self) -> JSONObject:
         sock = f"s{next(self._socket_ids)}"
         self.sockets[sock] = self.module.createWebSocket()
         return {"socket": sock}
 
-    def _call(self, command: dict[str, Any]) -> dict[str, Any]:
+    def _call(self, command: JSONObject) -> JSONObject:
         sock = command.get("socket")
         if sock not in self.sockets:
             raise CommandError(f"no socket {sock!r}")
@@ -100,14 +107,14 @@ class Executor:
         promise = bool(command.get("promise"))
         style = "promise" if promise else "callback" if _has_callback(raw_args) else "plain"
         self.sink(
-            {
-                "kind": "call",
-                "socket": sock,
-                "call": call,
-                "method": method,
-                "style": style,
-                "args": raw_args if len(repr(raw_args)) < 2000 else "(large)",
-            }
+            TraceEntry(
+                kind="call",
+                socket=sock,
+                call=call,
+                method=method,
+                style=style,
+                args=raw_args if len(repr(raw_args)) < 2000 else "(large)",
+            )
         )
         raised = None
         returned: Any = None
@@ -127,8 +134,7 @@ class Executor:
             self._watch(sock, call, returned)
         elif kind == "coroutine":
             returned.close()  # never awaited: do not leak a "never awaited" warning
-        entry = {"kind": "return", "socket": sock, "call": call, "returned": kind, "raised": raised}
-        self.sink(entry)
+        self.sink(TraceEntry(kind="return", socket=sock, call=call, returned=kind, raised=raised))
         return {"call": call, "returned": kind, "raised": raised}
 
     def _watch(self, sock: str, call: int, returned: Any) -> None:
@@ -168,13 +174,13 @@ class Executor:
 
     def _result(self, sock: str, call: int, err: Any, value: Any) -> None:
         self.sink(
-            {
-                "kind": "result",
-                "socket": sock,
-                "call": call,
-                "err": describe_error(err),
-                "value": describe_value(value),
-            }
+            TraceEntry(
+                kind="result",
+                socket=sock,
+                call=call,
+                err=describe_error(err),
+                value=describe_value(value),
+            )
         )
 
     async def _reset(self, timeout: float) -> None:
@@ -260,15 +266,15 @@ class Executor:
             if event_type in ONE_ARGUMENT_EVENTS:  # Callback<T>: the value is the only argument
                 err, described = None, describe_headers(args[0]) if args else None
             executor.sink(
-                {
-                    "kind": "event",
-                    "socket": sock,
-                    "sub": name,
-                    "type": event_type,
-                    "nargs": len(args),
-                    "err": describe_error(err),
-                    "value": described,
-                }
+                TraceEntry(
+                    kind="event",
+                    socket=sock,
+                    sub=name,
+                    type=event_type,
+                    nargs=len(args),
+                    err=describe_error(err),
+                    value=described,
+                )
             )
             ws = executor.sockets.get(sock)
             if behaviour == "raise":
@@ -288,35 +294,41 @@ class Executor:
         return subscriber
 
 
-def hello_reply(module: ModuleType) -> dict[str, Any]:
-    """The ``hello`` reply for a Python module (docs/driver-protocol.md): a module may declare
-    its close timeout as ``CLOSE_TIMEOUT_S`` (seconds) so the close-timeout case waits that,
-    and the later API's features it offers as ``API_FEATURES`` (names, conformance/
-    apifeatures.py) or ``API_LEVEL``; without either the suite detects them."""
+def hello_info(module: ModuleType) -> DriverInfo:
+    """What a Python module declares of itself (docs/driver-protocol.md, "hello"): its close
+    timeout as ``CLOSE_TIMEOUT_S`` (seconds) so the close-timeout case waits that, its handshake
+    timeout as ``HANDSHAKE_TIMEOUT_S``, and the later API's features it offers as
+    ``API_FEATURES`` (names, conformance/apifeatures.py) or ``API_LEVEL``; without either the
+    suite detects them. Values are taken as declared: the reader of the reply judges them."""
     close_timeout = getattr(module, "CLOSE_TIMEOUT_S", None)
     handshake_timeout = getattr(module, "HANDSHAKE_TIMEOUT_S", None)
     api_features = getattr(module, "API_FEATURES", None)
     api_level = getattr(module, "API_LEVEL", None)
-    declared: dict[str, Any] = {}
-    if isinstance(api_features, (list, tuple)):
-        declared["api_features"] = [str(f) for f in api_features]
-    if isinstance(api_level, int) and not isinstance(api_level, bool):
-        declared["api_level"] = api_level
-    return {
-        "protocol": PROTOCOL,
-        "driver": "python",
-        "language": "python",
-        "implementation": module.__name__,
-        "module": module.__name__,
-        "binary_type": "bytes",
-        "modes": ["async"],
-        "close_timeout": close_timeout if isinstance(close_timeout, (int, float)) else None,
-        "handshake_timeout": (
+    return DriverInfo(
+        protocol=PROTOCOL,
+        driver="python",
+        language="python",
+        implementation=module.__name__,
+        binary_type="bytes",
+        modes=("async",),
+        close_timeout=close_timeout if isinstance(close_timeout, (int, float)) else None,
+        handshake_timeout=(
             handshake_timeout if isinstance(handshake_timeout, (int, float)) else None
         ),
-        "behaviours": list(BEHAVIOURS_OFFERED),
-        **declared,
-    }
+        behaviours=BEHAVIOURS_OFFERED,
+        api_features=(
+            tuple(str(f) for f in api_features) if isinstance(api_features, (list, tuple)) else None
+        ),
+        api_level=(
+            api_level if isinstance(api_level, int) and not isinstance(api_level, bool) else None
+        ),
+    )
+
+
+def hello_reply(module: ModuleType) -> JSONObject:
+    """The ``hello`` reply's fields for a Python module (``module`` too, which protocol-1
+    readers took for ``implementation``)."""
+    return {**hello_info(module).as_json(), "module": module.__name__}
 
 
 def _ignore_outcome(result: Any) -> None:

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.iut import DriverBrokeProtocol
-from conformance.iut.session import IUT
+from conformance.iut import IUT, DriverBrokeProtocol
 from tests.conformance.suite_runner import REPO, run_suite, verdicts
 
 ARKTS = REPO / "conformance" / "drivers" / "arkts"

@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance.iut.capture import EscapeCapture
 from conformance.iut.executor import CommandError, Executor, Unsupported
+from conformance.iut.trace import TraceEntry
 
 KNOWN = ("record", "raise", "subscribe", "off_self", "close")
 
@@ -43,8 +44,8 @@ def _forget_new_behaviours(value: Any) -> Any:
 async def serve(module_name: str, protocol: int) -> None:
     loop = asyncio.get_running_loop()
 
-    def sink(entry: dict[str, Any]) -> None:
-        _write({"event": "trace", "entry": entry})
+    def sink(entry: TraceEntry, size: int = 0, /) -> None:
+        _write({"event": "trace", "entry": entry.as_json()})
 
     EscapeCapture(sink, skip_suite_threads=False)  # logs and escapes, as every driver reports
     executor = Executor(importlib.import_module(module_name), sink)

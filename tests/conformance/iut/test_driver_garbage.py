@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.iut import load_iut
-from conformance.iut.session import Session
+from conformance.iut import Session, load_iut
 from tests.conformance.drivers.garbage import FLOOD, GARBAGE
 from tests.conformance.suite_runner import run_suite
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.iut import CALLBACK, IUTCrashed, IUTTimeout, Subscriber, load_iut
-from conformance.iut.session import IUT, Session
+from conformance.iut import CALLBACK, IUT, IUTCrashed, IUTTimeout, Session, Subscriber, load_iut
 from mockserver.server import MockServer
 
 DRIVER = f"cmd:{sys.executable} -m conformance.drivers.python impl"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.iut import CommandError, IUTCrashed, IUTTimeout, load_iut
-from conformance.iut.channel import TcpListenChannel, channel_for
-from conformance.iut.session import IUT
+from conformance.iut import IUT, CommandError, IUTCrashed, IUTTimeout, load_iut
+from conformance.iut.channel import TcpListenChannel
+from conformance.iut.spec import channel_for
 from mockserver.server import MockServer
 from tests.conformance.iut.test_sessions import DRIVER, scripted_session
 from tests.conformance.suite_runner import free_ports, run_suite, verdicts
