@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from .clauses import clause
 from .report.paths import agent_folder, safe_name, write_file
-from .verdicts import WORDS, Verdict
+from .verdicts import PASSING, WORDS, Verdict
 
 if TYPE_CHECKING:  # the report's readers import this module: no IUT layer at import time
-    from .iut import DriverInfo
+    from mockserver.records import ConnectionEntry
+
+    from .iut import DriverInfo, TraceEntry
 
 JSONValue = Any  # what json.dumps takes: the evidence of a check is whatever the case observed
 
@@ -62,6 +64,40 @@ class Check:
             "expected": self.expected,
             "observed": self.observed,
         }
+
+    @classmethod
+    def from_json(cls, data: object) -> Check:
+        """A case file's check (``as_json`` wrote it) → ``Check``; ``CaseFileError`` naming
+        the field. ``clause``, ``verdict`` and ``what`` are required; a check written without
+        ``level`` or ``passed`` reads as level "" and passed when its verdict is a passing one."""
+        if not isinstance(data, Mapping):
+            raise CaseFileError("is not an object")
+        for name in ("clause", "what", "level"):
+            value = data.get(name, "")
+            if not isinstance(value, str) or (not value and name != "level"):
+                raise CaseFileError(f"{name!r} is missing or not a string")
+        word = data.get("verdict")
+        verdict = Verdict.parse(word)
+        if verdict is None:
+            raise CaseFileError(f"verdict {str(word)[:40]!r} is none of {', '.join(WORDS)}")
+        passed = data.get("passed", verdict in PASSING)
+        if not isinstance(passed, bool):
+            raise CaseFileError("'passed' is not true or false")
+        return cls(
+            clause=data["clause"],
+            level=data.get("level", ""),
+            passed=passed,
+            verdict=verdict,
+            what=data["what"],
+            expected=data.get("expected"),
+            observed=data.get("observed"),
+        )
+
+
+class CaseFileError(ValueError):
+    """A case file (or a part of one) that is not what docs/report-format.md describes;
+    ``str()`` is one line naming the field that is wrong (``CaseDocument.from_json`` adds the
+    file)."""
 
 
 class RowFormatError(ValueError):
@@ -195,16 +231,17 @@ class CaseRow:
 class CaseResult:
     """Everything a case produced: its row, and the evidence its case file holds.
 
-    ``trace`` and ``wirelog`` are what the IUT session and the mock server hand over; they are
-    written as they are."""
+    ``trace`` and ``wirelog`` are what the IUT session and the mock server hand over, written
+    by their own writers (``TraceEntry.as_json``, ``ConnectionEntry.to_json``). The case file
+    is read back by ``conformance.casefile.CaseDocument``."""
 
     row: CaseRow
     agent: str
     description: str
     expectation: str
     checks: tuple[Check, ...]
-    trace: list[Any]
-    wirelog: list[Any]
+    trace: tuple[TraceEntry, ...]
+    wirelog: tuple[ConnectionEntry, ...]
     harness_error: str | None = None
     iut_error: str | None = None
     trace_dropped: dict[str, int] = field(default_factory=dict)
@@ -234,9 +271,9 @@ class CaseResult:
             "remoteCloseCode": row.remoteCloseCode,
             "cells": list(row.cells),
             "checks": [c.as_json() for c in self.checks],
-            "trace": self.trace,
+            "trace": [entry.as_json() for entry in self.trace],
             "trace_dropped": self.trace_dropped,
-            "wirelog": self.wirelog,
+            "wirelog": [entry.to_json() for entry in self.wirelog],
             "harness_error": self.harness_error,
             "iut_error": self.iut_error,
             "driver": None if self.driver is None else self.driver.as_json(),

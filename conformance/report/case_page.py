@@ -15,6 +15,7 @@ from typing import Any
 
 from mockserver.records import ConnectionEntry, Handshake, WireFrame
 
+from ..casefile import CaseDocument, CaseFileError
 from ..verdicts import PASSING, meets
 from .html import LEGEND, CaseGist, cell, legend, page, short
 from .paths import ReportError
@@ -44,10 +45,12 @@ def render_detail(
         raise ReportError(f"{source}: cannot be read ({exc.strerror or exc})") from None
     except (ValueError, RecursionError) as exc:
         raise ReportError(f"{source}: not a JSON case file ({str(exc)[:120]}): {mend}") from None
-    if not isinstance(case, dict):
-        raise ReportError(f"{source}: a case file is a JSON object: {mend}")
     try:
-        return Rendered(detail_page(case, back, run, expectation), _gist(case))
+        document = CaseDocument.from_json(case, str(source))
+    except CaseFileError as exc:
+        raise ReportError(f"{exc}: {mend}") from None
+    try:
+        return Rendered(detail_page(document, back, run, expectation), _gist(document))
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
         raise ReportError(
             f"{source}: not a case file this report can show "
@@ -55,18 +58,15 @@ def render_detail(
         ) from None
 
 
-def _gist(case: dict[str, Any]) -> CaseGist | None:
-    for check in case.get("checks", []):
-        if check["verdict"] not in PASSING:
-            return CaseGist(
-                str(check["clause"]),
-                str(check["what"]),
-                short(check["expected"], 80),
-                short(check["observed"], 80),
-            )
-    for key, what in (("harness_error", "harness error"), ("iut_error", "IUT error")):
-        if case.get(key):
-            return CaseGist("", what, "", short(case[key], 120))
+def _gist(case: CaseDocument) -> CaseGist | None:
+    check = case.first_failure()
+    if check is not None:
+        return CaseGist(
+            check.clause, check.what, short(check.expected, 80), short(check.observed, 80)
+        )
+    for error, what in ((case.harness_error, "harness error"), (case.iut_error, "IUT error")):
+        if error:
+            return CaseGist("", what, "", short(error, 120))
     return None
 
 
@@ -159,13 +159,13 @@ def _table(headers: list[str], rows: list[list[Any]], raw_columns: tuple[int, ..
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _origin_shift(case: dict[str, Any], entry: ConnectionEntry) -> float | None:
+def _origin_shift(case: CaseDocument, entry: ConnectionEntry) -> float | None:
     """Seconds to add to a frame's ``t`` (from its connection's start) to count it from the
     trace's origin; None when the case file does not say where the trace began (or the log
     when its connection started: ``started`` is wall-clock time, 0 when not logged)."""
-    origin = case.get("trace_origin")
-    if isinstance(origin, int | float) and entry.started > 0:
-        return entry.started - float(origin)
+    origin = case.trace_origin
+    if origin is not None and entry.started > 0:
+        return entry.started - origin
     return None
 
 
@@ -245,10 +245,10 @@ def _handshake_text(handshake: Handshake | None) -> str:
     )
 
 
-def _expectation_block(case: dict[str, Any], expectation: CaseExpectation | None) -> str:
+def _expectation_block(case: CaseDocument, expectation: CaseExpectation | None) -> str:
     if expectation is None:
         return ""
-    verdict = str(case.get("behavior", ""))
+    verdict = case.behavior.value
     as_expected = meets(verdict, expectation.expected)
     if as_expected and expectation.expected == "pass":
         word = "as expected (expected to pass)"
@@ -263,32 +263,30 @@ def _expectation_block(case: dict[str, Any], expectation: CaseExpectation | None
 
 
 def detail_page(
-    case: dict[str, Any],
+    case: CaseDocument,
     back: str = "../index.html",
     run: Run | None = None,
     expectation: CaseExpectation | None = None,
 ) -> str:
-    verdict = str(case.get("behavior", "FAILED"))
+    verdict = case.behavior.value
     clauses = "".join(
-        f"<tr><th>{escape(c['id'])}</th><td>{escape(c['level'])}</td><td>{escape(c['text'])}</td>"
-        "</tr>"
-        for c in case.get("clauses", [])
+        f"<tr><th>{escape(c.id)}</th><td>{escape(c.level)}</td><td>{escape(c.text)}</td></tr>"
+        for c in case.clauses
     )
     checks = "".join(
-        f"<tr>{cell(c['verdict'], c['verdict'])}<td>{escape(c['clause'])}</td>"
-        f"<td>{escape(c['what'])}</td><td>{_with_text_view(c['expected'])}</td>"
-        f"<td>{_with_text_view(c['observed'])}</td></tr>"
-        for c in case.get("checks", [])
+        f"<tr>{cell(c.verdict, c.verdict)}<td>{escape(c.clause)}</td>"
+        f"<td>{escape(c.what)}</td><td>{_with_text_view(c.expected)}</td>"
+        f"<td>{_with_text_view(c.observed)}</td></tr>"
+        for c in case.checks
     )
     trace_rows = []
-    for e in case.get("trace", []):
-        what = e.get("method") or e.get("type") or ""
-        detail = {k: v for k, v in e.items() if k not in ("t", "kind", "method", "type")}
-        trace_rows.append([f"{e.get('t', 0):.4f}", e.get("kind", ""), what, detail])
+    for e in case.trace:
+        what = e.method or e.type or ""
+        detail = {k: v for k, v in e.as_json().items() if k not in ("t", "kind", "method", "type")}
+        trace_rows.append([f"{e.t or 0:.4f}", e.kind, what, detail])
     sections = []
     aligned = True
-    for raw in case.get("wirelog", []):
-        entry = ConnectionEntry.from_json(raw)  # WireLogFormatError: not a case file we show
+    for entry in case.wirelog:
         shift = _origin_shift(case, entry)
         aligned = aligned and shift is not None
         frames = [
@@ -322,18 +320,18 @@ def detail_page(
         else "Trace times count from the start of the IUT's trace; frame times from the start "
         "of their connection (this case file does not say where the trace began)."
     )
-    harness = case.get("harness_error")
-    iut_error = case.get("iut_error")
-    dropped = case.get("trace_dropped") or {}
+    harness = case.harness_error
+    iut_error = case.iut_error
+    dropped = dict(case.trace_dropped)
     body = (
-        f"<p><a href='{escape(back)}'>← all cases</a></p><h1>{escape(case.get('id', ''))}</h1>"
-        f"{legend()}<table><tr><th>agent</th><td>{escape(str(case.get('agent')))}</td></tr>"
+        f"<p><a href='{escape(back)}'>← all cases</a></p><h1>{escape(case.case_id)}</h1>"
+        f"{legend()}<table><tr><th>agent</th><td>{escape(case.agent)}</td></tr>"
         f"<tr><th>verdict</th>{cell(verdict, LEGEND.get(verdict, verdict))}</tr>"
-        f"<tr><th>overload</th><td>{escape(str(case.get('overload')))}</td></tr>"
-        f"<tr><th>description</th><td>{escape(str(case.get('description')))}</td></tr>"
-        f"<tr><th>expectation</th><td>{escape(str(case.get('expectation')))}</td></tr>"
-        f"<tr><th>close code</th><td>{escape(str(case.get('remoteCloseCode')))}</td></tr>"
-        f"<tr><th>duration</th><td>{escape(str(case.get('duration')))} ms</td></tr></table>"
+        f"<tr><th>overload</th><td>{escape(case.overload)}</td></tr>"
+        f"<tr><th>description</th><td>{escape(case.description)}</td></tr>"
+        f"<tr><th>expectation</th><td>{escape(case.expectation)}</td></tr>"
+        f"<tr><th>close code</th><td>{escape(str(case.remoteCloseCode))}</td></tr>"
+        f"<tr><th>duration</th><td>{case.duration} ms</td></tr></table>"
         + _expectation_block(case, expectation)
         + "<h2>Run</h2>"
         + run_facts(run)
@@ -359,4 +357,4 @@ def detail_page(
         + "<h2>Wire log (mock server)</h2>"
         + "".join(sections)
     )
-    return page(str(case.get("id", "case")), body)
+    return page(case.case_id, body)

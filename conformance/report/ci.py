@@ -20,8 +20,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from mockserver.records import ConnectionEntry, WireLogFormatError
-
+from ..casefile import CaseDocument
 from ..verdicts import FAILED, HARNESS_ERROR, NON_STRICT, PASSING, meets
 from .paths import CASE_FILE
 
@@ -40,24 +39,19 @@ def gate_counts_failed(props: dict[str, str], fail_on: str) -> str | None:
     return None
 
 
-def _case_lines(case: dict[str, Any]) -> str:
-    lines = [f"case {case.get('id')}: {case.get('behavior')}"]
-    for check in case.get("checks") or []:
+def _case_lines(case: CaseDocument) -> str:
+    lines = [f"case {case.case_id}: {case.behavior}"]
+    for check in case.checks:
         lines.append(
-            f"  check {check.get('verdict')} {check.get('clause')}: {check.get('what')}: "
-            f"expected {json.dumps(check.get('expected'))[:120]}, "
-            f"observed {json.dumps(check.get('observed'))[:120]}"
+            f"  check {check.verdict} {check.clause}: {check.what}: "
+            f"expected {json.dumps(check.expected, default=repr)[:120]}, "
+            f"observed {json.dumps(check.observed, default=repr)[:120]}"
         )
-    trace = case.get("trace") or []
-    lines.append(f"trace ({len(trace)} entries; t in s from the trace's start):")
-    for entry in trace[:MAX_OUT_LINES]:
-        rest = {k: v for k, v in entry.items() if k not in ("t", "kind")}
-        lines.append(f"  {entry.get('t', 0):9.4f} {entry.get('kind')} {json.dumps(rest)[:160]}")
-    try:  # lenient, as everything here: a log this module cannot read is left out
-        connections = [ConnectionEntry.from_json(c) for c in case.get("wirelog") or []]
-    except WireLogFormatError:
-        connections = []
-    for conn in connections:
+    lines.append(f"trace ({len(case.trace)} entries; t in s from the trace's start):")
+    for entry in case.trace[:MAX_OUT_LINES]:
+        rest = {k: v for k, v in entry.as_json().items() if k not in ("t", "kind")}
+        lines.append(f"  {entry.t or 0:9.4f} {entry.kind} {json.dumps(rest)[:160]}")
+    for conn in case.wirelog:
         lines.append(f"wire log: connection {conn.id} {conn.route}")
         for frame in conn.frames[:MAX_OUT_LINES]:
             arrow = "client->server" if frame.dir == "in" else "server->client"
@@ -95,16 +89,13 @@ def finish_junit(xml_path: Path, case_dir: Path, fail_on: str) -> None:
             ):
                 ET.SubElement(holder, "property", name=name, value=value)
             reportfile = props.get("reportfile", "")
-            case: dict[str, Any] = {}
+            case: CaseDocument | None = None
             if CASE_FILE.fullmatch(reportfile) and (case_dir / reportfile).is_file():
                 source = case_dir / reportfile
                 link = os.path.relpath(source.resolve(), here)
                 ET.SubElement(holder, "property", name="case_file", value=link)
-                try:
-                    case = json.loads(source.read_text("utf-8"))
-                except (OSError, ValueError):
-                    case = {}
-            if isinstance(case, dict) and case:
+                case = read_case_file(source)
+            if case is not None:
                 out = testcase.find("system-out")
                 if out is None:
                     out = ET.SubElement(testcase, "system-out")
@@ -132,14 +123,25 @@ def allure_case(case_dir: Path, reportfile: str, case_id: str, clauses: tuple[st
     source = case_dir / reportfile
     if not CASE_FILE.fullmatch(reportfile) or not source.is_file():
         return
-    try:
-        case = json.loads(source.read_text("utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(case, dict):
+    case = read_case_file(source)
+    if case is None:
         return
     kind = allure.attachment_type.JSON
-    for key in ("checks", "trace", "wirelog"):
-        if case.get(key):
-            allure.attach(json.dumps(case[key], indent=1, ensure_ascii=False), key, kind)
+    for key, evidence in (
+        ("checks", [c.as_json() for c in case.checks]),
+        ("trace", [e.as_json() for e in case.trace]),
+        ("wirelog", [c.to_json() for c in case.wirelog]),
+    ):
+        if evidence:
+            text = json.dumps(evidence, indent=1, ensure_ascii=False, default=repr)
+            allure.attach(text, key, kind)
     allure.attach(_case_lines(case), "summary", allure.attachment_type.TEXT)
+
+
+def read_case_file(source: Path) -> CaseDocument | None:
+    """The case file at ``source``; None when it cannot be read or is not a case file (the
+    CI outputs are lenient: what they cannot read they leave out)."""
+    try:
+        return CaseDocument.from_json(json.loads(source.read_text("utf-8")), str(source))
+    except (OSError, ValueError, RecursionError):  # CaseFileError is a ValueError
+        return None

@@ -16,7 +16,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ..results import CaseRow, RowFormatError
+from ..casefile import CaseDocument
+from ..results import CaseRow, Check, RowFormatError
 from .model import VERDICTS as _SHOWN
 from .paths import CASE_FILE, ReportError
 from .runs import RunInfo, read_run_info
@@ -156,14 +157,17 @@ class Side:
         page = source.with_suffix(".html")
         return page if page.is_file() else (source if source.is_file() else None)
 
-    def checks(self, case: str) -> list[dict[str, Any]]:
+    def checks(self, case: str) -> tuple[Check, ...]:
+        """The case's checks as its case file holds them; none when there is no case file or
+        it cannot be read (the diff of verdicts comes from the rows; checks are its detail)."""
         source = self.case_file(case)
+        if source is None:
+            return ()
         try:
-            data = json.loads(source.read_text("utf-8")) if source is not None else {}
-        except (OSError, ValueError, RecursionError):
-            return []
-        checks = data.get("checks") if isinstance(data, dict) else None
-        return [c for c in checks or [] if isinstance(c, dict)]
+            data = json.loads(source.read_text("utf-8"))
+            return CaseDocument.from_json(data, str(source)).checks
+        except (OSError, ValueError, RecursionError):  # CaseFileError is a ValueError
+            return ()
 
 
 def read_side(path: Path, agent: str | None = None) -> Side:
@@ -195,22 +199,22 @@ class CheckChange:
 def changed_checks(old: Side, new: Side, case: str) -> list[CheckChange]:
     """The checks of ``case`` whose verdicts differ, matched by clause and what they check."""
 
-    def keyed(checks: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-        result: dict[tuple[str, str], dict[str, Any]] = {}
+    def keyed(checks: tuple[Check, ...]) -> dict[tuple[str, str], Check]:
+        result: dict[tuple[str, str], Check] = {}
         for c in checks:
-            result.setdefault((str(c.get("clause")), str(c.get("what"))), c)
+            result.setdefault((c.clause, c.what), c)
         return result
 
     before, after = keyed(old.checks(case)), keyed(new.checks(case))
     changes = []
     for key in list(after) + [k for k in before if k not in after]:
         b, a = before.get(key), after.get(key)
-        vb = None if b is None else str(b.get("verdict"))
-        va = None if a is None else str(a.get("verdict"))
+        vb = None if b is None else b.verdict.value
+        va = None if a is None else a.verdict.value
         if vb == va:
             continue
         seen = a if a is not None else b
-        observed = "" if seen is None else _short(seen.get("observed"))
+        observed = "" if seen is None else _short(seen.observed)
         changes.append(CheckChange(key[0], key[1], vb, va, observed))
     return changes
 

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..casefile import CaseDocument
+from ..iut.hello import DriverInfo
 from .ci import finish_junit
 from .model import index_json, read_index
 from .paths import ReportError, case_file, write_file
@@ -293,15 +295,16 @@ def command_line() -> str:
     return shlex.join(argv)
 
 
-def _hello(agent_dir: Path, rows: Mapping[str, CaseRow]) -> dict[str, Any]:
-    """The driver's ``hello`` as a case file of the run holds it (empty: no driver)."""
+def _hello(agent_dir: Path, rows: Mapping[str, CaseRow]) -> DriverInfo:
+    """The driver's ``hello`` as the first case file of the run that holds one shows it (a
+    blank ``DriverInfo``: no driver, or no readable case file says)."""
     for case_id, row in rows.items():
-        with contextlib.suppress(OSError, ValueError, ReportError):
+        with contextlib.suppress(OSError, ValueError, RecursionError, ReportError):
             path = case_file(agent_dir, row.reportfile, case_id)
-            driver = json.loads(path.read_text("utf-8")).get("driver")
-            if isinstance(driver, dict):
+            driver = CaseDocument.from_json(json.loads(path.read_text("utf-8")), str(path)).driver
+            if driver is not None:
                 return driver
-    return {}
+    return DriverInfo()
 
 
 def _text(value: object) -> str | None:
@@ -345,10 +348,10 @@ class RunRecorder:
                 finished=datetime.now(UTC).isoformat(timespec="seconds"),
                 suite_version=suite_version(),
                 iut=str(config.getoption("--iut")),
-                implementation=_text(hello.get("implementation")),
-                driver=_text(hello.get("driver")),
-                language=_text(hello.get("language")),
-                api_level=hello.get("api_level") if type(hello.get("api_level")) is int else None,
+                implementation=_text(hello.implementation),
+                driver=_text(hello.driver),
+                language=_text(hello.language),
+                api_level=hello.api_level,
                 transport=str(config.getoption("--transport")),
                 command=command_line(),
                 cases=len(ran_rows),

@@ -78,6 +78,7 @@ def test_ids_sort_as_numbers_and_cells_show_the_close_code(tmp_path: Path) -> No
 
 
 def test_long_hex_in_a_check_is_also_shown_as_text() -> None:
+    from conformance.casefile import CaseDocument
     from conformance.report.case_page import detail_page
 
     check = {
@@ -89,6 +90,7 @@ def test_long_hex_in_a_check_is_also_shown_as_text() -> None:
         "expected": "68 65 6c 6c 6f 20 77 6f 72 6c 64",
         "observed": "68656c6c6f20776f726c6421ff",
     }
-    page = detail_page({"id": "send.x", "behavior": "FAILED", "checks": [check]})
+    case = {"id": "send.x", "behavior": "FAILED", "checks": [check]}
+    page = detail_page(CaseDocument.from_json(case, "send.x.json"))
     assert "as text: hello world</div>" in page
     assert "as text: hello world!\\xff</div>" in page
