@@ -125,7 +125,7 @@ class Probe:
 
     def event(self, event_type: str, timeout: float) -> TraceEntry | None:
         return self.session.wait_for(
-            lambda e: e["kind"] == "event" and e.get("type") == event_type and e["sub"] == "p",
+            lambda e: e.kind == "event" and e.type == event_type and e.sub == "p",
             timeout,
         )
 
@@ -182,7 +182,7 @@ def _detect_header_receive(iut: IUT, server: MockServer, feature: ApiFeature) ->
         got = probe.event("headerReceive", 0.5)
         if got is None:
             return feature.lacking("no 'headerReceive' before 'open'")
-        if (got.get("value") or {}).get("kind") != "headers":
+        if got.value_object().get("kind") != "headers":
             return feature.lacking(
                 "'headerReceive' came without a header object the driver could describe "
                 "(a driver describes it as HEADERS, docs/driver-protocol.md)"
@@ -200,8 +200,8 @@ def _detect_protocol(iut: IUT, server: MockServer, feature: ApiFeature) -> str |
         if outcome.raised is not None:
             return feature.lacking("connect with a protocol option raised")
         settled = probe.session.result(outcome, PROBE_OPEN_WAIT)
-        if settled is not None and settled.get("err") is not None:
-            code = settled["err"].get("code")
+        if settled is not None and settled.err is not None:
+            code = settled.err_object().get("code")
             if code == 401:
                 return feature.lacking("connect with a protocol option failed with 401")
         if not probe.opened():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 import urllib.parse
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,11 +133,11 @@ class CaseContext:
 
     def settle(
         self, sock: str, method: str, style: str, *args: Any, timeout: float = 5.0
-    ) -> Mapping[str, Any] | None:
+    ) -> TraceEntry | None:
         """Invoke and wait for the settlement; the ``result`` entry (``err``, ``value``)."""
         outcome = self.invoke(sock, method, style, *args)
         if outcome.raised is not None:
-            return {"kind": "raised", "err": outcome.raised, "value": None}
+            return TraceEntry(kind="raised", err=outcome.raised)
         return self.session.result(outcome, timeout)
 
     def open(
@@ -172,29 +171,29 @@ class CaseContext:
         connection of the same object has its own 'open')."""
 
         def decisive(e: TraceEntry) -> bool:
-            if e["kind"] == "event" and e.get("socket") == sock and e.get("sub") == sub:
-                return e["type"] in ("open", "error", "close")
+            if e.kind == "event" and e.socket == sock and e.sub == sub:
+                return e.type in ("open", "error", "close")
             return (
                 connect is not None
-                and e["kind"] == "result"
-                and e.get("call") == connect.call
-                and e.get("err") is not None
+                and e.kind == "result"
+                and e.call == connect.call
+                and e.err is not None
             )
 
         entry = self.session.wait_for(decisive, timeout, after=after)
-        if entry is not None and entry["kind"] == "event" and entry["type"] == "open":
+        if entry is not None and entry.kind == "event" and entry.type == "open":
             return entry
         if entry is None:
             what = f"no 'open' within {timeout:g} s of connect"
-        elif entry["kind"] == "result":
+        elif entry.kind == "result":
             what = "connect failed on a server that accepts the connection"
         else:
-            what = f"'{entry['type']}' instead of 'open' on a server that accepts the connection"
+            what = f"'{entry.type}' instead of 'open' on a server that accepts the connection"
         raise PreconditionFailed(what, entry)
 
     def close_and_wait(
         self, sock: str, *args: Any, style: str = "promise", timeout: float = 5.0
-    ) -> Mapping[str, Any] | None:
+    ) -> TraceEntry | None:
         """``close(*args)`` and wait for its ``'close'`` event too: what a case does before it
         reuses the object (CN11: after ``'close'``, ``connect`` works again). ``close`` may
         settle before ``'close'`` fires (CL12). Returns the settlement."""
@@ -202,10 +201,7 @@ class CaseContext:
         result = self.settle(sock, "close", style, *args, timeout=timeout)
         self.session.wait_for(
             lambda e: (
-                e["kind"] == "event"
-                and e.get("socket") == sock
-                and e["type"] == "close"
-                and e.get("sub") == OBSERVER
+                e.kind == "event" and e.socket == sock and e.type == "close" and e.sub == OBSERVER
             ),
             timeout,
             after=start,
@@ -215,22 +211,16 @@ class CaseContext:
     def events(self, sock: str, event_type: str, sub: str = OBSERVER) -> list[TraceEntry]:
         return self.session.entries(
             lambda e: (
-                e["kind"] == "event"
-                and e.get("socket") == sock
-                and e["type"] == event_type
-                and e.get("sub") == sub
+                e.kind == "event" and e.socket == sock and e.type == event_type and e.sub == sub
             )
         )
 
     def wait_event(
         self, sock: str, event_type: str, timeout: float = 5.0, sub: str = OBSERVER
-    ) -> Mapping[str, Any] | None:
+    ) -> TraceEntry | None:
         return self.session.wait_for(
             lambda e: (
-                e["kind"] == "event"
-                and e.get("socket") == sock
-                and e["type"] == event_type
-                and e.get("sub") == sub
+                e.kind == "event" and e.socket == sock and e.type == event_type and e.sub == sub
             ),
             timeout,
         )
@@ -301,8 +291,8 @@ class CaseContext:
         ]
         for clause_id, what in ordering_violations(self.session.trace, server_messages):
             self.check(clause_id, False, what, "contract order", "see trace")
-        for entry in self.session.entries(lambda e: e["kind"] == "protocol_error"):
-            self.check("DP1", False, "the driver's output", "protocol lines", entry["message"])
+        for entry in self.session.entries(lambda e: e.kind == "protocol_error"):
+            self.check("DP1", False, "the driver's output", "protocol lines", entry.message)
         if self.harness_error is None and not self.checks and self.iut_error is None:
             self.harness_error = "the case made no check (a defect of the case)"
         verdicts = [c.verdict for c in self.checks]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from conformance.iut.trace import JSON, JSONObject, TraceEntry
 from mockserver.records import (
     CloseFields,
     ConnectionEntry,
@@ -126,15 +127,15 @@ def digest(data: bytes) -> tuple[int, str]:
     return len(data), hashlib.sha256(data).hexdigest()
 
 
-def err_code(result: Mapping[str, Any] | None) -> Any:
+def err_code(result: TraceEntry | None) -> JSON:
     """The error code a settlement carried (None if it succeeded or never settled)."""
-    if result is None or result.get("err") is None:
+    if result is None or result.err is None:
         return None
-    return result["err"].get("code")
+    return result.err_object().get("code")
 
 
-def succeeded(result: Mapping[str, Any] | None) -> bool:
-    return result is not None and result.get("err") is None and result.get("value") is True
+def succeeded(result: TraceEntry | None) -> bool:
+    return result is not None and result.err is None and result.value is True
 
 
 def header_names(log: WireLogEntry) -> dict[str, str]:
@@ -154,7 +155,7 @@ DOCUMENTED_MESSAGES = {
 }
 
 
-def message_mismatch(err: dict[str, Any] | None) -> tuple[bool, str | None]:
+def message_mismatch(err: JSONObject | None) -> tuple[bool, str | None]:
     """ER2 on one error: ``(ok, expected message)``. Only the pairing of a documented code with
     its message is judged here; which code an operation gives is its own clause's question
     (SD11, CN10, CL5 ...), so an undocumented code is not graded a second time."""

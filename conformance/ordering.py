@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
+
+from .iut.trace import TraceEntry
 
 OBSERVER = "_"
 
@@ -11,48 +13,46 @@ Entry = dict[str, Any]
 
 
 def ordering_violations(
-    trace: Sequence[Mapping[str, Any]], server_messages: list[Entry]
+    trace: Sequence[TraceEntry], server_messages: list[Entry]
 ) -> list[tuple[str, str]]:
     """(clause, what went wrong) for each invariant a trace breaks."""
     found: list[tuple[str, str]] = []
-    sockets = {e["socket"] for e in trace if "socket" in e}
+    sockets = {e.socket for e in trace if e.socket is not None}
     for sock in sorted(sockets):
         state = "idle"  # idle | open | closed
         connect_since_close = False
         for entry in trace:
-            if entry.get("socket") != sock:
+            if entry.socket != sock:
                 continue
-            if entry["kind"] == "call" and entry.get("method") == "connect":
+            if entry.kind == "call" and entry.method == "connect":
                 connect_since_close = True
                 continue
-            if entry["kind"] != "event" or entry.get("sub") != OBSERVER:
+            if entry.kind != "event" or entry.sub != OBSERVER:
                 continue
-            kind = entry["type"]
+            kind = entry.type
             if kind == "open":
                 state = "open"
             elif kind == "message" and state != "open":
                 clause = "OR1" if state == "idle" else "OR2"
-                found.append((clause, f"{sock}: 'message' at t={entry['t']} while {state}"))
+                found.append((clause, f"{sock}: 'message' at t={entry.t} while {state}"))
             elif kind == "close":
                 if state == "closed" and not connect_since_close:
-                    found.append(("OR2", f"{sock}: a second 'close' at t={entry['t']}"))
+                    found.append(("OR2", f"{sock}: a second 'close' at t={entry.t}"))
                 state, connect_since_close = "closed", False
             elif kind == "error" and state == "closed" and not connect_since_close:
-                found.append(("OR4", f"{sock}: 'error' after 'close' at t={entry['t']}"))
+                found.append(("OR4", f"{sock}: 'error' after 'close' at t={entry.t}"))
     found.extend(_message_order(trace, server_messages))
     return found
 
 
 def _message_order(
-    trace: Sequence[Mapping[str, Any]], server_messages: list[Entry]
+    trace: Sequence[TraceEntry], server_messages: list[Entry]
 ) -> list[tuple[str, str]]:
     """OR3: what the observer got is, in order, what the server sent (single-socket cases)."""
     received = [
-        e["value"]
-        for e in trace
-        if e["kind"] == "event" and e.get("sub") == OBSERVER and e["type"] == "message"
+        e.value for e in trace if e.kind == "event" and e.sub == OBSERVER and e.type == "message"
     ]
-    if not received or not server_messages or len({e.get("socket") for e in trace}) > 1:
+    if not received or not server_messages or len({e.socket for e in trace}) > 1:
         return []
     digests = [v.get("sha256") if isinstance(v, dict) else None for v in received]
     sent = [m["sha256"] for m in server_messages]

@@ -48,7 +48,7 @@ def echo_missing(iut: IUT, server: MockServer) -> str | None:
         session.call(sock, "on", "message", Subscriber("echo", "echo"))
         session.call(sock, "connect", url, promise=True)
         received = session.wait_for(
-            lambda e: e["kind"] == "event" and e.get("sub") == "echo", PROBE_TIMEOUT / 4
+            lambda e: e.kind == "event" and e.sub == "echo", PROBE_TIMEOUT / 4
         )
         if received is None:
             return None  # the implementation never delivered the message: its cases judge it

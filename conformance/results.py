@@ -289,8 +289,13 @@ class CaseResult:
 
 
 def _evidence(value: object) -> object:
-    """Evidence JSON cannot hold by itself: a mapping (a trace entry) as its JSON object,
+    """Evidence JSON cannot hold by itself: a record with a JSON form (a trace entry, a wire
+    log record: ``as_json``/``to_json``) as that JSON object, a mapping as its JSON object,
     anything else as its repr."""
+    for writer in ("as_json", "to_json"):
+        write = getattr(value, writer, None)
+        if callable(write):
+            return write()
     return dict(value) if isinstance(value, Mapping) else repr(value)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from conformance import coverage as cov
 from conformance.context import AFTER_CLOSE_TIMEOUT, CLOSE_MARGIN, CaseContext
 from conformance.helpers import STYLES, close_in, err_code, server_entry, succeeded
-from conformance.iut import Options
+from conformance.iut import Options, TraceEntry
 from conformance.ordering import OBSERVER
 from mockserver.records import CloseFields
 
@@ -59,9 +58,7 @@ def close_variant(params: dict[str, Any]) -> str:
     )
 
 
-def call_close(
-    ctx: CaseContext, sock: str, overload: str, options: object
-) -> Mapping[str, Any] | None:
+def call_close(ctx: CaseContext, sock: str, overload: str, options: object) -> TraceEntry | None:
     if overload == "callback":
         return ctx.settle(sock, "close", "callback")
     if overload == "options-callback":
@@ -102,9 +99,7 @@ def test_close(ctx: CaseContext, overload: str, variant: str) -> None:
     ctx.session.quiet(0.05)
     closes = ctx.events(sock, "close")
     ctx.check("CL4", len(closes) == 1, "'close' fires exactly once", 1, len(closes))
-    later = [
-        e for e in ctx.session.trace if e["kind"] == "event" and closes and e["t"] > closes[0]["t"]
-    ]
+    later = [e for e in ctx.session.trace if e.kind == "event" and closes and e.at > closes[0].at]
     ctx.check("OR2", not later, "no event after 'close'", [], later)
     ctx.check(
         "CL4",
@@ -225,7 +220,12 @@ def test_server_never_answers(ctx: CaseContext) -> None:
         result or "not settled",
     )
     ctx.check("CL7", closed is not None, "'close' fires", "'close'", closed or "no 'close'")
-    ctx.check_equal("CL9", "'close' code", 1006, ((closed or {}).get("value") or {}).get("code"))
+    ctx.check_equal(
+        "CL9",
+        "'close' code",
+        1006,
+        (closed.value_object() if closed is not None else {}).get("code"),
+    )
 
 
 @pytest.mark.case(
@@ -243,7 +243,7 @@ def test_while_connecting(ctx: CaseContext) -> None:
     url = ctx.script_url([], {"delay_ms": HANDSHAKE_DELAY_MS})
     ctx.invoke(sock, "connect", "promise", url)
     result = ctx.settle(sock, "close", "promise", {"code": 4000}, timeout=5.0)
-    if result is None or result.get("err") is None:  # applied: the connection must end
+    if result is None or result.err is None:  # applied: the connection must end
         closed = ctx.wait_event(sock, "close", 5.0)
         log = server_entry(ctx, 3.0)
         ctx.session.quiet(0.05)
@@ -299,12 +299,12 @@ def test_settlement_order(ctx: CaseContext) -> None:
     sock = ctx.socket()
     ctx.open(sock, ctx.url("/echo"))
     result = ctx.close_and_wait(sock)
-    close_call = (result or {}).get("call")
+    close_call = result.call if result is not None else None
     order = [
-        "settled" if e["kind"] == "result" else "'close'"
+        "settled" if e.kind == "result" else "'close'"
         for e in ctx.session.trace
-        if (e["kind"] == "result" and e.get("call") == close_call)
-        or (e["kind"] == "event" and e.get("type") == "close" and e.get("sub") == OBSERVER)
+        if (e.kind == "result" and e.call == close_call)
+        or (e.kind == "event" and e.type == "close" and e.sub == OBSERVER)
     ]
     ctx.check(
         "CL12",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import pytest
 
 from conformance import coverage as cov
@@ -23,7 +20,7 @@ from conformance.helpers import (
     server_entry,
     succeeded,
 )
-from conformance.iut import Options
+from conformance.iut import Options, TraceEntry
 
 OVERLOADS = {
     "callback": "connect(url, callback)",
@@ -45,7 +42,7 @@ MAIN_CLAUSE = {
 }
 
 
-def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> Mapping[str, Any] | None:
+def connect(ctx: CaseContext, sock: str, overload: str, url: object) -> TraceEntry | None:
     args: list[object] = [url]
     if overload.startswith("options"):
         args.append({"header": {"X-Conformance": "1"}})
@@ -73,22 +70,21 @@ def test_success(ctx: CaseContext, overload: str) -> None:
     ctx.check(main, succeeded(result), "connect settles with success", True, result)
     ctx.wait_event(sock, "open", 5.0)  # CN12: the settlement may come first
     ctx.session.quiet(0.05)
-    results = ctx.session.entries(lambda e: e["kind"] == "result")
+    results = ctx.session.entries(lambda e: e.kind == "result")
     ctx.check(main, len(results) == 1, "settles exactly once", 1, len(results))
     opens = ctx.events(sock, "open")
-    value = opens[0]["value"] if opens else None
+    value = opens[0].value_object() if opens else {}
     ctx.check("CN4", len(opens) == 1, "'open' fires once", 1, len(opens))
     ctx.check_equal(
         "CN4",
         "'open' value status/message",
         {"status": 101, "message": "Switching Protocols"},
-        {k: (value or {}).get(k) for k in ("status", "message")},
+        {k: value.get(k) for k in ("status", "message")},
     )
     order = [
-        e["kind"]
+        e.kind
         for e in ctx.session.trace
-        if e["kind"] == "result"
-        or (e["kind"] == "event" and e["type"] == "open" and e.get("sub") == "_")
+        if e.kind == "result" or (e.kind == "event" and e.type == "open" and e.sub == "_")
     ]
     ctx.check(
         "CN12",
@@ -123,7 +119,7 @@ def test_reason_phrase(ctx: CaseContext, phrase: str) -> None:
     ctx.open(sock, ctx.script_url([], {"reason": sent}))
     ctx.session.quiet(0.05)
     opens = ctx.events(sock, "open")
-    value = opens[0]["value"] if opens else None
+    value = opens[0].value_object() if opens else {}
     answered = [handshake_of(log).response_reason for log in ctx.server.wirelog.entries(ctx.tag)]
     if answered != [sent]:  # the mock server's fault, not the IUT's: HARNESS-ERROR
         raise AssertionError(f"the mock server answered with {answered!r}, not [{sent!r}]")
@@ -132,7 +128,7 @@ def test_reason_phrase(ctx: CaseContext, phrase: str) -> None:
         "CN4",
         "'open' value status/message (the server's status line: 101 " + sent + ")",
         {"status": 101, "message": sent},
-        {k: (value or {}).get(k) for k in ("status", "message")},
+        {k: value.get(k) for k in ("status", "message")},
     )
 
 
@@ -175,7 +171,7 @@ def test_failure(ctx: CaseContext, overload: str, failure: str) -> None:
         ctx.check("PR2", not ctx.events(sock, "open"), "no 'open'", [], ctx.events(sock, "open"))
     ctx.check(
         "CN8",
-        result is not None and result.get("err") is not None,
+        result is not None and result.err is not None,
         "connect settles with an error",
         "err",
         result,
@@ -251,7 +247,7 @@ def test_bad_url(ctx: CaseContext, url: str, style: str) -> None:
     result = ctx.settle(sock, "connect", style, BAD_URLS[url])
     expected = 401 if not isinstance(BAD_URLS[url], str) else 2302001
     ctx.check_equal("CN10", "error code", expected, err_code(result))
-    err = (result or {}).get("err") or {}
+    err = result.err_object() if result is not None else {}
     ctx.check(
         "ER1", err.get("is_business_error") is True, "numeric code and message string", True, err
     )

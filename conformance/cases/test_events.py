@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from conformance import coverage as cov
 from conformance.context import CaseContext
 from conformance.helpers import close_in, messages, server_entry
-from conformance.iut import Opaque, Subscriber
+from conformance.iut import Opaque, Subscriber, TraceEntry
 
 SERVER_MESSAGES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
     "text": ([{"op": "send_text", "data": "héllo"}], {"kind": "text", "text": "héllo"}),
@@ -59,12 +58,12 @@ def test_message(ctx: CaseContext, kind: str) -> None:
     ctx.settle(sock, "close", "promise")
     got = ctx.events(sock, "message")
     ctx.check("EV2", len(got) == 1, "'message' fires once", 1, len(got))
-    value = got[0]["value"] if got else {}
+    value = got[0].value if got else {}
     observed = {k: value.get(k) for k in expected} if isinstance(value, dict) else value
     ctx.check_equal("EV2", "message value", expected, observed)
     ctx.check(
         "EV1",
-        bool(got) and got[0]["nargs"] == 2 and got[0]["err"] is None,
+        bool(got) and got[0].nargs == 2 and got[0].err is None,
         "called (None, value)",
         "(None, value)",
         got[0] if got else None,
@@ -96,9 +95,9 @@ def test_received_size(ctx: CaseContext, kind: str, size: str) -> None:
     ctx.settle(sock, "close", "promise", timeout=5.0)
     sent = [(m.kind, m.len, m.sha256) for m in messages(server_entry(ctx, 5.0), "out")]
     got = [
-        ((e["value"] or {}).get("kind"), (e["value"] or {}).get("len"), e["value"].get("sha256"))
+        ((e.value or {}).get("kind"), (e.value or {}).get("len"), e.value.get("sha256"))
         for e in ctx.events(sock, "message")
-        if isinstance(e["value"], dict)
+        if isinstance(e.value, dict)
     ]
     ctx.check(
         clause,
@@ -142,7 +141,7 @@ def test_server_close(ctx: CaseContext, how: str) -> None:
     sock = ctx.socket()
     ctx.open(sock, ctx.script_url([step]))
     closed = ctx.wait_event(sock, "close", 3.0)
-    value = (closed or {}).get("value") or {}
+    value = closed.value_object() if closed is not None else {}
     got = (value.get("code"), value.get("reason"))
     if how == "empty":  # the code is EV4's, the (empty) reason EV14's
         ctx.check_equal("EV4", "'close' code for a close frame without a status", 1005, got[0])
@@ -192,14 +191,19 @@ def test_connection_lost(ctx: CaseContext) -> None:
     closed = ctx.wait_event(sock, "close", 3.0)
     error = ctx.events(sock, "error")
     ctx.check("EV5", bool(error), "'error' fires", "'error'", error)
-    ctx.check_equal("EV5", "'close' code", 1006, ((closed or {}).get("value") or {}).get("code"))
+    ctx.check_equal(
+        "EV5",
+        "'close' code",
+        1006,
+        (closed.value_object() if closed is not None else {}).get("code"),
+    )
     if error and closed:
         ctx.check(
             "OR4",
-            error[0]["t"] <= closed["t"],
+            error[0].at <= closed.at,
             "'error' before 'close'",
             True,
-            [error[0]["t"], closed["t"]],
+            [error[0].t, closed.t],
         )
 
 
@@ -227,7 +231,7 @@ def test_several_subscribers(ctx: CaseContext) -> None:
     ctx.open(sock, url, sub="a")
     ctx.wait_event(sock, "close", 3.0, sub="c")
     for event, count in (("open", 1), ("message", 2), ("close", 1)):
-        order = [e["sub"] for e in ctx.session.trace if e["kind"] == "event" and e["type"] == event]
+        order = [e.sub for e in ctx.session.trace if e.kind == "event" and e.type == event]
         ctx.check_equal("EV6", f"'{event}' subscribers called", ["a", "b", "c"] * count, order)
         calls = {name: ctx.events(sock, event, sub=name) for name in ("a", "b", "c")}
         for i, first in enumerate(calls["a"][:count]):
@@ -241,14 +245,14 @@ def test_several_subscribers(ctx: CaseContext) -> None:
                     )
 
 
-def _as_received(entry: Mapping[str, Any]) -> dict[str, Any]:
+def _as_received(entry: TraceEntry) -> dict[str, Any]:
     """What a subscriber was handed, in the fields the contract gives it (the language's type
     name and attribute/item access are left out: a copy of the value is as good)."""
-    value = entry.get("value")
+    value = entry.value
     if isinstance(value, dict):
         fields = ("kind", "len", "sha256", "status", "message", "code", "reason")
         value = {k: value[k] for k in fields if k in value}
-    return {"err": entry.get("err"), "value": value}
+    return {"err": entry.err, "value": value}
 
 
 @pytest.mark.case(
@@ -274,7 +278,7 @@ def test_off(ctx: CaseContext, how: str) -> None:
     ctx.session.call(sock, "on", "message", Subscriber("probe"))
     ctx.invoke(sock, "connect", "promise", ctx.script_url([{"op": "send_text", "data": "x"}]))
     ctx.wait_event(sock, "message", 3.0, sub="probe")
-    called = sorted({e["sub"] for e in ctx.session.entries(lambda e: e["kind"] == "event")})
+    called = sorted({str(e.sub) for e in ctx.session.entries(lambda e: e.kind == "event")})
     expected = ["b", "probe"] if how == "one" else ["probe"]
     ctx.check_equal("EV7", "subscribers still called", expected, called)
 
@@ -293,7 +297,7 @@ def test_same_callback_twice(ctx: CaseContext) -> None:
     ctx.session.call(sock, "on", "open", Subscriber("a"))
     ctx.open(sock, ctx.url("/echo"), sub="a")
     ctx.session.quiet(0.05)
-    calls = len(ctx.session.entries(lambda e: e["kind"] == "event"))
+    calls = len(ctx.session.entries(lambda e: e.kind == "event"))
     ctx.check("EV8", calls == 1, "calls per 'open'", "1 (the reference)", calls)
 
 
@@ -362,11 +366,7 @@ def test_callback_raises(ctx: CaseContext) -> None:
     ctx.settle(sock, "send", "promise", "one")
     ctx.settle(sock, "send", "promise", "two")
     second = ctx.session.wait_for(
-        lambda e: (
-            e["kind"] == "event"
-            and e.get("sub") == "after"
-            and (e["value"] or {}).get("text") == "two"
-        ),
+        lambda e: e.kind == "event" and e.sub == "after" and e.value_object().get("text") == "two",
         3.0,
     )
     ctx.check(
@@ -376,7 +376,7 @@ def test_callback_raises(ctx: CaseContext) -> None:
         "second message reaches 'after'",
         second,
     )
-    logged = ctx.session.entries(lambda e: e["kind"] == "log")
+    logged = ctx.session.entries(lambda e: e.kind == "log")
     ctx.check(
         "EV10", bool(logged), "the exception is reported (logged)", "a log record", logged[:1]
     )
@@ -395,10 +395,10 @@ def test_subscribe_during_dispatch(ctx: CaseContext) -> None:
     ctx.session.call(sock, "on", "message", Subscriber("a", "subscribe:message:late"))
     url = ctx.script_url([{"op": "send_text", "data": "1"}, {"op": "send_text", "data": "2"}])
     ctx.open(sock, url)
-    ctx.session.wait_for(lambda e: e["kind"] == "event" and e.get("sub") == "late", 3.0)
+    ctx.session.wait_for(lambda e: e.kind == "event" and e.sub == "late", 3.0)
     late = [
-        e["value"].get("text")
-        for e in ctx.session.entries(lambda e: e["kind"] == "event" and e.get("sub") == "late")
+        e.value_object().get("text")
+        for e in ctx.session.entries(lambda e: e.kind == "event" and e.sub == "late")
     ]
     ctx.check_equal("OR5", "messages the late subscriber saw", ["2"], late)
 

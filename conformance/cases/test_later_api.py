@@ -7,7 +7,6 @@ that lacks it, declared or detected, is UNIMPLEMENTED, never FAILED.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -23,13 +22,13 @@ DATA_END = apifeatures.need("dataEnd")
 HEADER_RECEIVE = apifeatures.need("headerReceive")
 
 
-def _check_error(ctx: CaseContext, result: Mapping[str, Any] | None) -> None:
+def _check_error(ctx: CaseContext, result: TraceEntry | None) -> None:
     """ER1 and ER2 on a call's error: a numeric code and a message string, and for a
     documented code its documented message (2302002 "Websocket certificate file does not
     exist", 401 "Parameter error")."""
-    err = (result or {}).get("err")
-    if err is None:
+    if result is None or result.err is None:
         return  # the case's own clause already judged that it did not fail
+    err = result.err_object()
     ctx.check("ER1", err.get("is_business_error") is True, "code and message", True, err)
     paired, message = message_mismatch(err)
     ctx.check("ER2", paired, "the documented message", message, err.get("message"))
@@ -52,14 +51,9 @@ TWO_MESSAGES: dict[str, list[dict[str, Any]]] = {
 
 def _sequence(ctx: CaseContext, sock: str, types: tuple[str, ...], sub: str) -> list[str]:
     return [
-        e["type"]
+        str(e.type)
         for e in ctx.session.entries(
-            lambda e: (
-                e["kind"] == "event"
-                and e.get("socket") == sock
-                and e.get("sub") == sub
-                and e["type"] in types
-            )
+            lambda e: e.kind == "event" and e.socket == sock and e.sub == sub and e.type in types
         )
     ]
 
@@ -85,7 +79,7 @@ def test_data_end(ctx: CaseContext, kind: str) -> None:
     got = _sequence(ctx, sock, ("message", "dataEnd"), "_")
     expected = ["message", "dataEnd", "message", "dataEnd"]
     ctx.check("DE1", got == expected, "events in order", expected, got)
-    ends = [e for e in ctx.events(sock, "dataEnd") if e.get("value") not in (None,)]
+    ends = [e for e in ctx.events(sock, "dataEnd") if e.value not in (None,)]
     ctx.check("DE1", not ends, "'dataEnd' carries no value", [], ends)
 
 
@@ -131,8 +125,8 @@ def _header_events(ctx: CaseContext, sock: str) -> list[TraceEntry]:
     return ctx.events(sock, "headerReceive")
 
 
-def _headers(event: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    value = (event or {}).get("value")
+def _headers(event: TraceEntry | None) -> dict[str, Any] | None:
+    value = event.value if event is not None else None
     if isinstance(value, dict) and value.get("kind") == "headers":
         headers = value.get("headers")
         return headers if isinstance(headers, dict) else None
@@ -166,7 +160,7 @@ def test_header_receive(ctx: CaseContext) -> None:
     order = _sequence(ctx, sock, ("headerReceive", "open"), "_")
     ctx.check("HR1", len(events) == 1, "'headerReceive' once", 1, len(events))
     ctx.check("HR1", order[:2] == ["headerReceive", "open"], "before 'open'", "first", order)
-    ctx.check("HR1", bool(events) and events[0]["nargs"] == 1, "one argument", 1, events)
+    ctx.check("HR1", bool(events) and events[0].nargs == 1, "one argument", 1, events)
     headers = _headers(events[0] if events else None)
     sent = () if log is None or log.handshake is None else log.handshake.response_headers
     expected = {name.lower(): value for name, value in sent}
@@ -221,17 +215,17 @@ def _sent_protocols(log: ConnectionEntry | None) -> list[str]:
 
 def _connect_and_wait(
     ctx: CaseContext, sock: str, url: str, options: Any, style: str
-) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
+) -> tuple[TraceEntry | None, TraceEntry | None]:
     """connect(url, options) in ``style``; the first of 'open'/'error'/'close' (None if none
     came within 5 s) and the connect settlement (None if it did not settle)."""
     start = len(ctx.session.trace)
     outcome = ctx.invoke(sock, "connect", style, url, options)
     first = ctx.session.wait_for(
         lambda e: (
-            e["kind"] == "event"
-            and e.get("socket") == sock
-            and e.get("sub") == "_"
-            and e["type"] in ("open", "error", "close")
+            e.kind == "event"
+            and e.socket == sock
+            and e.sub == "_"
+            and e.type in ("open", "error", "close")
         ),
         5.0,
         after=start,
@@ -268,7 +262,12 @@ def test_protocol_offered(ctx: CaseContext, offer: str, style: str) -> None:
     ctx.check_equal(
         "SP1", "Sec-WebSocket-Protocol request headers", [protocol], _sent_protocols(log)
     )
-    ctx.check_equal("SP2", "the server's choice is accepted", "open", (first or {}).get("type"))
+    ctx.check_equal(
+        "SP2",
+        "the server's choice is accepted",
+        "open",
+        (first.type if first is not None else None),
+    )
 
 
 @pytest.mark.case(
@@ -287,7 +286,9 @@ def test_protocol_declined(ctx: CaseContext) -> None:
     ctx.settle(sock, "close", "promise")
     log = server_entry(ctx)
     ctx.check_equal("SP1", "Sec-WebSocket-Protocol request headers", ["chat"], _sent_protocols(log))
-    ctx.check_equal("SP2", "no subprotocol selected: opens", "open", (first or {}).get("type"))
+    ctx.check_equal(
+        "SP2", "no subprotocol selected: opens", "open", (first.type if first is not None else None)
+    )
 
 
 @pytest.mark.case(
@@ -390,7 +391,7 @@ def test_protocol_reported(ctx: CaseContext) -> None:
 def test_protocol_not_a_string(ctx: CaseContext, style: str) -> None:
     sock = ctx.socket()
     result = ctx.settle(sock, "connect", style, ctx.url("/echo"), {"protocol": 5})
-    code = ((result or {}).get("err") or {}).get("code")
+    code = (result.err_object() if result is not None else {}).get("code")
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
     ctx.check_equal("SP5", "connect's error code", 401, code)
@@ -528,7 +529,7 @@ def test_skip_verification(ctx: CaseContext, certificate: str, skip: bool, style
     sock = ctx.socket()
     url = f"{base}/echo?tag={ctx.tag}"
     first, _ = _connect_and_wait(ctx, sock, url, {"skipServerCertVerification": skip}, style)
-    got = (first or {}).get("type")
+    got = first.type if first is not None else None
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
     if skip:
@@ -576,7 +577,9 @@ def test_ca_path(ctx: CaseContext, style: str) -> None:
     first, _ = _connect_and_wait(ctx, sock, url, options, style)
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
-    ctx.check_equal("CA1", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal(
+        "CA1", "the connection opens", "open", (first.type if first is not None else None)
+    )
 
 
 @pytest.mark.case(
@@ -598,7 +601,7 @@ def test_ca_path_missing(ctx: CaseContext, style: str) -> None:
     ctx.session.quiet(0.3)
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
-    code = ((result or {}).get("err") or {}).get("code")
+    code = (result.err_object() if result is not None else {}).get("code")
     ctx.check_equal("CA2", "connect's error code", 2302002, code)
     _check_error(ctx, result)
     ctx.check("CA2", not _no_connection(ctx), "no connection made", [], _no_connection(ctx))
@@ -630,7 +633,9 @@ def test_client_cert(ctx: CaseContext, key: str, style: str) -> None:
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
     presented = [(h or {}).get("client_certificate") for h in _no_connection(ctx)]
-    ctx.check_equal("CC1", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal(
+        "CC1", "the connection opens", "open", (first.type if first is not None else None)
+    )
     ctx.check_equal("CC1", "the certificate the server saw", [CLIENT_NAME], presented)
 
 
@@ -659,7 +664,9 @@ def test_client_cert_refused(ctx: CaseContext, certificate: str) -> None:
     if opened:
         ctx.settle(sock, "close", "promise")
     ctx.check("CC2", not opened, "no 'open'", [], opened)
-    ctx.check_equal("CC2", "the connection fails", "error", (first or {}).get("type"))
+    ctx.check_equal(
+        "CC2", "the connection fails", "error", (first.type if first is not None else None)
+    )
 
 
 @pytest.mark.case(
@@ -683,7 +690,7 @@ def test_client_cert_missing(ctx: CaseContext, missing: str, style: str) -> None
     ctx.session.quiet(0.3)
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
-    code = ((result or {}).get("err") or {}).get("code")
+    code = (result.err_object() if result is not None else {}).get("code")
     ctx.check_equal("CC3", "connect's error code", 2302002, code)
     _check_error(ctx, result)
     ctx.check("CC3", not _no_connection(ctx), "no connection made", [], _no_connection(ctx))
@@ -750,7 +757,9 @@ def test_proxy(ctx: CaseContext, exclusions: str, style: str) -> None:
         ctx.settle(sock, "close", "promise")
     asked = _asked(ctx, since)
     through = _through(asked, _server_authority(ctx))
-    ctx.check_equal("PX1", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal(
+        "PX1", "the connection opens", "open", (first.type if first is not None else None)
+    )
     ctx.check("PX1", bool(through), "through the proxy", _server_authority(ctx), asked)
     methods = sorted({a["method"] for a in through})
     ctx.check("PX2", methods == ["CONNECT"], "asked with CONNECT", ["CONNECT"], methods)
@@ -775,7 +784,9 @@ def test_proxy_excluded(ctx: CaseContext, entry: str) -> None:
     first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), options, "promise")
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
-    ctx.check_equal("PX3", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal(
+        "PX3", "the connection opens", "open", (first.type if first is not None else None)
+    )
     ctx.check_equal("PX3", "what the proxy was asked", [], _asked(ctx, since))
 
 
@@ -796,7 +807,9 @@ def test_no_proxy(ctx: CaseContext, style: str) -> None:
     first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), {"proxy": "no-proxy"}, style)
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
-    ctx.check_equal("PX4", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal(
+        "PX4", "the connection opens", "open", (first.type if first is not None else None)
+    )
     ctx.check_equal("PX4", "what the proxy was asked", [], _asked(ctx, since))
 
 
@@ -824,7 +837,9 @@ def test_proxy_refuses(ctx: CaseContext, status: int, style: str) -> None:
     opened = ctx.events(sock, "open")
     if opened:
         ctx.settle(sock, "close", "promise")
-    ctx.check_equal("PX5", "the connection fails", "error", (first or {}).get("type"))
+    ctx.check_equal(
+        "PX5", "the connection fails", "error", (first.type if first is not None else None)
+    )
     ctx.check("PX5", not opened, "no 'open'", [], opened)
     asked = _asked(ctx, since, status)
     ctx.check("PX5", bool(asked), "the refusing proxy was asked", ">= 1", asked)
@@ -859,7 +874,7 @@ def test_proxy_not_documented(ctx: CaseContext, value: str, style: str) -> None:
     result = ctx.settle(sock, "connect", style, ctx.url("/echo"), {"proxy": BAD_PROXIES[value]})
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
-    code = ((result or {}).get("err") or {}).get("code")
+    code = (result.err_object() if result is not None else {}).get("code")
     ctx.check_equal("PX6", "connect's error code", 401, code)
     _check_error(ctx, result)
 
@@ -879,7 +894,7 @@ def test_proxy_system(ctx: CaseContext) -> None:
     first, _ = _connect_and_wait(ctx, sock, ctx.url("/echo"), {"proxy": "system"}, "promise")
     if ctx.events(sock, "open"):
         ctx.settle(sock, "close", "promise")
-    ctx.check_equal("PX7", "with 'system'", "open", (first or {}).get("type"))
+    ctx.check_equal("PX7", "with 'system'", "open", (first.type if first is not None else None))
 
 
 @pytest.mark.case(
@@ -907,6 +922,8 @@ def test_proxy_credentials(ctx: CaseContext) -> None:
         ctx.settle(sock, "close", "promise")
     asked = _asked(ctx, since)
     token = base64.b64encode("conformance:pa:ss wörd".encode()).decode()
-    ctx.check_equal("PX1", "the connection opens", "open", (first or {}).get("type"))
+    ctx.check_equal(
+        "PX1", "the connection opens", "open", (first.type if first is not None else None)
+    )
     got = [a["proxy_authorization"] for a in asked]
     ctx.check_equal("PX8", "Proxy-Authorization", [f"Basic {token}"], got)

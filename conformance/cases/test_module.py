@@ -25,7 +25,7 @@ def test_independent_objects(ctx: CaseContext) -> None:
     ctx.open(first, ctx.url("/echo"))
     ctx.settle(first, "send", "promise", "only for the first")
     ctx.wait_event(first, "message", 3.0)
-    leaked = ctx.session.entries(lambda e: e["kind"] == "event" and e["socket"] == second)
+    leaked = ctx.session.entries(lambda e: e.kind == "event" and e.socket == second)
     ctx.check("M1", not leaked, "the second object saw nothing", [], leaked)
 
 
@@ -69,7 +69,7 @@ def test_methods(ctx: CaseContext, method: str) -> None:
 def test_error_shape(ctx: CaseContext) -> None:
     sock = ctx.socket()
     failed = ctx.settle(sock, "send", "promise", "too early")
-    err = (failed or {}).get("err") or {}
+    err = failed.err_object() if failed is not None else {}
     ctx.check("ER1", err.get("is_business_error") is True, "code int, message str", True, err)
     # The code itself is SD11's (send when not open): graded there, not again here.
     paired, message = message_mismatch(err)
@@ -82,10 +82,8 @@ def test_error_shape(ctx: CaseContext) -> None:
     )
     ctx.open(sock, ctx.url("/echo"))
     again = ctx.settle(sock, "send", "promise", "now")
-    ctx.check(
-        "ER3", again is not None and again.get("err") is None, "object still usable", True, again
-    )
-    leaks = ctx.session.entries(lambda e: e["kind"] == "loop_error")
+    ctx.check("ER3", again is not None and again.err is None, "object still usable", True, again)
+    leaks = ctx.session.entries(lambda e: e.kind == "loop_error")
     ctx.check("ER3", not leaks, "nothing escaped into a loop or a thread", [], leaks)
 
 
@@ -102,7 +100,7 @@ def test_error_messages(ctx: CaseContext, code: int) -> None:
     sock = ctx.socket()
     url = 42 if code == 401 else "ftp://x"
     result = ctx.settle(sock, "connect", "promise", url)
-    err = (result or {}).get("err") or {}
+    err = result.err_object() if result is not None else {}
     # Which code a bad URL gives is CN10's; here: the message the code it carries documents.
     paired, message = message_mismatch(err)
     ctx.check(

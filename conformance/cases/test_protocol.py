@@ -43,10 +43,10 @@ def test_protocol_error(ctx: CaseContext, kind: str) -> None:
     errors = ctx.events(sock, "error")
     ctx.check_equal("PR4", "client's close code on the wire", PROTOCOL_ERROR, code)
     ctx.check("PR4", bool(errors), "'error' fires", "'error'", errors[:1] or "no 'error'")
-    order = [e["type"] for e in ctx.session.trace if e["kind"] == "event" and e["sub"] == OBSERVER]
+    order = [e.type for e in ctx.session.trace if e.kind == "event" and e.sub == OBSERVER]
     ctx.check(
         "OR4",
-        bool(errors) and closed is not None and errors[0]["t"] <= closed["t"],
+        bool(errors) and closed is not None and errors[0].at <= closed.at,
         "'error' before 'close'",
         "... 'error' ... 'close'",
         order,

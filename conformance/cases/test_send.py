@@ -141,7 +141,7 @@ def test_not_open(ctx: CaseContext, style: str, state: str, payload: str) -> Non
     result = ctx.settle(sock, "send", style, PAYLOADS[payload])
     ctx.check(
         "SD6",
-        result is not None and result.get("err") is not None,
+        result is not None and result.err is not None,
         "send reports an error",
         "err",
         result,
@@ -193,8 +193,7 @@ def test_order(ctx: CaseContext, style: str) -> None:
         ctx.session.result(outcome, 5.0)
     sends = {o.call for o in outcomes}  # connect's settlement may come at any point (CN12)
     settled = [
-        e["call"]
-        for e in ctx.session.entries(lambda e: e["kind"] == "result" and e.get("call") in sends)
+        e.call for e in ctx.session.entries(lambda e: e.kind == "result" and e.call in sends)
     ]
     ctx.check_equal("SD5", "settlement order", [o.call for o in outcomes], settled)
     ctx.settle(sock, "close", "promise")
@@ -235,7 +234,7 @@ def test_size_limit(ctx: CaseContext, size: str) -> None:
     ctx.settle(sock, "close", "promise", timeout=8.0)
     received = [(m.len, m.sha256) for m in messages(server_entry(ctx, 8.0), "in")]
     _, data = wire_bytes(payload)
-    outcome = "refused" if (result or {}).get("err") else "sent"
+    outcome = "refused" if (result.err if result is not None else None) else "sent"
     ctx.check(
         "SD10",
         outcome == "sent" and received == [digest(data)],
@@ -267,13 +266,13 @@ def test_while_connecting(ctx: CaseContext, style: str) -> None:
     url = ctx.script_url([expect, expect], {"delay_ms": HANDSHAKE_DELAY_MS})
     connecting = ctx.invoke(sock, "connect", "promise", url)
     outcomes = [ctx.invoke(sock, "send", style, text) for text in ("early-1", "early-2")]
-    opened_before = [e for e in ctx.events(sock, "open") if e["t"] <= _returned_at(ctx, outcomes)]
+    opened_before = [e for e in ctx.events(sock, "open") if e.at <= _returned_at(ctx, outcomes)]
     ctx.wait_open(sock, connect=connecting)
     results = [ctx.session.result(o, 5.0) for o in outcomes]
     ctx.session.quiet(0.05)
     ctx.settle(sock, "close", "promise")
     arrived = [m.payload.text for m in messages(server_entry(ctx), "in")]
-    failed = [r is not None and r.get("err") is not None for r in results]
+    failed = [r is not None and r.err is not None for r in results]
     if opened_before:  # 'open' came before the handshake was even answered: nothing to judge
         ctx.check("SD12", False, "'open' before the server answered", "no 'open'", opened_before)
     elif all(failed):
@@ -301,8 +300,8 @@ def test_while_connecting(ctx: CaseContext, style: str) -> None:
 def _returned_at(ctx: CaseContext, outcomes: list[CallOutcome]) -> float:
     """When the last of these calls had returned (its ``return`` trace entry)."""
     calls = {o.call for o in outcomes}
-    returns = ctx.session.entries(lambda e: e["kind"] == "return" and e.get("call") in calls)
-    return max((e["t"] for e in returns), default=0.0)
+    returns = ctx.session.entries(lambda e: e.kind == "return" and e.call in calls)
+    return max((e.at for e in returns), default=0.0)
 
 
 @pytest.mark.case(

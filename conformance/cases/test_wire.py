@@ -106,14 +106,14 @@ def _observation(ctx: CaseContext, sock: str, graded: Grade) -> Observation:
     errors = ctx.events(sock, "error")
     closes = ctx.events(sock, "close")
     order = [
-        e["type"]
+        str(e.type)
         for e in ctx.session.trace
-        if e["kind"] == "event" and e.get("socket") == sock and e.get("sub") == OBSERVER
+        if e.kind == "event" and e.socket == sock and e.sub == OBSERVER
     ]
     return Observation(
         close_code=graded.facts.code,
-        error_at=errors[0]["t"] if errors else None,
-        close_at=closes[0]["t"] if closes else None,
+        error_at=errors[0].t if errors else None,
+        close_at=closes[0].t if closes else None,
         errors=tuple(errors),
         order=tuple(order),
     )

@@ -12,16 +12,13 @@ docs/driver-protocol.md ("Trace events") and of a case file's ``trace`` array
 
 Fields a driver sent that the record does not know, or sent with a type the record does not
 hold, are kept verbatim in ``extra`` and written back as they came: the case file shows what
-the driver said. Read-only mapping access (``entry["kind"]``, ``entry.get("err")``, ``"socket"
-in entry``) sees exactly the JSON object; it is there for the cases written against the old
-dict form: new code reads the attributes.
+the driver said. Readers use the attributes; the JSON object is ``as_json()``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias, cast, get_args
 
@@ -30,10 +27,14 @@ from .violations import ProtocolViolation, quote
 JSON: TypeAlias = "bool | int | float | str | list[JSON] | dict[str, JSON] | None"
 JSONObject: TypeAlias = "dict[str, JSON]"
 
-TraceKind = Literal["call", "return", "result", "event", "log", "loop_error", "protocol_error"]
+TraceKind = Literal[
+    "call", "return", "result", "event", "log", "loop_error", "protocol_error", "raised"
+]
 KINDS: frozenset[str] = frozenset(get_args(TraceKind))
-# What a driver may write: every kind but the suite's own record of what the driver broke.
-DRIVER_KINDS: frozenset[str] = KINDS - {"protocol_error"}
+# What a driver may write: every kind but the suite's own records: what the driver broke, and
+# a call that raised at once as its settlement (``raised``: what ``CaseContext.settle`` hands a
+# case instead of a ``result``; never in a trace).
+DRIVER_KINDS: frozenset[str] = KINDS - {"protocol_error", "raised"}
 
 # kind -> required field -> accepted JSON types (bool is never an int here)
 REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {
@@ -44,6 +45,7 @@ REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {
     "log": {"message": (str,)},
     "loop_error": {"message": (str,)},
     "protocol_error": {"message": (str,)},
+    "raised": {},
 }
 
 # Fields written even when null (a missing one reads as null): the suite's producers always
@@ -54,6 +56,7 @@ ALWAYS_WRITTEN: dict[str, tuple[str, ...]] = {
     "event": ("err", "value"),
     "log": ("exc",),
     "loop_error": ("exc",),
+    "raised": ("err", "value"),
 }
 
 _TEXT_FIELDS = frozenset(
@@ -70,7 +73,7 @@ _DESCRIBED: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True, eq=False)
-class TraceEntry(Mapping[str, Any]):
+class TraceEntry:
     """One entry; ``None`` in a field means the entry has no such field (except the fields of
     ``ALWAYS_WRITTEN``, which are null then). ``t``: seconds since the case began, stamped by
     the ``Session`` on arrival (None before). Equality is the JSON object's."""
@@ -156,29 +159,32 @@ class TraceEntry(Mapping[str, Any]):
             fields[name] = normalise_value(fields.get(name))
         return cls(kind=cast(TraceKind, kind), extra=tuple(extra), **fields)
 
-    # -- read-only mapping access, the JSON object's view ------------------------------------
+    # -- equality and repr are the JSON object's ----------------------------------------------
 
-    def __getitem__(self, key: str) -> Any:
-        if key in _TYPED:
-            value = getattr(self, key)
-            if value is not None:
-                return value
-        for name, value in self.extra:
-            if name == key:
-                return value
-        if key in ALWAYS_WRITTEN.get(self.kind, ()):
-            return None
-        raise KeyError(key)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TraceEntry):
+            return NotImplemented
+        return self.as_json() == other.as_json()
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.as_json())
-
-    def __len__(self) -> int:
-        return len(self.as_json())
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.as_json(), sort_keys=True, default=repr))
 
     def __repr__(self) -> str:
         """The JSON object's repr: what an evidence string showed when entries were dicts."""
         return repr(self.as_json())
+
+    @property
+    def at(self) -> float:
+        """``t``, for an entry of a session's trace (stamped on arrival; 0.0 before)."""
+        return 0.0 if self.t is None else self.t
+
+    def err_object(self) -> JSONObject:
+        """``err`` (an ERR object, docs/driver-protocol.md) or ``{}`` when it is none."""
+        return self.err if isinstance(self.err, dict) else {}
+
+    def value_object(self) -> JSONObject:
+        """``value`` when it is an object (a VALUE: ``kind``, ``code``, ``text``), else ``{}``."""
+        return self.value if isinstance(self.value, dict) else {}
 
     def stamped(self, t: float) -> TraceEntry:
         """This entry as it arrived ``t`` seconds into the case."""

@@ -58,7 +58,7 @@ def test_capture_takes_other_threads_and_leaves_the_suites_alone() -> None:
         capture.close()
         hook_after = threading.excepthook
         threading.excepthook = previous
-    kinds = [(e["kind"], e.get("exc")) for e in entries]
+    kinds = [(e.kind, e.exc) for e in entries]
     assert kinds == [
         ("loop_error", "RuntimeError: from a thread"),
         ("log", "ValueError: in a callback"),
@@ -85,9 +85,9 @@ def test_an_exception_escaping_another_loop_is_a_loop_error() -> None:
         _run_thread(other_loop, "impl-loop")
     finally:
         capture.close()
-    errors = [e for e in entries if e["kind"] == "loop_error"]
-    assert errors and "never retrieved" in errors[0]["message"], entries
-    assert errors[0]["exc"] == "KeyError: 'never retrieved'"
+    errors = [e for e in entries if e.kind == "loop_error"]
+    assert errors and "never retrieved" in errors[0].message, entries
+    assert errors[0].exc == "KeyError: 'never retrieved'"
 
 
 def test_a_thread_based_port_is_judged_alike_in_process_and_through_the_driver(

@@ -23,7 +23,7 @@ def _driver(kind: str) -> str:
 
 
 def _protocol_errors(session: Session) -> list[str]:
-    return [e["message"] for e in session.trace if e["kind"] == "protocol_error"]
+    return [e.message for e in session.trace if e.kind == "protocol_error"]
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_a_broken_line_is_a_protocol_error_of_its_case(kind: str, said: str) -> 
             started = time.monotonic()
             assert session.create() == "s1"
             assert session.call("s1", "on", "open").call >= 1
-            session.wait_for(lambda e: e["kind"] == "protocol_error", 5.0)
+            session.wait_for(lambda e: e.kind == "protocol_error", 5.0)
             errors = _protocol_errors(session)
             assert errors and said in errors[0], errors
             assert len(errors[0]) < 400  # quoted, capped
@@ -60,8 +60,8 @@ def test_bytes_that_are_not_utf8_on_stderr_become_a_log_entry() -> None:
     try:
         session = factory.session(10.0)
         session.create()
-        logged = session.wait_for(lambda e: e.get("level") == "STDERR", 5.0)
-        assert logged is not None and "not UTF-8 on stderr" in logged["message"]
+        logged = session.wait_for(lambda e: e.level == "STDERR", 5.0)
+        assert logged is not None and "not UTF-8 on stderr" in str(logged.message)
         assert session.close() is None
     finally:
         factory.close()

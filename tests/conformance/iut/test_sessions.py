@@ -36,20 +36,24 @@ def scripted_session(session: Session, url: str) -> list[dict[str, Any]]:
     connect = session.call(sock, "connect", url, CALLBACK)
     assert connect.returned == "none" and connect.raised is None
     opened = session.result(connect)
-    assert opened is not None and opened["err"] is None and opened["value"] is True
+    assert opened is not None and opened.err is None and opened.value is True
     session.call(sock, "send", "héllo", CALLBACK)
     session.call(sock, "send", b"\x00\x01", promise=True)
     assert session.wait_for(
-        lambda e: e["kind"] == "event" and e["type"] == "message" and "b64" in e["value"], 5
+        lambda e: e.kind == "event" and e.type == "message" and "b64" in e.value_object(), 5
     )
     session.call(sock, "close", promise=True)
-    closed = session.wait_for(lambda e: e["kind"] == "event" and e["type"] == "close", 5)
-    assert closed is not None and closed["value"]["code"] == 1000
+    closed = session.wait_for(lambda e: e.kind == "event" and e.type == "close", 5)
+    assert closed is not None and closed.value_object()["code"] == 1000
     assert session.close() is None
     return [
-        {k: v for k, v in e.items() if k in ("kind", "method", "style", "sub", "type", "err")}
+        {
+            k: v
+            for k, v in e.as_json().items()
+            if k in ("kind", "method", "style", "sub", "type", "err")
+        }
         for e in session.trace
-        if e["kind"] in ("call", "result", "event")
+        if e.kind in ("call", "result", "event")
     ]
 
 
@@ -83,7 +87,7 @@ def test_a_wrong_argument_type_is_reported_as_raised(iut: IUT, server: MockServe
     sock = session.create()
     outcome = session.call(sock, "send", 5, CALLBACK)
     settled = session.result(outcome, 2)
-    err = outcome.raised or (settled and settled["err"])
+    err = outcome.raised or (settled and settled.err)
     assert err is not None and err["code"] == 401
     assert session.close() is None
 

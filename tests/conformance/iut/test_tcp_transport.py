@@ -143,8 +143,8 @@ def test_garbage_over_tcp_is_a_protocol_error_of_its_case(kind: str, said: str) 
         for _ in range(2):  # the second case is still answered: the reader lives on
             session = iut.session(20.0)
             assert session.create() == "s1"
-            session.wait_for(lambda e: e["kind"] == "protocol_error", 5.0)
-            errors = [e["message"] for e in session.trace if e["kind"] == "protocol_error"]
+            session.wait_for(lambda e: e.kind == "protocol_error", 5.0)
+            errors = [e.message for e in session.trace if e.kind == "protocol_error"]
             assert errors and said in errors[0] and errors[0].startswith("tcp:"), errors
             assert len(errors[0]) < 400
             assert session.close() is None
