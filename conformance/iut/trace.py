@@ -131,7 +131,8 @@ class TraceEntry:
         that says what is wrong and quotes ``source`` (the line it came in), or the object.
 
         ``complete=False`` reads an entry as a case file recorded it: the required fields were
-        checked when it came in, and a hand-made case file may leave them out."""
+        checked when it came in (a hand-made case file may leave them out), and its VALUEs are
+        kept as they were written (an ERR or VALUE the suite made itself has no ``kind``)."""
 
         def where() -> str:
             return quote(source) if source else _where(data)
@@ -155,7 +156,7 @@ class TraceEntry:
                 fields[key] = _seconds(value) if key == "t" else value
             else:  # unknown, of another type, or an explicit null: kept as it came
                 extra.append((str(key), value))
-        for name in _DESCRIBED.get(kind, ()):
+        for name in _DESCRIBED.get(kind, ()) if complete else ():
             fields[name] = normalise_value(fields.get(name))
         return cls(kind=cast(TraceKind, kind), extra=tuple(extra), **fields)
 

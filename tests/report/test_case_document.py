@@ -57,6 +57,9 @@ def a_result() -> CaseResult:
         TraceEntry.from_json(
             {"kind": "event", "socket": "s1", "sub": "a", "type": "close", "odd": [1]}
         ).stamped(0.75),
+        # made in this process (the Python executor): its ERR has no "kind", and a case file
+        # shows it as it was written
+        TraceEntry(kind="result", socket="s1", call=1, err={"code": 401}).stamped(0.8),
     )
     checks = (
         Check("CL2", "MUST", False, Verdict.FAILED, "close code", 1000, {"code": 1005}),
@@ -106,6 +109,7 @@ def test_a_case_file_reads_back_as_the_result_that_wrote_it(tmp_path: Path) -> N
     assert doc.checks == result.checks
     assert doc.trace == result.trace
     assert doc.trace[1].extra == (("odd", [1]),)  # what a driver sent beyond the record
+    assert doc.trace[2].err == {"code": 401}
     assert doc.wirelog == result.wirelog
     assert doc.driver == result.driver
     assert dict(doc.trace_dropped) == result.trace_dropped
