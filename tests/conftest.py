@@ -1,3 +1,32 @@
-"""Shared fixtures: the mock server (in the test's loop, and in a thread of its own)."""
+"""Shared fixtures: the mock server (in the test's loop, and in a thread of its own) and the
+suite runs several tests read (tests/shared_runs.py); the order tests run in and the tests
+only ``make test-full`` runs (tests/schedule.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import schedule
+from tests.shared_runs import SuiteRuns
 
 pytest_plugins = ["mockserver.pytest_plugin"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"full: a proof that needs minutes; {schedule.FULL_REASON}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    schedule.skip_full_only(items)
+    items[:] = schedule.order(items)
+
+
+@pytest.fixture(scope="session")
+def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> SuiteRuns:
+    """The session's shared suite runs, in a folder every xdist worker of the session sees."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return SuiteRuns(Path(shared) / "shared-suite-runs")

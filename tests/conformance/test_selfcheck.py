@@ -15,6 +15,7 @@ import pytest
 from conformance.clauses import clause, clauses
 from tests.conformance import broken
 from tests.conformance.suite_runner import run_suite, verdicts
+from tests.shared_runs import SuiteRuns
 
 
 def _target(module: str) -> str:
@@ -138,10 +139,12 @@ def test_crashing_driver_fails_its_cases_and_the_run_goes_on(tmp_path: Path) -> 
     assert status != 0 and case["reportfile"]
 
 
-def test_driver_path_judges_like_in_process(tmp_path: Path) -> None:
-    """The whole suite, in-process and serial, then over the stdio driver with two workers:
-    the same verdicts, all OK / INFORMATIONAL for impl, every MUST and SHOULD clause covered."""
-    status_a, in_process = run_suite(tmp_path / "a", "-p", "no:xdist")
+def test_driver_path_judges_like_in_process(tmp_path: Path, suite_runs: SuiteRuns) -> None:
+    """The whole suite in-process (the main job, shared: tests/shared_runs.py), then over the
+    stdio driver: the same verdicts, all OK / INFORMATIONAL for impl, every MUST and SHOULD
+    clause covered. (In-process and serial: the MUST runs above, and the TCP references.)"""
+    main_job = suite_runs.main_job()
+    status_a, in_process = main_job.status, main_job.rows
     driver = f"cmd:{sys.executable} -m conformance.drivers.python impl"
     status_b, over_stdio = run_suite(tmp_path / "b", "--iut", driver, "-n", "2")
     not_ok = {
