@@ -1,6 +1,7 @@
 """Shared fixtures: the mock server (in the test's loop, and in a thread of its own) and the
 suite runs several tests read (tests/shared_runs.py); the order tests run in and the tests
-only ``make test-full`` runs (tests/schedule.py)."""
+only ``make test-full`` runs (tests/schedule.py); the warm interpreter suite runs are forked
+from (tests/forkserver.py), stopped at the end."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import schedule
+from tests import forkserver, schedule
 from tests.shared_runs import SuiteRuns
 
 pytest_plugins = ["mockserver.pytest_plugin"]
@@ -17,6 +18,10 @@ pytest_plugins = ["mockserver.pytest_plugin"]
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"full: a proof that needs minutes; {schedule.FULL_REASON}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    forkserver.close()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
