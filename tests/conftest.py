@@ -1,7 +1,7 @@
 """Shared fixtures: the mock server (in the test's loop, and in a thread of its own) and the
-suite runs several tests read (tests/shared_runs.py); the order tests run in and the tests
-only ``make test-full`` runs (tests/schedule.py); the warm interpreter suite runs are forked
-from (tests/forkserver.py), stopped at the end."""
+suite runs several tests read (tests/shared_runs.py); the order tests run in (long ones first,
+tests/schedule.py); the warm interpreter suite runs are forked from (tests/forkserver.py),
+stopped at the end."""
 
 from __future__ import annotations
 
@@ -16,16 +16,11 @@ from tests.shared_runs import SuiteRuns
 pytest_plugins = ["mockserver.pytest_plugin"]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"full: a proof that needs minutes; {schedule.FULL_REASON}")
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     forkserver.close()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    schedule.skip_full_only(items)
     items[:] = schedule.order(items)
 
 
