@@ -18,13 +18,12 @@ install:
 		echo "note: npm not found: ports/js-ws and the ArkTS checks not installed, their tests will skip"; \
 	fi
 
-# `make test`: lint, type check, and every kind of proof the tests make (under 3 min on two idle
-# cores). `make test-full`: the same with the proofs that need minutes at full size (what CI
-# runs, .ci/run; about 15 min on two cores): the whole suite for every SHOULD/INFO broken
-# implementation (make test: on its clause, the whole suite for two of them), one suite run per
-# switch of the shipped-platform port (make test: all switches at once), and the whole suite
-# over both TCP modes and in docs/device.md's walk-through (make test: a selection).
-# tests/schedule.py says which tests are `full` and runs the long ones first.
+# `make test`: lint, type check, and every kind of proof the tests make (under 3 min on two
+# idle cores). `make test-full`: the same with the proofs that need minutes at full size (what
+# CI runs, .ci/run; about 20 min on two cores, estimated): the whole suite for every SHOULD/INFO
+# broken implementation (make test: on its clause, the whole suite for two of them), one suite
+# run per switch of the shipped-platform port (make test: all switches at once), and the whole
+# suite over both TCP modes and in docs/device.md's walk-through (make test: a selection).
 test: lint typecheck unit
 
 test-full: lint typecheck unit-full
