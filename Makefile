@@ -21,7 +21,7 @@ install:
 # `make test`: lint, type check, and every kind of proof the tests make (under 3 min on two
 # idle cores). `make test-full`: the same with the proofs that need minutes at full size (what
 # CI runs, .ci/run; about 20 min on two cores, estimated): the whole suite for every SHOULD/INFO
-# broken implementation (make test: on its clause, the whole suite for two of them), one suite
+# broken implementation (make test: on its clause, the whole suite for one of them), one suite
 # run per switch of the shipped-platform port (make test: all switches at once), and the whole
 # suite over both TCP modes and in docs/device.md's walk-through (make test: a selection).
 test: lint typecheck unit

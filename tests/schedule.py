@@ -33,11 +33,6 @@ _LONG: list[tuple[str, str, float]] = [
     ("conformance/test_selfcheck.py", "test_impl_passes_the_whole_suite_over_wss", 25),
     (
         "conformance/test_selfcheck.py",
-        "test_a_should_or_info_break_is_graded_at_its_level_and_nowhere_failed[lost_as_code_0-NON-STRICT]",
-        25,
-    ),
-    (
-        "conformance/test_selfcheck.py",
         "test_a_should_or_info_break_is_graded_at_its_level_and_nowhere_failed[close_settles_early-INFORMATIONAL]",
         25,
     ),
@@ -54,7 +49,7 @@ _LONG: list[tuple[str, str, float]] = [
     (
         "conformance/test_threads.py",
         "test_a_thread_based_port_is_judged_alike_in_process_and_through_the_driver",
-        18,
+        6,
     ),
     ("test_device_guide.py", "test_the_guide_runs_end_to_end_with_the_node_stand_in", 18),
     ("report/test_nothing_lost.py", "test_a_selection_adds_to_a_fuller_report", 13),
@@ -67,7 +62,7 @@ _LONG: list[tuple[str, str, float]] = [
     (
         "conformance/test_negotiation.py",
         "test_an_older_driver_gets_no_failed_from_what_it_lacks",
-        9,
+        3,
     ),
     (
         "report/test_expectations_and_diff.py",

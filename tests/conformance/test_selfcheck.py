@@ -71,10 +71,10 @@ def test_a_must_break_is_failed_on_its_clause(module: str, tmp_path: Path) -> No
 
 
 # Where a SHOULD or INFO break is looked for: on its own clause's cases in `make test`; over
-# the whole suite (its quick selection, WHOLE) for these two there (a SHOULD and an INFO one
-# whose breaks reach the close and the events of every case), and for every one of them in
-# `make test-full` (one suite run each: minutes).
-WHOLE_IN_MAKE_TEST = {"lost_as_code_0", "close_settles_early"}
+# the whole suite (its quick selection, WHOLE) for this one there (an INFO break that reaches
+# the close of every case), and for every one of them in `make test-full` (one suite run each:
+# minutes).
+WHOLE_IN_MAKE_TEST = {"close_settles_early"}
 
 
 @pytest.mark.parametrize(
