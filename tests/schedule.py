@@ -2,7 +2,7 @@
 
 ``make test`` runs the tests with pytest-xdist workers, handing out one test at a time
 (``--maxschedchunk 1``). Handed out in file order, a test of a minute that comes last keeps one
-worker busy while the other sits idle; handed out longest first, the short ones fill in
+worker busy while the others sit idle; handed out longest first, the short ones fill in
 around the long ones at the end. ``LONG`` names the long tests with their rough cost (seconds
 on two idle cores, measured with ``--durations``); ``order()`` sorts them first, longest
 first, and leaves every other test where collection put it. A name that no longer matches a
