@@ -1,9 +1,11 @@
 # One distribution, three packages. `make install` then `make test`; `make conformance` is the main job.
 PYTHON ?= python3
-PYTEST_WORKERS ?= 2
+# Four pytest workers on two cores: most tests wait (on sockets, timers, other processes); a
+# whole suite run keeps a core busy 15% of its time.
+PYTEST_WORKERS ?= 4
 AGENT ?= impl
 
-.PHONY: install test lint typecheck unit conformance bench clean test-oldest
+.PHONY: install test test-full lint typecheck unit unit-full conformance bench clean test-oldest
 
 install:
 	$(PYTHON) -m pip install --upgrade pip
@@ -18,7 +20,15 @@ install:
 		echo "note: npm not found: ports/js-ws and the ArkTS checks not installed, their tests will skip"; \
 	fi
 
+# `make test`: lint, type check, and every kind of proof the tests make (under 3 min on two
+# idle cores). `make test-full`: the same with the proofs that need minutes at full size (what
+# CI runs, .ci/run; about 20 min on two cores, estimated): the whole suite for every SHOULD/INFO
+# broken implementation (make test: on its clause, the whole suite for one of them), one suite
+# run per switch of the shipped-platform port (make test: all switches at once), and the whole
+# suite over both TCP modes and in docs/device.md's walk-through (make test: a selection).
 test: lint typecheck unit
+
+test-full: lint typecheck unit-full
 
 lint:
 	$(PYTHON) -m ruff check .
@@ -27,8 +37,18 @@ lint:
 typecheck:
 	$(PYTHON) -m mypy
 
+# One test at a time to each worker (--maxschedchunk 1), longest first (tests/schedule.py), so
+# that no long test starts last. Bytecode is written even if PYTHONDONTWRITEBYTECODE is set:
+# the tests start some two hundred suite processes, each would compile the project anew
+# (pytest's assertion rewriting included), and that doubled their CPU time.
+PYTEST_RUN = PYTHONDONTWRITEBYTECODE= $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --maxschedchunk 1 -q
+FULL_ENV = OHOS_TEST_FULL=1 OHOS_TCP_FULL=1 OHOS_SHIPPED_EACH=1
+
 unit:
-	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) -q
+	$(PYTEST_RUN)
+
+unit-full:
+	$(FULL_ENV) $(PYTEST_RUN)
 
 # Not part of `test`: the mock server's memory and loop latency, 4 long connections for 60 s
 # and 5,000 at once (bench/soak.py; server in a process of its own, loopback only).
@@ -51,10 +71,10 @@ test-oldest:
 	$(OLDEST_VENV)/bin/python -m pytest -q tests/impl
 	$(OLDEST_VENV)/bin/python -m conformance -n 2 --report-dir build/reports-aiohttp-$(OLDEST_AIOHTTP)
 
-# Not part of `test` (which runs the shipped-platform port with all its switches, twice):
-# the same port with each switch alone, one suite run per switch (about 20 s each).
+# Part of `test-full`, not of `test` (which runs the shipped-platform port with all its
+# switches): the same port with each switch alone, one suite run per switch (about 20 s each).
 # One switch: OHOS_SHIPPED_EACH=1 python -m pytest tests/conformance/test_shipped_port.py -k NAME
-# Not part of `test` (which runs a selection of them, about 60 cases each): the whole suite
+# Part of `test-full`, not of `test` (which runs a selection, about 60 cases each): the whole suite
 # over both TCP modes for impl, ports/js-ws and the ArkTS driver under Node, compared case for
 # case with stdio, and docs/device.md's stand-in walk-through with the whole suite (~4 min).
 .PHONY: test-device

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from tests import forkserver
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def run_suite(report_dir: Path, *args: str, timeout: float = 240) -> tuple[int, dict[str, Any]]:
-    """``python -m conformance ARGS --report-dir DIR``: (exit code, the agent's index rows)."""
+    """``python -m conformance ARGS --report-dir DIR``: (exit code, the agent's index rows).
+    Forked from a warm interpreter (tests/forkserver.py): the same run, without the imports."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "--report-dir", str(report_dir), *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    proc = forkserver.run(["--report-dir", str(report_dir), *args], env, REPO, timeout)
     index = report_dir / "index.json"
     if not index.exists():
         raise AssertionError(

@@ -19,9 +19,7 @@ LATER_CLAUSES = ("DE", "HR", "SP", "SK", "KA", "CA", "CC", "PX")
 def test_an_api8_implementation_is_unimplemented_on_the_later_features(
     module: str, tmp_path: Path
 ) -> None:
-    status, rows = run_suite(
-        tmp_path, "--iut", f"tests.conformance.{module}", "-k", "later_api", "-n", "2"
-    )
+    status, rows = run_suite(tmp_path, "--iut", f"tests.conformance.{module}", "-k", "later_api")
     assert rows, "no case ran"
     verdicts = {case: row["behavior"] for case, row in rows.items()}
     assert set(verdicts.values()) == {"UNIMPLEMENTED"}, verdicts

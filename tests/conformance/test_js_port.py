@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conformance.suite_runner import REPO, run_suite
+from tests.conformance.suite_runner import REPO
+from tests.shared_runs import SuiteRuns
 
 PORT = REPO / "ports" / "js-ws"
 EXPECTED = PORT / "expected-verdicts.json"
@@ -31,18 +31,20 @@ def _skip_reason() -> str | None:
 
 
 @pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
-def test_js_port_verdicts_are_the_expected_ones(tmp_path: Path) -> None:
+def test_js_port_verdicts_are_the_expected_ones(suite_runs: SuiteRuns) -> None:
+    """The run is shared (tests/shared_runs.py): it is also the stdio reference of
+    test_tcp_verdicts.py for the Node and ArkTS drivers."""
     expected = json.loads(EXPECTED.read_text("utf-8"))
     assert all(entry.get("why") for entry in expected.values()), "every entry needs a why"
-    iut = f"cmd:{sys.executable} -m conformance.drivers.node {PORT / 'index.mjs'}"
-    _, rows = run_suite(tmp_path, "--iut", iut, "-n", "2", timeout=180)
+    run = suite_runs.js_port()
+    rows = run.rows
     assert len(rows) > 150, f"only {len(rows)} cases ran"
     not_passing = {case: row["behavior"] for case, row in rows.items()}
     not_passing = {case: v for case, v in not_passing.items() if v not in PASSING}
     wanted = {case: entry["verdict"] for case, entry in expected.items()}
     unexplained = {c: v for c, v in not_passing.items() if wanted.get(c) != v}
     gone = {c: v for c, v in wanted.items() if not_passing.get(c) != v}
-    details = {c: _failures(tmp_path, rows[c]) for c in unexplained if c in rows}
+    details = {c: _failures(run.report_dir, rows[c]) for c in unexplained if c in rows}
     assert not unexplained, f"verdicts expected-verdicts.json does not explain: {details}"
     assert not gone, f"expected verdicts that did not happen (update the file): {gone}"
 

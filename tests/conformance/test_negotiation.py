@@ -37,7 +37,7 @@ def test_an_older_driver_gets_no_failed_from_what_it_lacks(
     protocol 2 but ignores echo is found out by the probe. Either way the wire cases are
     UNIMPLEMENTED with a line that says how to upgrade, and the rest is judged as usual."""
     driver = f"cmd:{sys.executable} -m tests.conformance.drivers.older impl --protocol {protocol}"
-    status, rows = run_suite(tmp_path, "--iut", driver, "-k", SELECTION, "-n", "2")
+    status, rows = run_suite(tmp_path, "--iut", driver, "-k", SELECTION)
     wire = {case: row for case, row in rows.items() if case.startswith("wire")}
     others = {case: row for case, row in rows.items() if not case.startswith("wire")}
     assert wire and others, sorted(rows)

@@ -22,6 +22,7 @@ import pytest
 
 from conformance.iut import IUT, DriverBrokeProtocol
 from tests.conformance.suite_runner import REPO, run_suite, verdicts
+from tests.shared_runs import SharedRun, SuiteRuns
 
 ARKTS = REPO / "conformance" / "drivers" / "arkts"
 JS_WS = REPO / "ports" / "js-ws" / "index.mjs"
@@ -84,7 +85,7 @@ def tcp_driver(argv: list[str], mode: str) -> Iterator[str]:
         proc.wait(5)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def arkts_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("arkts-build")
     if _arkts_missing() is None:
@@ -94,35 +95,17 @@ def arkts_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-REFERENCES: dict[str, list[str]] = {
-    "impl": [],  # in-process
-    "js-ws": ["--iut", f"cmd:{sys.executable} -m conformance.drivers.node {JS_WS}"],
-    "arkts": ["--iut", f"cmd:{sys.executable} -m conformance.drivers.node {JS_WS}"],
-}
-
-
-@pytest.fixture(scope="module")
-def references(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    """Verdicts over stdio (in-process for impl), per reference, computed once."""
-    cache: dict[str, dict[str, str]] = {}
-    root = tmp_path_factory.mktemp("references")
-
-    def get(name: str) -> dict[str, str]:
-        key = "node" if name in ("js-ws", "arkts") else name
-        if key not in cache:
-            _, rows = run_suite(
-                root / key, *REFERENCES[name], *SELECTION, "-p", "no:xdist", timeout=900
-            )
-            cache[key] = verdicts(rows)
-        return cache[key]
-
-    return get  # type: ignore[return-value]
+def reference(iut: str, suite_runs: SuiteRuns) -> SharedRun:
+    """The stdio verdicts (in-process for impl): the whole suite, run once per session and
+    shared with the tests that judge it (tests/shared_runs.py): impl's main job, and ports/js-ws
+    through the Node.js driver (the ArkTS driver under Node runs on js-ws too)."""
+    return suite_runs.main_job() if iut == "impl" else suite_runs.js_port()
 
 
 @pytest.mark.parametrize("mode", ["tcp", "listen"])
 @pytest.mark.parametrize("iut", ["impl", "js-ws", "arkts"])
 def test_verdicts_over_tcp_are_the_stdio_ones(
-    iut: str, mode: str, arkts_build: Path, references: object, tmp_path: Path
+    iut: str, mode: str, arkts_build: Path, suite_runs: SuiteRuns, tmp_path: Path
 ) -> None:
     missing = _arkts_missing() if iut == "arkts" else _node_missing() if iut == "js-ws" else None
     if missing is not None:
@@ -130,9 +113,12 @@ def test_verdicts_over_tcp_are_the_stdio_ones(
     with tcp_driver(driver_argv(iut, arkts_build), mode) as spec:
         _, rows = run_suite(tmp_path, "--iut", spec, *SELECTION, "-p", "no:xdist", timeout=900)
     got = verdicts(rows)
-    expected = references(iut)  # type: ignore[operator]
+    expected = reference(iut, suite_runs).verdicts()
     assert len(got) > (300 if FULL else 40), f"only {len(got)} cases ran"
-    differ = {c: (got.get(c), expected.get(c)) for c in set(got) | set(expected)}
+    # The reference is the whole suite: compared on the cases this run selected (all of them
+    # with OHOS_TCP_FULL=1), none of which may be missing from the reference.
+    compared = set(expected) | set(got) if FULL else set(got)
+    differ = {c: (got.get(c), expected.get(c)) for c in compared}
     differ = {c: pair for c, pair in differ.items() if pair[0] != pair[1]}
     assert not differ, f"{iut} over {mode}: (tcp, stdio) verdicts differ: {differ}"
     report = json.loads((tmp_path / rows[min(rows)]["reportfile"]).read_text("utf-8"))

@@ -96,8 +96,8 @@ def test_a_thread_based_port_is_judged_alike_in_process_and_through_the_driver(
     """Callbacks on the library's own thread, their exception logged there: EV10 holds both
     ways, and every events case has the same verdict both ways."""
     module = "tests.conformance.thread_based"
-    _, in_process = run_suite(tmp_path / "a", "--iut", module, "-k", "events", "-n", "2")
-    _, driven = run_suite(tmp_path / "b", "--iut", f"{DRIVER} {module}", "-k", "events", "-n", "2")
+    _, in_process = run_suite(tmp_path / "a", "--iut", module, "-k", "events")
+    _, driven = run_suite(tmp_path / "b", "--iut", f"{DRIVER} {module}", "-k", "events")
     assert in_process and verdicts(in_process) == verdicts(driven)
     assert verdicts(in_process)["events.callback_raises"] == "OK"
     assert not {c: v for c, v in verdicts(in_process).items() if v in ("FAILED", "HARNESS-ERROR")}

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from mockserver import MockServer
+from tests.shared_runs import SuiteRuns
 
 from .test_impl import REPO, script
 
@@ -17,19 +17,13 @@ WARNINGS_ON = {**os.environ, "PYTHONWARNINGS": "default"}  # reaches the suite's
 NOISE = ("Warning", "Traceback", "Exception ignored", "Error", "never retrieved", "destroyed")
 
 
-def test_the_main_job_prints_nothing_on_stderr(tmp_path: Path) -> None:
-    reports = str(tmp_path / "reports")
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "-n", "2", "--report-dir", reports],
-        env=WARNINGS_ON,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    assert proc.stderr == ""
-    noisy = [line for line in proc.stdout.splitlines() if any(n in line for n in NOISE)]
+def test_the_main_job_prints_nothing_on_stderr(suite_runs: SuiteRuns) -> None:
+    """The main job with warnings on: one run, shared (tests/shared_runs.py) with the tests
+    that take its verdicts as impl's reference."""
+    run = suite_runs.main_job()
+    assert run.status == 0, run.stdout[-3000:]
+    assert run.stderr == ""
+    noisy = [line for line in run.stdout.splitlines() if any(n in line for n in NOISE)]
     assert [line for line in noisy if not _known_intermittent(line)] == []
 
 
