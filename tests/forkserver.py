@@ -196,6 +196,8 @@ def _child(request: dict[str, object]) -> None:
         os.environ.update(request["env"])  # type: ignore[arg-type]
         args = [str(a) for a in request["args"]]  # type: ignore[attr-defined]
         sys.argv = [sys.argv[0], *args]
+        # what `python -m conformance ARGS` would hold (a kept run's metadata reads it)
+        sys.orig_argv = [sys.executable, "-m", "conformance", *args]
         from conformance.__main__ import main
 
         code = int(main(args))
