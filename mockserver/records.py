@@ -16,8 +16,8 @@ from __future__ import annotations
 import base64
 import struct
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeVar, cast
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal, Self, TypeVar, cast
 
 Direction = Literal["in", "out"]  # "in": client to server
 DIRECTIONS: tuple[Direction, Direction] = ("in", "out")
@@ -423,8 +423,21 @@ class TcpEnd:
         return cls(_field(doc, "ended_by", str, "unknown"), _field(doc, "after_close", bool, False))
 
 
+class _Counts:
+    """A record of whole-number counts: its JSON is its fields by name (a missing one is 0)."""
+
+    def to_json(self) -> JsonDict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any] | None) -> Self:
+        doc = doc or {}
+        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        return cls(*(_field(doc, name, int, 0) for name in names))
+
+
 @dataclass(frozen=True)
-class Dropped:
+class Dropped(_Counts):
     """What the log left out (docs/mockserver.md, "Limits")."""
 
     frames: int = 0
@@ -432,42 +445,15 @@ class Dropped:
     payloads: int = 0  # frames and messages kept without their bytes
     notes: int = 0
 
-    def to_json(self) -> JsonDict:
-        return {
-            "frames": self.frames,
-            "messages": self.messages,
-            "payloads": self.payloads,
-            "notes": self.notes,
-        }
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any] | None) -> Dropped:
-        doc = doc or {}
-        return cls(*(_field(doc, k, int, 0) for k in ("frames", "messages", "payloads", "notes")))
-
 
 @dataclass(frozen=True)
-class DirectionTotals:
+class DirectionTotals(_Counts):
     """Everything that went by one way, kept in the log or not."""
 
     frames: int = 0
     frame_bytes: int = 0
     messages: int = 0
     message_bytes: int = 0
-
-    def to_json(self) -> JsonDict:
-        return {
-            "frames": self.frames,
-            "frame_bytes": self.frame_bytes,
-            "messages": self.messages,
-            "message_bytes": self.message_bytes,
-        }
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any] | None) -> DirectionTotals:
-        doc = doc or {}
-        keys = ("frames", "frame_bytes", "messages", "message_bytes")
-        return cls(*(_field(doc, k, int, 0) for k in keys))
 
 
 @dataclass(frozen=True)

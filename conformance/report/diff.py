@@ -18,6 +18,7 @@ from typing import Any
 
 from ..casefile import CaseDocument
 from ..results import CaseRow, Check, RowFormatError
+from .html import COLOURS
 from .model import VERDICTS as _SHOWN
 from .paths import CASE_FILE, ReportError
 from .runs import RunInfo, read_run_info
@@ -292,14 +293,6 @@ def render_text(
 # -- the page ---------------------------------------------------------------------------------
 
 _ROW_COLOUR = {"worse": "#f8d7d7", "better": "#d7f0d7", "other": "#fff3cd"}
-_VERDICT_COLOUR = {
-    "OK": "#0a0",
-    "NON-STRICT": "#9a0",
-    "INFORMATIONAL": "#4095BF",
-    "UNIMPLEMENTED": "#800080",
-    "FAILED": "#900",
-    "HARNESS-ERROR": "#555",
-}
 
 
 def _link_from(page_dir: Path, target: Path | None, text: str) -> str:
@@ -315,7 +308,7 @@ def _link_from(page_dir: Path, target: Path | None, text: str) -> str:
 def _verdict(verdict: str | None) -> str:
     if verdict is None:
         return "<td>-</td>"
-    colour = _VERDICT_COLOUR.get(verdict, "#777")
+    colour = COLOURS.get(verdict, "#777")
     return f"<td style='background:{colour};color:#fff;font-weight:bold'>{escape(verdict)}</td>"
 
 
