@@ -84,7 +84,8 @@ def _as_mapping(options: object, cls: type, what: str) -> Mapping[str, Any]:
     if isinstance(options, Mapping):
         return options
     if isinstance(options, cls):
-        return dataclasses.asdict(options)  # type: ignore[call-overload]
+        fields: dict[str, Any] = dataclasses.asdict(options)  # type: ignore[call-overload]
+        return fields
     raise parameter_error(f"{what} must be a dict or {cls.__name__}, not {type(options).__name__}")
 
 
