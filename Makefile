@@ -24,8 +24,10 @@ install:
 # idle cores). `make test-full`: the same with the proofs that need minutes at full size (what
 # CI runs, .ci/run; about 20 min on two cores, estimated): the whole suite for every SHOULD/INFO
 # broken implementation (make test: on its clause, the whole suite for one of them), one suite
-# run per switch of the shipped-platform port (make test: all switches at once), and the whole
-# suite over both TCP modes and in docs/device.md's walk-through (make test: a selection).
+# run per switch of the shipped-platform port and a second run with all of them, to show the
+# verdicts are stable (make test: all switches at once, one run), impl over wss on every case
+# (make test: the API cases and one wire case per Autobahn group), and the whole suite over
+# both TCP modes and in docs/device.md's walk-through (make test: a selection).
 test: lint typecheck unit
 
 test-full: lint typecheck unit-full

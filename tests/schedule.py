@@ -27,6 +27,7 @@ FULL_ENV = "OHOS_TEST_FULL"
 # only read it weigh less, so that they start after it.
 _LONG: list[tuple[str, str, float]] = [
     ("conformance/test_shipped_port.py", "test_all_deviations_twice", 60),
+    ("conformance/test_shipped_port.py", "test_all_deviations", 30),
     ("impl/test_quiet.py", "test_the_main_job_prints_nothing_on_stderr", 40),
     ("conformance/test_js_port.py", "test_js_port_verdicts_are_the_expected_ones", 40),
     ("conformance/test_selfcheck.py", "test_driver_path_judges_like_in_process", 30),

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tests import schedule
 from tests.conformance.suite_runner import REPO, run_suite
 
 PORT = REPO / "ports" / "js-shipped"
@@ -168,7 +169,15 @@ def test_unknown_switch_is_a_one_line_error() -> None:
 
 
 @needs_node
+def test_all_deviations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every switch at once: each verdict that is not OK is one the switches explain."""
+    _assert_explained(_run(tmp_path, monkeypatch, "all"), DEFAULT_SWITCHES, "all")
+
+
+@needs_node
+@pytest.mark.skipif(not schedule.full_run(), reason="a second whole run: make test-full (CI)")
 def test_all_deviations_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs with every switch give the same verdicts (no case depends on timing)."""
     first = _run(tmp_path / "first", monkeypatch, "all")
     second = _run(tmp_path / "second", monkeypatch, "all")
     _assert_explained(first, DEFAULT_SWITCHES, "all, first run")
