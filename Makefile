@@ -22,8 +22,9 @@ install:
 
 # `make test`: lint, type check, and every kind of proof the tests make (under 3 min on two
 # idle cores). `make test-full`: the same with the proofs that need minutes at full size (what
-# CI runs, .ci/run; about 20 min on two cores, estimated): the whole suite for every SHOULD/INFO
-# broken implementation (make test: on its clause, the whole suite for one of them), one suite
+# CI runs, .ci/run; 12.5 min on two idle cores): the whole suite for every SHOULD/INFO
+# broken implementation (make test: on its clause), impl through the stdio driver on every case
+# (make test: the API cases and one wire case per Autobahn group), one suite
 # run per switch of the shipped-platform port and a second run with all of them, to show the
 # verdicts are stable (make test: all switches at once, one run), impl over wss on every case
 # (make test: the API cases and one wire case per Autobahn group), and the whole suite over
