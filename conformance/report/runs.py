@@ -321,7 +321,6 @@ class RunRecorder:
         self.agent = agent
         self.agent_dir = agent_dir
         self.started = datetime.now(UTC)
-        self.ran: dict[str, str] = {}  # case id -> the expected verdict its row carries
 
     @pytest.hookimpl
     def pytest_conformance_run_finished(
@@ -330,16 +329,12 @@ class RunRecorder:
         """After the run wrote ``index.json`` (on the controller under pytest-xdist)."""
         if config is not self.config or not rows or index is None:
             return
-        self.ran = {case_id: row.expected for case_id, row in rows.items()}
-        self._record(config)
+        self._record(config, dict(rows))
 
-    def _record(self, config: pytest.Config) -> None:
+    def _record(self, config: pytest.Config, ran_rows: dict[str, CaseRow]) -> None:
+        """Keep this run (its rows, as the run just wrote them to index.json)."""
         agent, agent_dir = self.agent, self.agent_dir
-        if not (agent_dir / "index.json").is_file():
-            return
         try:
-            rows = read_index(agent_dir / "index.json").get(agent, {})
-            ran_rows = {c: rows[c] for c in self.ran if c in rows}
             hello = _hello(agent_dir, ran_rows)
             info = RunInfo(
                 stamp=new_stamp(self.started, agent_dir),
@@ -378,6 +373,6 @@ class RunRecorder:
         result = {}
         for case_id in rows:
             entry = known.entry_for(case_id)
-            expected = self.ran.get(case_id) or (entry.verdict if entry else "pass")
+            expected = rows[case_id].expected or (entry.verdict if entry else "pass")
             result[case_id] = CaseExpectation(expected, entry.reason if entry else "")
         return result
