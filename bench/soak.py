@@ -1,7 +1,7 @@
 """Soak: the mock server's memory and loop latency under long and many connections.
 
     python bench/soak.py [--seconds 60] [--connections 5000] [--long 4] [--rate 0]
-                         [--stalled 8] [--only-stalled]
+                         [--stalled 8] [--hold 10] [--only-stalled]
 
 The server runs in a process of its own (``python -m mockserver --port 0``, loopback only);
 this process drives it:
@@ -17,7 +17,7 @@ this process drives it:
    nothing else going on but the probe;
 4. ``--stalled`` clients that complete the handshake and then read nothing, each on a script
    that sends 64 MiB frames (a ``raw_frame``, a ``send_binary``, a masked ``raw_frame`` in
-   pieces, a ``send_fragmented``; 4 of each in turn), held for 10 s while the probe echoes:
+   pieces, a ``send_fragmented``; 4 of each in turn), held ``--hold`` s (10) while the probe echoes:
    the server's RSS must stay under its memory budget (``--memory-budget``, 512 MiB) plus what
    it holds at rest (the phase fails, exit 1, if it does not).
 
@@ -271,6 +271,9 @@ def main() -> int:
         "--stalled", type=int, default=8, help="phase 4: clients that read nothing (<= 64)"
     )
     parser.add_argument(
+        "--hold", type=float, default=10.0, help="phase 4: seconds the clients are held (<= 600)"
+    )
+    parser.add_argument(
         "--only-stalled", action="store_true", help="run phase 4 alone (about 15 s)"
     )
     parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)
@@ -282,6 +285,8 @@ def main() -> int:
         parser.error("--seconds 0..600, --connections 1..8000, --long 1..64")
     if not 0 <= args.stalled <= 64:
         parser.error("--stalled 0..64")
+    if not 0 < args.hold <= 600:
+        parser.error("--hold 0..600 (seconds)")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     need = 2 * args.connections + 200
     if hard != resource.RLIM_INFINITY and hard < need:
@@ -318,12 +323,13 @@ def main() -> int:
             if args.stalled:
                 begun = time.time()
                 rest, peak, after = asyncio.run(
-                    stalled_clients(base, port, server.pid, args.stalled)
+                    stalled_clients(base, port, server.pid, args.stalled, args.hold)
                 )
                 phases["4 (clients that read nothing, 64 MiB frames)"] = (begun, time.time())
                 over = peak > rest + BUDGET_MIB
                 print(
-                    f"phase 4: {args.stalled} clients reading nothing on 64 MiB frames for 10 s: "
+                    f"phase 4: {args.stalled} clients reading nothing on 64 MiB frames "
+                    f"for {args.hold:g} s: "
                     f"RSS {rest:.0f} MiB before, peak {peak:.0f} MiB, {after:.0f} MiB after they "
                     f"left (budget {BUDGET_MIB} MiB: {'OVER' if over else 'under'})"
                 )

@@ -23,11 +23,23 @@ def test_soak_runs() -> None:
 
     script = Path(__file__).resolve().parent.parent / "bench" / "soak.py"
     proc = subprocess.run(
-        [sys.executable, str(script), "--seconds", "1", "--connections", "20", "--long", "2"],
+        [
+            sys.executable,
+            str(script),
+            *("--seconds", "1", "--connections", "20", "--long", "2", "--rate", "20"),
+            *("--stalled", "2", "--hold", "1"),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    for line in ("phase 1:", "phase 2: 20 connections", "phase 3:", "server RSS:", "probe:"):
+    for line in (
+        "phase 1:",
+        "phase 2: 20 connections",
+        "phase 3:",
+        "phase 4: 2 clients reading nothing on 64 MiB frames for 1 s",
+        "server RSS:",
+        "probe:",
+    ):
         assert line in proc.stdout, proc.stdout

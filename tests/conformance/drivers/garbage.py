@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 
-FLOOD = 300_000
+FLOOD = 100_000  # five times the trace cap (Session.TRACE_CAP)
 
 
 def _out(raw: bytes) -> None:
