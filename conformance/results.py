@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .clauses import clause
+from .jsontext import readable_json
 from .report.paths import agent_folder, safe_name, write_file
 from .verdicts import PASSING, WORDS, Verdict
 
@@ -283,7 +284,7 @@ class CaseResult:
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / self.row.reportfile
-        text = json.dumps(self.document(), ensure_ascii=False, indent=1, default=_evidence)
+        text = readable_json(self.document(), default=_evidence)
         write_file(path, text)  # never through a link
         return path
 
@@ -319,7 +320,7 @@ def write_index(directory: Path, agent: str, rows: dict[str, CaseRow]) -> Path:
             ordered[case_id] = row.as_json()
     ordered.update({case_id: row.as_json() for case_id, row in rows.items()})
     ordered = {case_id: ordered[case_id] for case_id in sorted(ordered)}
-    write_file(path, json.dumps({agent: ordered}, ensure_ascii=False, indent=1))
+    write_file(path, readable_json({agent: ordered}))
     return path
 
 

@@ -13,12 +13,15 @@ import os
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .model import VERDICTS, load_root
 from .paths import ReportError, case_file, refuse_links, write_file
-from .runs import Run, list_runs, read_run_info, run_of_cases
+from .runs import CaseExpectation, Run, list_runs, read_run_info, run_of_cases
+
+if TYPE_CHECKING:
+    from .case_page import Rendered
 
 COLOURS = {
     "OK": "#0a0",
@@ -174,14 +177,23 @@ def build_html(root: Path) -> Path:
     return root / "index.html"
 
 
-def render_pages(root: Path, runs_too: bool = True) -> dict[Path, str]:
+def render_pages(
+    root: Path,
+    runs_too: bool = True,
+    rendered: dict[tuple[object, ...], Rendered | None] | None = None,
+) -> dict[Path, str]:
     """Every page of the report under ``root``, by the path it goes to; nothing written.
-    With ``runs_too``, also the pages of each kept run that has no ``index.html`` yet."""
+    With ``runs_too``, also the pages of each kept run that has no ``index.html`` yet.
+
+    A kept run's case files are hard links of the agent folder's: a case page whose file,
+    back link, run and expectation are the same is rendered once (``rendered``, keyed by the
+    file's identity and the other inputs) and used in both places."""
     # The page modules import this one's shared pieces: imported here, when pages are made.
     from .case_page import render_detail
     from .index_page import index_page
 
     root = Path(root)
+    rendered = {} if rendered is None else rendered
     matrix = load_root(root)
     pages: dict[Path, str] = {}
     gists: dict[tuple[str, str], CaseGist] = {}
@@ -197,18 +209,36 @@ def render_pages(root: Path, runs_too: bool = True) -> dict[Path, str]:
             source = case_file(directory, row.reportfile, f"{directory}: case {case_id!r}")
             run = runs[agent].of_case.get(case_id)
             expectation = None if run is None else run.info.expectations.get(case_id)
-            rendered = render_detail(source, back, run, expectation)
-            if rendered is not None:
-                pages[directory / detail_name(row.reportfile)] = rendered.html
-                if rendered.gist is not None:
-                    gists[(agent, case_id)] = rendered.gist
+            key = _page_key(source, back, run, expectation)
+            page = rendered.get(key) if key is not None else None
+            if page is None:
+                page = render_detail(source, back, run, expectation)
+                if key is not None:
+                    rendered[key] = page
+            if page is not None:
+                pages[directory / detail_name(row.reportfile)] = page.html
+                if page.gist is not None:
+                    gists[(agent, case_id)] = page.gist
         if runs_too:
             latest = runs[agent].latest
             for run in runs[agent].earlier + (() if latest is None else (latest,)):
                 if run.path != directory and not (run.path / "index.html").exists():
-                    pages.update(render_pages(run.path, runs_too=False))
+                    pages.update(render_pages(run.path, runs_too=False, rendered=rendered))
     pages[root / "index.html"] = index_page(matrix, root, runs, gists)
     return pages
+
+
+def _page_key(
+    source: Path, back: str, run: Run | None, expectation: CaseExpectation | None
+) -> tuple[object, ...] | None:
+    """What a case page is made of: the case file (by identity: a hard link is the same
+    file), the back link, the run's facts and the expectation. None when the file is gone."""
+    try:
+        st = source.stat()
+    except OSError:
+        return None
+    facts = None if run is None else tuple(run.info.facts())
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, back, facts, expectation)
 
 
 def short(value: Any, limit: int = 300) -> str:

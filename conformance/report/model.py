@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..jsontext import readable_json
 from ..results import CaseRow, RowFormatError
 from ..verdicts import WORDS, Judgement, judge
 from .paths import ReportError, case_file, inside
@@ -114,10 +115,8 @@ def read_index(index: Path) -> Index:
 def index_json(rows: dict[str, dict[str, CaseRow]]) -> str:
     """``{agent: {case id: row}}`` as ``index.json`` holds it (each row by
     ``CaseRow.as_json``): the one writer of an index the report copies or keeps."""
-    return json.dumps(
-        {agent: {c: row.as_json() for c, row in cases.items()} for agent, cases in rows.items()},
-        ensure_ascii=False,
-        indent=1,
+    return readable_json(
+        {agent: {c: row.as_json() for c, row in cases.items()} for agent, cases in rows.items()}
     )
 
 
