@@ -36,6 +36,7 @@ import pytest
 
 from ..casefile import CaseDocument
 from ..iut.hello import DriverInfo
+from ..iut.spec import is_driver_spec
 from .ci import finish_junit
 from .model import index_json, read_index
 from .paths import ReportError, case_file, write_file
@@ -295,9 +296,12 @@ def command_line() -> str:
     return shlex.join(argv)
 
 
-def _hello(agent_dir: Path, rows: Mapping[str, CaseRow]) -> DriverInfo:
+def _hello(agent_dir: Path, rows: Mapping[str, CaseRow], iut: str) -> DriverInfo:
     """The driver's ``hello`` as the first case file of the run that holds one shows it (a
-    blank ``DriverInfo``: no driver, or no readable case file says)."""
+    blank ``DriverInfo``: no driver, or no readable case file says). An implementation run
+    in-process (``iut`` names no driver) has none: no case file is read."""
+    if not is_driver_spec(iut):
+        return DriverInfo()
     for case_id, row in rows.items():
         with contextlib.suppress(OSError, ValueError, RecursionError, ReportError):
             path = case_file(agent_dir, row.reportfile, case_id)
@@ -335,14 +339,15 @@ class RunRecorder:
         """Keep this run (its rows, as the run just wrote them to index.json)."""
         agent, agent_dir = self.agent, self.agent_dir
         try:
-            hello = _hello(agent_dir, ran_rows)
+            iut = str(config.getoption("--iut"))
+            hello = _hello(agent_dir, ran_rows, iut)
             info = RunInfo(
                 stamp=new_stamp(self.started, agent_dir),
                 agent=agent,
                 started=self.started.isoformat(timespec="seconds"),
                 finished=datetime.now(UTC).isoformat(timespec="seconds"),
                 suite_version=suite_version(),
-                iut=str(config.getoption("--iut")),
+                iut=iut,
                 implementation=_text(hello.implementation),
                 driver=_text(hello.driver),
                 language=_text(hello.language),

@@ -29,9 +29,7 @@ def test_an_api8_implementation_is_unimplemented_on_the_later_features(
 def test_an_api8_implementation_is_judged_as_before_everywhere_else(tmp_path: Path) -> None:
     """The whole suite (its quick selection): UNIMPLEMENTED exactly on the later API's cases,
     and every other case as for impl (OK or INFORMATIONAL): nothing worse anywhere."""
-    status, rows = run_suite(
-        tmp_path, "--iut", "tests.conformance.api8_only", "-k", WHOLE, "-n", "2"
-    )
+    status, rows = run_suite(tmp_path, "--iut", "tests.conformance.api8_only", "-k", WHOLE)
     unimplemented = {c for c, r in rows.items() if r["behavior"] == "UNIMPLEMENTED"}
     later = {c for c, r in rows.items() if r["clause"][0].rstrip("0123456789") in LATER_CLAUSES}
     assert unimplemented and unimplemented == later, sorted(unimplemented ^ later)

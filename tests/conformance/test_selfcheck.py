@@ -158,14 +158,16 @@ def test_crashing_driver_fails_its_cases_and_the_run_goes_on(tmp_path: Path) -> 
 def test_driver_path_judges_like_in_process(tmp_path: Path, suite_runs: SuiteRuns) -> None:
     """The whole suite in-process (the main job, shared: tests/shared_runs.py), then over the
     stdio driver: the same verdicts, all OK / INFORMATIONAL for impl, every MUST and SHOULD
-    clause covered. (In-process and serial: the MUST runs above, and the TCP references.)"""
+    clause covered. (In-process and serial: the MUST runs above, and the TCP references; a
+    stdio driver under pytest-xdist workers: the JS port's run, test_js_port.py.) Serial: on
+    two busy cores, workers inside a test only add their start-up."""
     main_job = suite_runs.main_job()
     status_a, in_process = main_job.status, main_job.rows
     driver = f"cmd:{sys.executable} -m conformance.drivers.python impl"
     # make test: every API case and the first wire case of each Autobahn group over stdio;
     # make test-full (CI): every case.
     selection = () if schedule.full_run() else ("-k", "not autobahn or wire_quick")
-    status_b, over_stdio = run_suite(tmp_path / "b", "--iut", driver, "-n", "2", *selection)
+    status_b, over_stdio = run_suite(tmp_path / "b", "--iut", driver, *selection)
     assert len(over_stdio) >= 200, f"only {len(over_stdio)} cases ran over stdio"
     in_process = {case: row for case, row in in_process.items() if case in over_stdio}
     not_ok = {
@@ -188,7 +190,7 @@ def test_impl_passes_the_whole_suite_over_wss(tmp_path: Path) -> None:
     same verdicts as over ws://, all OK / INFORMATIONAL. ``make test``: every API case and the
     first wire case of each Autobahn group; ``make test-full`` (CI): all of them."""
     selection = () if schedule.full_run() else ("-k", "not autobahn or wire_quick")
-    status, rows = run_suite(tmp_path, "--transport", "wss", "-n", "2", *selection)
+    status, rows = run_suite(tmp_path, "--transport", "wss", *selection)
     assert rows and all(case.endswith("@wss") for case in rows)
     not_ok = {
         c: r["behavior"] for c, r in rows.items() if r["behavior"] not in ("OK", "INFORMATIONAL")
