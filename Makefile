@@ -1,9 +1,9 @@
 # One distribution, three packages. `make install` then `make test`; `make conformance` is the main job.
 PYTHON ?= python3
-# Six pytest workers on two cores: most tests wait (on sockets, timers, other processes); a
-# whole suite run keeps a core busy a quarter of its time. Measured on two idle cores, warm:
-# 4 workers 220 s, 6 workers 177 s, 8 workers 200 s.
-PYTEST_WORKERS ?= 6
+# Eight pytest workers on two cores: most tests wait (on sockets, timers, other processes); a
+# whole suite run inside a test (serial) keeps a core busy a quarter of its time. Measured on
+# two idle cores: 6 workers 193 s, 8 workers 167 s, 10 workers 181-192 s.
+PYTEST_WORKERS ?= 8
 AGENT ?= impl
 
 .PHONY: install test test-full lint typecheck unit unit-full conformance bench clean test-oldest
