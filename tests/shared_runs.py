@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests import schedule
 from tests.conformance.suite_runner import REPO
 
 DONE = "shared-run.json"
@@ -96,11 +97,14 @@ class SuiteRuns:
         return self.get("-n", "2", env={"PYTHONWARNINGS": "default"})
 
     def js_port(self) -> SharedRun:
-        """The whole suite against ports/js-ws through the Node.js driver over stdio, two
-        workers: tests/conformance/test_js_port.py judges it; its verdicts are the reference
-        for the Node and ArkTS drivers over TCP."""
+        """The suite against ports/js-ws through the Node.js driver over stdio, two workers
+        (a stdio driver per pytest-xdist worker): tests/conformance/test_js_port.py judges it;
+        its verdicts are the reference for the Node and ArkTS drivers over TCP. The whole
+        suite in `make test-full`; in `make test`, every API case and the first wire case of
+        each Autobahn group (the TCP tests' selections are API cases)."""
         node = f"cmd:{sys.executable} -m conformance.drivers.node {JS_PORT}"
-        return self.get("--iut", node, "-n", "2", timeout=300)
+        selection = () if schedule.full_run() else ("-k", "not autobahn or wire_quick")
+        return self.get("--iut", node, "-n", "2", *selection, timeout=300)
 
 
 def _run(folder: Path, args: list[str], env: dict[str, str], timeout: float) -> None:
