@@ -4,6 +4,7 @@ cases whose verdicts changed between two real runs."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,19 +13,21 @@ import pytest
 
 from conformance import expectations
 from conformance.report.diff import diff_runs
+from tests import forkserver
 from tests.conformance.suite_runner import REPO, run_suite
 
 BROKEN = "tests.conformance.broken.close_default_1001"  # CL2: close() sends 1001
 
 
 def _run_with(tmp_path: Path, name: str, *args: str) -> tuple[int, dict, str]:
+    """``python -m conformance --report-dir OUT --clause CL2 ARGS``, forked from a warm
+    interpreter (tests/forkserver.py: the same exit status and output as from a shell)."""
     out = tmp_path / name
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "--report-dir", str(out), "--clause", "CL2", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=240,
+    proc = forkserver.run(
+        ["--report-dir", str(out), "--clause", "CL2", *args],
+        {**os.environ, "PYTHONPATH": str(REPO)},
+        REPO,
+        240,
     )
     rows = next(iter(json.loads((out / "index.json").read_text()).values()))
     return proc.returncode, rows, proc.stdout + proc.stderr
