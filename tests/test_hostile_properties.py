@@ -36,10 +36,12 @@ from mockserver.script import (
     parse_script,
     payload_bytes,
 )
+from tests import schedule
 
 # database=None: no .hypothesis/ folder in the checkout (a failure prints its reproduction).
+# 100 examples a property in `make test`, 300 in `make test-full` (CI).
 SETTINGS = settings(
-    max_examples=300,
+    max_examples=300 if schedule.full_run() else 100,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
