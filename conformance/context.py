@@ -216,12 +216,17 @@ class CaseContext:
         )
 
     def wait_event(
-        self, sock: str, event_type: str, timeout: float = 5.0, sub: str = OBSERVER
+        self,
+        sock: str,
+        event_type: str | tuple[str, ...],
+        timeout: float = 5.0,
+        sub: str = OBSERVER,
     ) -> TraceEntry | None:
+        """The first ``event_type`` event on ``sock`` (one of them, for a tuple: e.g. a
+        'message' or the 'close' after which none can come), or None after ``timeout``."""
+        types = (event_type,) if isinstance(event_type, str) else event_type
         return self.session.wait_for(
-            lambda e: (
-                e.kind == "event" and e.socket == sock and e.type == event_type and e.sub == sub
-            ),
+            lambda e: e.kind == "event" and e.socket == sock and e.type in types and e.sub == sub,
             timeout,
         )
 
