@@ -38,11 +38,6 @@ _LONG: list[tuple[str, str, float]] = [
         25,
     ),
     (
-        "conformance/test_selfcheck.py",
-        "test_a_should_or_info_break_is_graded_at_its_level_and_nowhere_failed[receive_limit_8mib-INFORMATIONAL]",
-        20,
-    ),
-    (
         "conformance/test_api8_only.py",
         "test_an_api8_implementation_is_judged_as_before_everywhere_else",
         20,
