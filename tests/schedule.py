@@ -128,6 +128,12 @@ def full_run() -> bool:
     return os.environ.get(FULL_ENV) == "1"
 
 
+def whole_or_quick() -> tuple[str, ...]:
+    """The cases a whole-suite proof runs: every case in ``make test-full`` (no selection);
+    in ``make test``, every API case and the first wire case of each Autobahn group."""
+    return () if full_run() else ("-k", "not autobahn or wire_quick")
+
+
 def weight(nodeid: str) -> float:
     """The test's rough cost in seconds (0 for a short one)."""
     if nodeid in LONG:

@@ -103,7 +103,7 @@ class SuiteRuns:
         suite in `make test-full`; in `make test`, every API case and the first wire case of
         each Autobahn group (the TCP tests' selections are API cases)."""
         node = f"cmd:{sys.executable} -m conformance.drivers.node {JS_PORT}"
-        selection = () if schedule.full_run() else ("-k", "not autobahn or wire_quick")
+        selection = schedule.whole_or_quick()
         return self.get("--iut", node, "-n", "2", *selection, timeout=300)
 
 

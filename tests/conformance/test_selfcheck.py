@@ -166,7 +166,7 @@ def test_driver_path_judges_like_in_process(tmp_path: Path, suite_runs: SuiteRun
     driver = f"cmd:{sys.executable} -m conformance.drivers.python impl"
     # make test: every API case and the first wire case of each Autobahn group over stdio;
     # make test-full (CI): every case.
-    selection = () if schedule.full_run() else ("-k", "not autobahn or wire_quick")
+    selection = schedule.whole_or_quick()
     status_b, over_stdio = run_suite(tmp_path / "b", "--iut", driver, *selection)
     assert len(over_stdio) >= 200, f"only {len(over_stdio)} cases ran over stdio"
     in_process = {case: row for case, row in in_process.items() if case in over_stdio}
@@ -189,7 +189,7 @@ def test_impl_passes_the_whole_suite_over_wss(tmp_path: Path) -> None:
     """Every case over wss:// (the mock server's test CA, told to impl by SSL_CERT_FILE): the
     same verdicts as over ws://, all OK / INFORMATIONAL. ``make test``: every API case and the
     first wire case of each Autobahn group; ``make test-full`` (CI): all of them."""
-    selection = () if schedule.full_run() else ("-k", "not autobahn or wire_quick")
+    selection = schedule.whole_or_quick()
     status, rows = run_suite(tmp_path, "--transport", "wss", *selection)
     assert rows and all(case.endswith("@wss") for case in rows)
     not_ok = {

@@ -174,7 +174,7 @@ def test_all_deviations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     """Every switch at once: each verdict that is not OK is one the switches explain, and
     each switch moves its clauses. ``make test``: every API case and the first wire case of
     each Autobahn group; ``make test-full`` (CI): every case."""
-    selection = () if schedule.full_run() else ("-k", "not autobahn or wire_quick")
+    selection = schedule.whole_or_quick()
     run = _run(tmp_path, monkeypatch, "all", *selection)
     _assert_explained(run, DEFAULT_SWITCHES, "all")
 
