@@ -4,11 +4,13 @@ The tests start about two hundred suite runs (one per broken implementation, per
 option ...). Each new interpreter spends about 0.7 s of CPU importing pytest, aiohttp, the
 pytest plugins and cryptography before the first case runs: more than most of these runs
 spend on their cases. This module keeps one interpreter per test process that has imported
-them (and nothing of the project: the project's modules are imported fresh by each run, with
-pytest's assertion rewriting, exactly as a run from the shell imports them) and forks it for
-each run. The forked child does what ``python -m conformance ARGS`` does: it takes the
-caller's environment and folder, sends its output to files, runs ``conformance.__main__.main``
-and exits with its status.
+them, and the tool's own modules that ``python -m conformance`` imports before it calls pytest
+(``conformance.__main__`` reads the plugin's options first: the plugin, the mock server, the
+wire catalogue, the report code), and forks it for each run. What pytest imports in a run (the
+case modules, with its assertion rewriting; the IUT's module) each run imports fresh, exactly
+as a run from the shell does. The forked child does what ``python -m conformance ARGS`` does:
+it takes the caller's environment and folder, sends its output to files, runs
+``conformance.__main__.main`` and exits with its status.
 
 Callers: ``run(args, env, cwd, timeout)`` from suite_runner.run_suite. It falls back to a
 plain subprocess where fork is missing or ``OHOS_TEST_FORKSERVER=0`` (to compare, or to debug
@@ -29,8 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-# Imported once by the server: the third-party modules every run imports. Nothing of the
-# project (impl, mockserver, conformance): see the module's docstring.
+# Imported once by the server: the third-party modules every run imports, then the tool's
+# modules a run from the shell imports before pytest starts (see the module's docstring).
 WARM = (
     "asyncio",
     "ssl",
@@ -45,6 +47,8 @@ WARM = (
     "hypothesis",
     "hypothesis.internal.observability",
     "trustme",
+    "conformance.__main__",
+    "conformance.plugin",
 )
 
 
