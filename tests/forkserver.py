@@ -164,10 +164,14 @@ def _take(path: str) -> str:
 
 
 def _serve() -> None:
+    import gc
     import importlib
 
     for name in WARM:
         importlib.import_module(name)
+    # What the server imported is never garbage: out of the collector's sight (gc.freeze), a
+    # forked run's collections (pytest runs one at its end) skip it and leave its pages shared.
+    gc.freeze()
     channel = sys.stdout
     for line in sys.stdin:
         request = json.loads(line)
