@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from conformance.wire.catalogue import PERF_SAMPLE
+from conformance.wire.catalogue import CASES, PERF_SAMPLE
 from tests.conformance.suite_runner import REPO
 
 
-def _collected(*args: str) -> list[str]:
+def _run_collection(*args: str) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.cases", "--co", "-q", *args],
         cwd=REPO,
@@ -21,7 +21,20 @@ def _collected(*args: str) -> list[str]:
         timeout=120,
     )
     assert proc.returncode in (0, 5), proc.stdout[-2000:] + proc.stderr[-2000:]  # 5: none
-    return [line for line in proc.stdout.splitlines() if "::test_autobahn[" in line]
+    return proc.stdout
+
+
+def _collected(*args: str) -> list[str]:
+    """The wire cases selected."""
+    return [line for line in _run_collection(*args).splitlines() if "::test_autobahn[" in line]
+
+
+def _collection(*args: str) -> tuple[list[str], int]:
+    """The wire cases selected, and how many cases pytest collected (selected or not)."""
+    out = _run_collection(*args)
+    total = re.search(r"(\d+) tests collected", out)
+    assert total, out[-2000:]
+    return [line for line in out.splitlines() if "::test_autobahn[" in line], int(total.group(1))
 
 
 @pytest.mark.parametrize(
@@ -39,6 +52,20 @@ def test_the_default_runs_every_other_family_and_the_quick_subset_is_smaller() -
     assert len(everything) == 301 - 54 + len(PERF_SAMPLE)
     quick = _collected("-k", "wire_quick and not wire_perf")
     assert 50 < len(quick) < 100
+
+
+def test_a_clause_selection_collects_autobahn_cases_only_on_their_clauses() -> None:
+    """--clause on an API clause does not collect the wire module at all (a run on API
+    clauses starts faster); on a clause wire cases are graded on, exactly those are selected."""
+    everything = _collection()[1]
+    selected, collected = _collection("--clause", "CL3")
+    assert selected == []
+    assert collected == everything - len(CASES), (collected, everything)
+    graded = {
+        c.id for c in CASES if "PR9" in c.clauses and (c.family != "9" or c.id in PERF_SAMPLE)
+    }
+    assert graded, "no wire case is graded on PR9"
+    assert {s.split("[")[1].rstrip("]") for s in _collected("--clause", "PR9")} == graded
 
 
 def test_autobahn_cases_come_from_the_catalogue_only() -> None:
