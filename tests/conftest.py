@@ -25,8 +25,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> SuiteRuns:
-    """The session's shared suite runs, in a folder every xdist worker of the session sees."""
+def session_shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of the session sees (the session's, not a worker's, base
+    temporary folder): for what is made once and read by tests on any worker (under a lock)."""
     base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    return SuiteRuns(Path(shared) / "shared-suite-runs")
+    return Path(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+
+
+@pytest.fixture(scope="session")
+def suite_runs(session_shared: Path) -> SuiteRuns:
+    """The session's shared suite runs (tests/shared_runs.py)."""
+    return SuiteRuns(session_shared / "shared-suite-runs")
