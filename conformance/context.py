@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver import MockServer
-from mockserver.records import entries_of
+from mockserver.records import ConnectionEntry
 
 from .clauses import clause, closing_clauses
 from .iut import CALLBACK, IUT, DriverInfo, Session, Subscriber, TraceEntry
@@ -81,7 +81,7 @@ class CaseContext:
     handshake_timeout: float = 20.0  # the IUT's handshake timeout (hello, --handshake-timeout)
     transport: str = "ws"  # "wss": every URL of the case goes to the TLS listener
     started: float = field(default_factory=time.monotonic)
-    wirelog: list[dict[str, Any]] = field(default_factory=list)
+    wirelog: list[ConnectionEntry] = field(default_factory=list)  # the case file's (finish)
     verdict: Verdict = FAILED
     verdict_close: Verdict = FAILED
     duration_ms: int = 0
@@ -110,10 +110,10 @@ class CaseContext:
             document["handshake"] = handshake
         return self.url(self.server.add_script(document))
 
-    def server_log(self, timeout: float = 3.0) -> dict[str, Any] | None:
+    def server_log(self, timeout: float = 3.0) -> ConnectionEntry | None:
         """The first connection of this case as the server saw it, once TCP ended."""
         left = max(0.05, min(timeout, self.session.deadline - time.monotonic()))
-        return self.server.wait_done_sync(self.tag, left)
+        return self.server.wirelog.wait_entry_sync(self.tag, left)
 
     # -- talking to the IUT ---------------------------------------------------------------------
 
@@ -288,8 +288,8 @@ class CaseContext:
         reset_error = self.session.close()
         self.iut_error = self.iut_error or reset_error
         if not self.wirelog:
-            self.wirelog = self.server.wirelog.find(tag=self.tag)
-        entries = list(entries_of(self.wirelog))
+            self.wirelog = self.server.wirelog.entries(self.tag)
+        entries = self.wirelog
         complete = all(not e.dropped.messages for e in entries)
         server_messages = [  # OR3 compares orders only on a log that kept every message
             m.to_json() for entry in (entries if complete else []) for m in entry.messages_of("out")
@@ -330,7 +330,7 @@ class CaseContext:
             expectation=spec.expectation,
             checks=tuple(self.checks),
             trace=tuple(self.session.trace),
-            wirelog=tuple(entries_of(self.wirelog)),
+            wirelog=tuple(self.wirelog),
             harness_error=self.harness_error,
             iut_error=self.iut_error,
             trace_dropped=dict(self.session.dropped),
@@ -341,7 +341,7 @@ class CaseContext:
         )
 
     def remote_close_code(self) -> int | None:
-        for entry in entries_of(self.wirelog):
+        for entry in self.wirelog:
             if entry.close.incoming is not None:
                 return entry.close.incoming.code
         return None

@@ -26,14 +26,13 @@ STYLES = ("callback", "promise")
 
 
 class _ServerLog(Protocol):
-    def server_log(self, timeout: float = ...) -> Mapping[str, Any] | None: ...
+    def server_log(self, timeout: float = ...) -> ConnectionEntry | None: ...
 
 
 def server_entry(ctx: _ServerLog, timeout: float = 3.0) -> ConnectionEntry | None:
-    """The case's first connection as the server saw it, once TCP ended (``ctx.server_log``
-    read into its record); None when no connection came. Cases ask the record, never the
-    JSON form."""
-    return entry_of(ctx.server_log(timeout))
+    """The case's first connection as the server saw it, once TCP ended (``ctx.server_log``);
+    None when no connection came. Cases ask the record, never the JSON form."""
+    return ctx.server_log(timeout)
 
 
 def closed_port() -> int:

@@ -194,9 +194,9 @@ def _trim_trace(trace: list[TraceEntry]) -> None:
             trace[index] = dataclasses.replace(entry, value=kept)
 
 
-def _trimmed(entry: ConnectionEntry) -> dict[str, Any]:
-    """A log entry for the case file (its JSON form): huge frame lists (65,536 fragments of
-    64 bytes) keep their first and last frames and say how many were left out."""
+def _trimmed(entry: ConnectionEntry) -> ConnectionEntry:
+    """A log entry for the case file: huge frame lists (65,536 fragments of 64 bytes) keep
+    their first and last frames and say how many were left out."""
     frames = entry.frames
     if len(frames) > 2 * SHOWN_FRAMES:
         left_out = len(frames) - 2 * SHOWN_FRAMES
@@ -217,4 +217,4 @@ def _trimmed(entry: ConnectionEntry) -> dict[str, Any]:
             for m in messages[SHOWN_FRAMES:-SHOWN_FRAMES]
         )
         entry = replace(entry, messages=messages[:SHOWN_FRAMES] + middle + messages[-SHOWN_FRAMES:])
-    return entry.to_json()
+    return entry
