@@ -52,6 +52,9 @@ WARM = (
 )
 
 
+PROJECT = Path(__file__).resolve().parents[1]  # where the server starts (a run: its own cwd)
+
+
 @dataclass(frozen=True)
 class Finished:
     """What a run did, as ``subprocess.run`` would say it."""
@@ -68,12 +71,12 @@ def enabled() -> bool:
 class _Server:
     """The warm interpreter (``python -m tests.forkserver``), one per test process."""
 
-    def __init__(self, repo: Path) -> None:
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.forkserver"],
-            cwd=repo,
-            env={**os.environ, "PYTHONPATH": str(repo)},
+            cwd=PROJECT,
+            env={**os.environ, "PYTHONPATH": str(PROJECT)},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -131,7 +134,7 @@ def run(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float) -> F
         )
         return Finished(proc.returncode, proc.stdout, proc.stderr)
     if _server is None or _server.proc.poll() is not None:
-        _server = _Server(cwd)
+        _server = _Server()
     return _server.run(args, env, cwd, timeout)
 
 

@@ -26,6 +26,14 @@ def run_suite(report_dir: Path, *args: str, timeout: float = 240) -> tuple[int, 
     return proc.returncode, rows
 
 
+def run_tool(cwd: Path, *args: str, timeout: float = 180) -> forkserver.Finished:
+    """``python -m conformance ARGS`` in ``cwd`` (its default ``reports/`` there): exit status,
+    stdout and stderr, for a test of what a run writes or prints. Forked (tests/forkserver.py:
+    the same status and output as a process started from the shell)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return forkserver.run(list(args), env, cwd, timeout)
+
+
 def verdicts(rows: dict[str, Any]) -> dict[str, str]:
     return {case: row["behavior"] for case, row in rows.items()}
 

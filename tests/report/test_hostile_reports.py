@@ -17,6 +17,8 @@ from conformance.report.__main__ import main as report_main
 from conformance.report.merge import MergeClash, merge
 from conformance.report.paths import MAX_AGENT, agent_folder, derived_agent
 from conformance.results import report_filename
+from tests import forkserver
+from tests.conformance.suite_runner import run_tool
 
 from .conftest import write_agent
 
@@ -146,15 +148,7 @@ def test_two_agents_in_folders_of_one_name_both_survive_a_merge(tmp_path: Path) 
 
 
 def test_an_agent_name_with_slashes_stays_inside_reports(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "--agent", "../x/y", "-k", "independent_objects"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = _conformance(tmp_path, "--agent", "../x/y")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")}
     assert written == {"reports"}
@@ -167,16 +161,8 @@ def test_an_agent_name_with_slashes_stays_inside_reports(tmp_path: Path) -> None
 # -- round 2 (issue 18) -----------------------------------------------------------------------
 
 
-def _conformance(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", "-k", "independent_objects", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+def _conformance(cwd: Path, *args: str) -> forkserver.Finished:
+    return run_tool(cwd, "-k", "independent_objects", *args)
 
 
 def test_two_agents_whose_safe_names_agree_both_keep_their_report(tmp_path: Path) -> None:
@@ -208,15 +194,7 @@ def test_an_agent_derived_from_a_long_driver_argument_is_bounded(tmp_path: Path)
     garbage = REPO / "tests" / "conformance" / "drivers" / "garbage.py"
     long_word = "x" * 240
     iut = f"cmd:{sys.executable} {garbage} stderr-bytes {long_word}"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance", "--iut", iut, "--clause", "M2", "-p", "no:xdist"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    proc = run_tool(tmp_path, "--iut", iut, "--clause", "M2", "-p", "no:xdist")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     matrix = load_root(tmp_path / "reports")
     (agent,) = matrix.agents
