@@ -2,7 +2,8 @@
 PYTHON ?= python3
 # Eight pytest workers on two cores: most tests wait (on sockets, timers, other processes); a
 # whole suite run inside a test (serial) keeps a core busy a quarter of its time. Measured on
-# two idle cores: 6 workers 193 s, 8 workers 167 s, 10 workers 181-192 s.
+# two idle cores (pytest's part, alternating): 6 workers 154 s, 8 workers 139-146 s (and in an
+# earlier tree 10 workers were slower than 8).
 PYTEST_WORKERS ?= 8
 AGENT ?= impl
 
