@@ -22,7 +22,7 @@ install:
 		echo "note: npm not found: ports/js-ws and the ArkTS checks not installed, their tests will skip"; \
 	fi
 
-# `make test`: lint, type check, and every kind of proof the tests make (about 3 min on two
+# `make test`: lint, type check, and every kind of proof the tests make (2.5 min on two
 # idle cores). `make test-full`: the same with the proofs that need minutes at full size (what
 # CI runs, .ci/run; about 13 min on two idle cores): the whole suite for every SHOULD/INFO
 # broken implementation (make test: on its clause); every case for impl through the stdio
