@@ -12,10 +12,11 @@ as a run from the shell does. The forked child does what ``python -m conformance
 it takes the caller's environment and folder, sends its output to files, runs
 ``conformance.__main__.main`` and exits with its status.
 
-Callers: ``run(args, env, cwd, timeout)`` from suite_runner.run_suite. It falls back to a
-plain subprocess where fork is missing or ``OHOS_TEST_FORKSERVER=0`` (to compare, or to debug
-a difference: there should be none). Tests of the command line itself (its exit status, its
-error lines) start a real ``python -m conformance`` of their own.
+Callers: ``run(args, env, cwd, timeout)`` from suite_runner.run_suite and run_tool. It falls
+back to a plain subprocess where fork is missing or ``OHOS_TEST_FORKSERVER=0`` (to compare, or
+to debug a difference: there should be none; tests/test_infrastructure.py compares the two).
+The tests of the tool's command line itself (tests/report/test_cli.py) start a real
+``python -m conformance`` of their own.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ WARM = (
     "conformance.__main__",
     "conformance.plugin",
 )
-
 
 PROJECT = Path(__file__).resolve().parents[1]  # where the server starts (a run: its own cwd)
 
