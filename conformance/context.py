@@ -289,10 +289,11 @@ class CaseContext:
         self.iut_error = self.iut_error or reset_error
         if not self.wirelog:
             self.wirelog = self.server.wirelog.entries(self.tag)
-        entries = self.wirelog
-        complete = all(not e.dropped.messages for e in entries)
+        complete = all(not e.dropped.messages for e in self.wirelog)
         server_messages = [  # OR3 compares orders only on a log that kept every message
-            m.to_json() for entry in (entries if complete else []) for m in entry.messages_of("out")
+            m.to_json()
+            for entry in (self.wirelog if complete else [])
+            for m in entry.messages_of("out")
         ]
         for clause_id, what in ordering_violations(self.session.trace, server_messages):
             self.check(clause_id, False, what, "contract order", "see trace")

@@ -19,13 +19,14 @@ driver process, a run that fails on purpose) runs its own with ``suite_runner.ru
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,16 @@ class SharedRun:
         return found
 
 
+@contextlib.contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s lock (made if missing) against every other worker of the session: what
+    is made there once (checked and made under it) is read by all of them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 class SuiteRuns:
     """The cache: one folder per run below ``root`` (a folder every worker of the session sees)."""
 
@@ -72,9 +83,7 @@ class SuiteRuns:
         extra = dict(env or {})
         key = hashlib.sha256(json.dumps([list(args), sorted(extra.items())]).encode()).hexdigest()
         folder = self.root / key[:16]
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / "lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        with exclusive(folder):
             done = folder / DONE
             if not done.exists():
                 _run(folder, list(args), extra, timeout)

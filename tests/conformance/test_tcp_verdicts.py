@@ -10,7 +10,6 @@ test-device`) the whole suite.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -24,7 +23,7 @@ import pytest
 
 from conformance.iut import IUT, DriverBrokeProtocol
 from tests.conformance.suite_runner import REPO, run_suite, verdicts
-from tests.shared_runs import SharedRun, SuiteRuns
+from tests.shared_runs import SharedRun, SuiteRuns, exclusive
 
 ARKTS = REPO / "conformance" / "drivers" / "arkts"
 JS_WS = REPO / "ports" / "js-ws" / "index.mjs"
@@ -96,9 +95,7 @@ class ArktsBuild:
         self.out = shared / "arkts-build"
 
     def folder(self) -> Path:
-        self.out.mkdir(parents=True, exist_ok=True)
-        with (self.out.parent / "arkts-build.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        with exclusive(self.out):
             done = self.out / ".built"
             if not done.exists():
                 subprocess.run(

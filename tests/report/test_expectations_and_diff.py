@@ -4,7 +4,6 @@ cases whose verdicts changed between two real runs."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,22 +12,15 @@ import pytest
 
 from conformance import expectations
 from conformance.report.diff import diff_runs
-from tests import forkserver
-from tests.conformance.suite_runner import REPO, run_suite
+from tests.conformance.suite_runner import REPO, run_suite, run_tool
 
 BROKEN = "tests.conformance.broken.close_default_1001"  # CL2: close() sends 1001
 
 
 def _run_with(tmp_path: Path, name: str, *args: str) -> tuple[int, dict, str]:
-    """``python -m conformance --report-dir OUT --clause CL2 ARGS``, forked from a warm
-    interpreter (tests/forkserver.py: the same exit status and output as from a shell)."""
+    """``python -m conformance --report-dir OUT --clause CL2 ARGS`` (run_tool: forked)."""
     out = tmp_path / name
-    proc = forkserver.run(
-        ["--report-dir", str(out), "--clause", "CL2", *args],
-        {**os.environ, "PYTHONPATH": str(REPO)},
-        REPO,
-        240,
-    )
+    proc = run_tool(REPO, "--report-dir", str(out), "--clause", "CL2", *args, timeout=240)
     rows = next(iter(json.loads((out / "index.json").read_text()).values()))
     return proc.returncode, rows, proc.stdout + proc.stderr
 
